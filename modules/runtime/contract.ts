@@ -1,0 +1,196 @@
+/**
+ * The `runtime` service: Docker, spoken in voodu terms (spec core.md §3).
+ * Modules describe what a container should be; the runtime owns how that
+ * becomes an engine call. Nothing here shells out to the docker CLI.
+ */
+import type { Readable, Duplex } from 'node:stream';
+
+/** The network every voodu container joins (bridge), created on first need. */
+export const VOODU_NETWORK = 'voodu0';
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  /** Overrides the image's CMD. */
+  command?: string[];
+  entrypoint?: string[];
+  /** Added to `createdby=voodu`. Empty values are dropped. */
+  labels?: Record<string, string>;
+  /** Env files read in order (missing ones skipped), then `env` on top. */
+  envFiles?: string[];
+  env?: Record<string, string>;
+  /** `bridge` (default: voodu0 plus `networks`), `host` or `none`. */
+  networkMode?: 'bridge' | 'host' | 'none';
+  /** Extra operator networks, attached with the same aliases. voodu0 is always added in bridge mode. */
+  networks?: string[];
+  /** DNS aliases on every bridge network (lowercased). */
+  aliases?: string[];
+  /** `80`, `3000:80`, `0.0.0.0:3000:80/udp` — loopback normalisation of core.md §3.6 applies. */
+  ports?: string[];
+  /** `name:/path[:ro]` (named volume) or `/host/path:/path[:ro]` (bind). */
+  volumes?: string[];
+  workdir?: string;
+  user?: string;
+  restart?: 'no' | 'always' | 'unless-stopped' | 'on-failure' | `on-failure:${number}`;
+  /** CPUs as docker's --cpus (`0.5`, `2`). */
+  cpus?: number;
+  memoryBytes?: number;
+  logs?: { maxSize?: string; maxFiles?: number };
+  ulimits?: Record<string, number | { soft: number; hard: number }>;
+  /** `host:ip` entries after the always-present `host.docker.internal:host-gateway`. */
+  extraHosts?: string[];
+  capAdd?: string[];
+  tty?: boolean;
+  /** Run an init (tini) as PID 1 so signals reach the process. */
+  init?: boolean;
+  stopSignal?: string;
+  stopTimeoutSec?: number;
+  /** Create but do not start. */
+  noStart?: boolean;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  state: ContainerState;
+  /** Docker's human status (`Up 3 minutes`, `Exited (0) 2 seconds ago`). */
+  status: string;
+  labels: Record<string, string>;
+  createdAt: string;
+}
+
+export interface ContainerDetails extends ContainerSummary {
+  running: boolean;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  restartCount: number;
+  env: string[];
+  networks: Record<string, { aliases: string[]; ipAddress: string }>;
+  mounts: { type: string; source: string; destination: string; name?: string }[];
+  /** `container port/proto` → host bindings. */
+  ports: Record<string, { hostIp: string; hostPort: string }[]>;
+}
+
+export interface VolumeInfo {
+  name: string;
+  labels: Record<string, string>;
+  mountpoint: string;
+  createdAt: string;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  /** Last N lines; omitted = all. */
+  tail?: number;
+  /** Unix seconds or RFC 3339. */
+  since?: string | number;
+  timestamps?: boolean;
+}
+
+/** A container's output, split back into its two streams. */
+export interface LogStream {
+  stdout: Readable;
+  stderr: Readable;
+  /** Stop following and release the connection. */
+  close(): void;
+  /** Resolves when the log ends (container gone, follow stopped, or not following). */
+  done: Promise<void>;
+}
+
+export interface ExecOptions {
+  cmd: string[];
+  env?: Record<string, string>;
+  workdir?: string;
+  user?: string;
+  tty?: boolean;
+  /** Bytes written to the process's stdin, then EOF. */
+  stdin?: string | Buffer;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecSession {
+  /** Raw duplex: write = stdin, read = output (demultiplex with `demux` unless tty). */
+  stream: Duplex;
+  /** Resolves with the exit code once the process ends. */
+  exitCode(): Promise<number>;
+  resize?(cols: number, rows: number): Promise<void>;
+}
+
+export interface ContainerStats {
+  /** docker's formula: (Δcpu / Δsystem) × online CPUs × 100; 100 = one core busy. */
+  cpuPercent: number;
+  /** Usage minus page cache, as `docker stats` shows. */
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  onlineCpus: number;
+  readAt: string;
+}
+
+export interface RuntimeEvent {
+  /** `create`, `start`, `die`, `stop`, `destroy`, `kill`, `oom`, … (exec events trimmed to `exec_start` etc.) */
+  action: string;
+  containerId: string;
+  name: string;
+  labels: Record<string, string>;
+  /** Exit code on `die`. */
+  exitCode?: number;
+  time: number;
+}
+
+export interface Subscription {
+  close(): void;
+}
+
+export interface Runtime {
+  /** Engine reachable? Throws a clear error naming the socket when not. */
+  ping(): Promise<void>;
+  ensureNetwork(name?: string): Promise<void>;
+  /** Make sure `image` exists locally; pulls only when missing; the error says what to do when neither works. */
+  ensureImage(image: string): Promise<{ id: string; pulled: boolean }>;
+  imageId(image: string): Promise<string | undefined>;
+
+  /** Create and start. On any failure nothing is left behind. */
+  run(spec: ContainerSpec): Promise<ContainerDetails>;
+  /** Containers whose labels include every given pair (`key` alone = label present), running and stopped. */
+  list(labels: Record<string, string | true>, options?: { all?: boolean }): Promise<ContainerSummary[]>;
+  /** Undefined when the container does not exist. */
+  inspect(idOrName: string): Promise<ContainerDetails | undefined>;
+  start(idOrName: string): Promise<void>;
+  stop(idOrName: string, options?: { timeoutSec?: number }): Promise<void>;
+  /** Idempotent: removing a missing container is not an error. */
+  remove(idOrName: string, options?: { force?: boolean; volumes?: boolean }): Promise<void>;
+  /** Resolves with the exit code when the container next exits. */
+  wait(idOrName: string): Promise<number>;
+  updateRestartPolicy(idOrName: string, restart: NonNullable<ContainerSpec['restart']>): Promise<void>;
+
+  createVolume(name: string, labels: Record<string, string>): Promise<VolumeInfo>;
+  listVolumes(labels: Record<string, string | true>): Promise<VolumeInfo[]>;
+  /** Idempotent. */
+  removeVolume(name: string): Promise<void>;
+
+  logs(idOrName: string, options?: LogOptions): Promise<LogStream>;
+  /** Run to completion and collect output. */
+  exec(idOrName: string, options: ExecOptions): Promise<ExecResult>;
+  /** Interactive exec: the caller drives the stream. */
+  execSession(idOrName: string, options: Omit<ExecOptions, 'stdin'> & { stdin?: boolean }): Promise<ExecSession>;
+  /** One sample; takes about a second (the engine waits for a second reading). */
+  stats(idOrName: string): Promise<ContainerStats>;
+  /** Engine events for voodu's containers (label createdby=voodu) only. */
+  events(onEvent: (event: RuntimeEvent) => void, onError?: (err: Error) => void): Promise<Subscription>;
+}
+
+declare module '../../kernel/services.js' {
+  interface ServiceMap {
+    runtime: Runtime;
+  }
+}
