@@ -17,6 +17,37 @@ export class Clock {
     this.#hooks = hooks;
     this.#log = log;
     this.#periodMs = periodMs;
+    // Isolate every tap: one that throws is logged under its name and the others still run.
+    hooks.onTick.intercept({
+      register: (tap) => {
+        const report = (err: unknown) => log.error(`tick tap "${tap.name}" failed: ${err instanceof Error ? err.message : String(err)}`);
+        const fn = tap.fn as (...args: any[]) => any;
+        if (tap.type === 'sync') {
+          tap.fn = (t: Tick) => {
+            try {
+              fn(t);
+            } catch (err) {
+              report(err);
+            }
+          };
+        } else if (tap.type === 'promise') {
+          tap.fn = (t: Tick) => Promise.resolve().then(() => fn(t)).catch(report);
+        } else {
+          tap.fn = (t: Tick, done: () => void) => {
+            try {
+              fn(t, (err?: unknown) => {
+                if (err) report(err);
+                done();
+              });
+            } catch (err) {
+              report(err);
+              done();
+            }
+          };
+        }
+        return tap;
+      },
+    });
   }
 
   start(): void {

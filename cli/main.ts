@@ -1,0 +1,109 @@
+/**
+ * The `voodu` CLI (alias `vd`). Global flags are read only before the verb
+ * (decision 15), so a plugin verb keeps its own `-o` or `-r`; the verb and
+ * its flags are parsed by sade.
+ */
+import sade from 'sade';
+import { buildInfo } from '../lib/build-info.js';
+import { CliError, ControllerClient } from './client.js';
+import { parseOutput } from './output.js';
+import type { Verb, VerbContext } from './verb.js';
+import { allVerbs } from './verbs/index.js';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+interface GlobalFlags {
+  controllerUrl?: string;
+  output?: string;
+}
+
+const VALUE_FLAGS: Record<string, keyof GlobalFlags> = {
+  '--controller-url': 'controllerUrl',
+  '-o': 'output',
+  '--output': 'output',
+};
+
+/** Splits `[global flags] verb [verb args]`; `--help`/`--version` before the verb stay for sade. */
+export function splitGlobalFlags(args: string[]): { globals: GlobalFlags; rest: string[] } {
+  const globals: GlobalFlags = {};
+  let i = 0;
+  for (; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('-') || arg === '-') break;
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const key = VALUE_FLAGS[name];
+    if (!key) {
+      if (['-h', '--help', '-v', '--version'].includes(arg)) break;
+      throw new CliError(`unknown global flag ${name}; global flags go before the verb: --controller-url URL, -o text|json`);
+    }
+    if (eq > 0) globals[key] = arg.slice(eq + 1);
+    else {
+      const value = args[++i];
+      if (value === undefined) throw new CliError(`${name} needs a value`);
+      globals[key] = value;
+    }
+  }
+  return { globals, rest: args.slice(i) };
+}
+
+const GLOBAL_HELP = `  Global flags (before the command)
+    --controller-url URL    controller base URL (env VOODU_CONTROLLER_URL, default http://127.0.0.1:8686)
+    -o, --output FORMAT     text or json (built-in commands also take it after the command)
+
+`;
+
+function buildProgram(verbs: Verb[]) {
+  const prog = sade('voodu').version(buildInfo().version);
+  for (const verb of verbs) {
+    prog.command(verb.args ? `${verb.name} ${verb.args}` : verb.name, verb.description, verb.aliases ? { alias: verb.aliases } : {});
+    for (const opt of verb.options ?? []) prog.option(opt.flags, opt.description, opt.default as string | undefined);
+    for (const ex of verb.examples ?? []) prog.example(ex);
+    prog.action(() => undefined); // run lazily below so async errors are ours to report
+  }
+  return prog;
+}
+
+/** Runs the CLI; resolves with the exit code. */
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  try {
+    const { globals, rest } = splitGlobalFlags(argv.slice(2));
+    const verbs = allVerbs;
+    const prog = buildProgram(verbs);
+    const first = rest[0];
+    if (first === undefined || first === '-h' || first === '--help') {
+      prog.help();
+      io.stdout.write(GLOBAL_HELP);
+      return 0;
+    }
+    const known = (word: string) => verbs.some((v) => v.name.split(' ')[0] === word || v.aliases?.includes(word));
+    if (!first.startsWith('-') && !known(first)) {
+      throw new CliError(`unknown command "${first}"; run \`voodu --help\` for the list of commands`);
+    }
+    const parsed = prog.parse([argv[0]!, argv[1]!, ...rest], {
+      lazy: true,
+      unknown: (flag: string) => `unknown option ${flag}`,
+    }) as unknown as { name: string; args: unknown[] } | undefined;
+    if (!parsed) return 0; // --help / --version already printed
+    const verb = verbs.find((v) => v.name === parsed.name || v.aliases?.includes(parsed.name));
+    if (!verb) throw new CliError(`unknown command "${parsed.name}"`);
+    const opts = (parsed.args[parsed.args.length - 1] ?? {}) as Record<string, unknown>;
+    const positionals = parsed.args.slice(0, -1).filter((a): a is string => typeof a === 'string');
+    const output = parseOutput(verb.output ? opts.output ?? opts.o ?? globals.output : globals.output);
+    const ctx: VerbContext = {
+      client: new ControllerClient(globals.controllerUrl ?? io.env.VOODU_CONTROLLER_URL ?? 'http://127.0.0.1:8686', io.env.VOODU_API_TOKEN),
+      output,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      env: io.env,
+    };
+    return (await verb.run(ctx, positionals, opts)) ?? 0;
+  } catch (err) {
+    io.stderr.write(`voodu: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof CliError ? err.exitCode : 1;
+  }
+}

@@ -1,0 +1,6 @@
+/** Every verb the CLI knows: its own, then those contributed by modules' `cli.ts` files. */
+import { verbs as apiVerbs } from '../../modules/api/cli.js';
+import type { Verb } from '../verb.js';
+import { version } from './version.js';
+
+export const allVerbs: Verb[] = [version, ...apiVerbs];

@@ -1,0 +1,16 @@
+/**
+ * The core modules, in their default order. Imported lazily so a module
+ * disabled in the module config is never even loaded.
+ */
+import type { VooduModule } from '../kernel/index.js';
+
+type Loader = () => Promise<VooduModule<any>>;
+
+export const coreModules: Record<string, Loader> = {
+  paths: async () => (await import('./paths/index.js')).default,
+  store: async () => (await import('./store/index.js')).default,
+  runtime: async () => (await import('./runtime/index.js')).default,
+  api: async () => (await import('./api/index.js')).default,
+};
+
+export const coreModuleNames = Object.keys(coreModules);
