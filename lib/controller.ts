@@ -68,16 +68,16 @@ function flagOverrides(flags: ReturnType<typeof flagValues>, env: NodeJS.Process
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  const embeddedFlags = (['etcd-client', 'etcd-peer', 'etcd-bin'] as const).filter((f) => flags[f] !== undefined);
+  if (endpoints?.length && embeddedFlags.length) {
+    throw new Error(`--${embeddedFlags[0]} only applies to the embedded etcd, but --etcd-endpoints uses an existing one; drop one of them`);
+  }
   return {
     paths: { root },
     api: defined({ http, token }),
-    store: defined({
-      endpoints,
-      clientUrl: flags['etcd-client'],
-      peerUrl: flags['etcd-peer'],
-      etcdBin: flags['etcd-bin'],
-      name,
-    }),
+    store: endpoints?.length
+      ? { endpoints }
+      : defined({ clientUrl: flags['etcd-client'], peerUrl: flags['etcd-peer'], etcdBin: flags['etcd-bin'], name }),
   };
 }
 

@@ -1,0 +1,148 @@
+import test from 'ava';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Etcd3 } from 'etcd3';
+import { freePorts } from '../helpers/ports.js';
+import { requireBinary } from '../helpers/require.js';
+
+// The real voodu-controller process: embedded etcd on free ports, a temp root, SIGTERM.
+test.serial.before(() => {
+  requireBinary('etcd');
+});
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const fixture = fileURLToPath(new URL('../fixtures/hello-module/index.js', import.meta.url));
+
+interface Daemon {
+  proc: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+let root = '';
+let http = 0;
+let client = 0;
+let peer = 0;
+const running: Daemon[] = [];
+
+test.before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'voodu-daemon-'));
+  [http, client, peer] = (await freePorts(3)) as [number, number, number];
+  // The fixture module gives the daemon a POST route to send an oversized body to.
+  await writeFile(join(root, 'modules.json'), JSON.stringify({ modules: [{ from: fixture }] }));
+});
+
+test.after.always(async () => {
+  for (const d of running) d.proc.kill('SIGKILL');
+  for (const pid of await etcdPidsUnder(root)) process.kill(pid, 'SIGKILL');
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+function startDaemon(): Daemon {
+  const proc = spawn(
+    process.execPath,
+    [
+      '--import=tsx',
+      '--disable-warning=DEP0111',
+      join(projectRoot, 'bin/voodu-controller.ts'),
+      '--root', root,
+      '--http', `127.0.0.1:${http}`,
+      '--etcd-client', `http://127.0.0.1:${client}`,
+      '--etcd-peer', `http://127.0.0.1:${peer}`,
+    ],
+    { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VOODU_ROOT: '' } },
+  );
+  let out = '';
+  proc.stdout!.on('data', (c) => (out += c));
+  proc.stderr!.on('data', (c) => (out += c));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const d = { proc, output: () => out, exited };
+  running.push(d);
+  return d;
+}
+
+async function waitHealthy(d: Daemon, timeoutMs = 40_000): Promise<{ status: string; version: string }> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void d.exited.then((c) => (exitCode = c));
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`controller exited with ${exitCode}:\n${d.output()}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${http}/health`);
+      if (res.ok) return (await res.json()) as { status: string; version: string };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`controller not healthy after ${timeoutMs} ms:\n${d.output()}`);
+}
+
+/** Processes named etcd whose command line points into `dir` (our embedded etcd). */
+async function etcdPidsUnder(dir: string): Promise<number[]> {
+  if (!dir) return [];
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
+      if (cmdline[0]?.endsWith('etcd') && cmdline.some((a) => a.includes(dir))) pids.push(Number(entry));
+    } catch {
+      // process gone
+    }
+  }
+  return pids;
+}
+
+async function stopDaemon(d: Daemon): Promise<number | null> {
+  d.proc.kill('SIGTERM');
+  const timer = setTimeout(() => d.proc.kill('SIGKILL'), 30_000);
+  const code = await d.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+test.serial('health, a key that survives a restart, 413, and SIGTERM that stops etcd too', async (t) => {
+  const first = startDaemon();
+  const health = await waitHealthy(first);
+  t.is(health.status, 'ok');
+  const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: projectRoot, encoding: 'utf8' }).trim();
+  t.regex(health.version, new RegExp(`^\\d+\\.\\d+\\.\\d+ \\(commit: ${commit}(-dirty)?\\)$`));
+
+  // The layout of $VOODU_ROOT exists.
+  for (const dir of ['state', 'plugins', 'apps', 'volumes', 'assets', 'cache']) {
+    t.truthy((await readdir(root)).includes(dir), `${dir}/ missing`);
+  }
+
+  // The community module from modules.json is live, and the body cap holds on the real daemon.
+  const hello = await fetch(`http://127.0.0.1:${http}/hello`, { method: 'POST', body: JSON.stringify({ name: 'daemon' }) });
+  t.deepEqual(await hello.json(), { status: 'ok', data: { greeting: 'hello, daemon' } });
+  const big = await fetch(`http://127.0.0.1:${http}/hello`, { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024) });
+  t.is(big.status, 413);
+  t.regex(((await big.json()) as { error: string }).error, /1 MiB limit/);
+
+  // A key written to the embedded etcd...
+  const etcd = new Etcd3({ hosts: `http://127.0.0.1:${client}` });
+  const value = `written-${Date.now()}`;
+  await etcd.put('/desired/deployments/test/survivor').value(value);
+  etcd.close();
+  const etcdPids = await etcdPidsUnder(root);
+  t.is(etcdPids.length, 1, 'one embedded etcd runs under the root');
+
+  // ...SIGTERM stops the controller cleanly, and its etcd with it.
+  t.is(await stopDaemon(first), 0, first.output());
+  t.deepEqual(await etcdPidsUnder(root), [], 'embedded etcd still running after SIGTERM');
+  await t.throwsAsync(fetch(`http://127.0.0.1:${client}/health`), undefined, 'etcd client port still answers');
+
+  // ...and the key is still there after the controller comes back.
+  const second = startDaemon();
+  await waitHealthy(second);
+  const again = new Etcd3({ hosts: `http://127.0.0.1:${client}` });
+  t.is(await again.get('/desired/deployments/test/survivor').string(), value);
+  again.close();
+  t.is(await stopDaemon(second), 0, second.output());
+  t.deepEqual(await etcdPidsUnder(root), []);
+});
