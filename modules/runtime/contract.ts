@@ -144,7 +144,13 @@ export interface RuntimeEvent {
   labels: Record<string, string>;
   /** Exit code on `die`. */
   exitCode?: number;
+  /** When the engine saw it, ms since the epoch. */
   time: number;
+}
+
+export interface WaitOptions {
+  /** `not-running` (default, `docker wait`) or `next-exit`. */
+  condition?: 'not-running' | 'next-exit';
 }
 
 export interface Subscription {
@@ -169,8 +175,12 @@ export interface Runtime {
   stop(idOrName: string, options?: { timeoutSec?: number }): Promise<void>;
   /** Idempotent: removing a missing container is not an error. */
   remove(idOrName: string, options?: { force?: boolean; volumes?: boolean }): Promise<void>;
-  /** Resolves with the exit code when the container next exits. */
-  wait(idOrName: string): Promise<number>;
+  /**
+   * Resolves with the exit code once the container is not running (at once
+   * if it already exited, as `docker wait`); `next-exit` waits for the next
+   * exit instead, for a caller that wants to start it afterwards.
+   */
+  wait(idOrName: string, options?: WaitOptions): Promise<number>;
   updateRestartPolicy(idOrName: string, restart: NonNullable<ContainerSpec['restart']>): Promise<void>;
 
   createVolume(name: string, labels: Record<string, string>): Promise<VolumeInfo>;

@@ -1,0 +1,65 @@
+/**
+ * The `runtime` module: provides the Docker runtime, and refuses to let the
+ * controller start when the engine is not there, naming the socket and the
+ * fix, rather than failing later on the first reconcile.
+ */
+import { defineModule, ValidationError } from '../../kernel/index.js';
+import { DockerRuntime } from './docker-runtime.js';
+
+export interface RuntimeOptions {
+  /** Docker engine socket; default from `DOCKER_HOST=unix://…`, else /var/run/docker.sock. */
+  socketPath?: string;
+  /** The bridge network voodu's containers join; default voodu0. */
+  network?: string;
+}
+
+const KNOWN = new Set(['socketPath', 'network']);
+/** Docker's own rule for network names. */
+const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function validateOptions(options: unknown): RuntimeOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new ValidationError(`runtime: options must be an object with socketPath and/or network`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) {
+      throw new ValidationError(`runtime.${key}: unknown option; the runtime module takes socketPath and network`, { field: key });
+    }
+  }
+  if (o['socketPath'] !== undefined && (typeof o['socketPath'] !== 'string' || !o['socketPath'].startsWith('/'))) {
+    throw new ValidationError(`runtime.socketPath: ${JSON.stringify(o['socketPath'])} must be an absolute path to the Docker socket`, {
+      field: 'socketPath',
+    });
+  }
+  if (o['network'] !== undefined && (typeof o['network'] !== 'string' || !NETWORK_NAME.test(o['network']))) {
+    throw new ValidationError(`runtime.network: ${JSON.stringify(o['network'])} is not a valid Docker network name`, {
+      field: 'network',
+    });
+  }
+  return {
+    ...(o['socketPath'] !== undefined && { socketPath: o['socketPath'] as string }),
+    ...(o['network'] !== undefined && { network: o['network'] as string }),
+  };
+}
+
+export default defineModule<RuntimeOptions>({
+  name: 'runtime',
+  description: 'Containers, networks, volumes, logs, exec, stats and events on the Docker engine',
+  provides: ['runtime'],
+  register(ctx) {
+    const runtime = new DockerRuntime(validateOptions(ctx.options));
+    ctx.provide('runtime', runtime);
+    return {
+      async start() {
+        await runtime.ping();
+        await runtime.ensureNetwork();
+        ctx.log.info(`docker engine at unix://${runtime.socketPath}, network ${runtime.network}`);
+      },
+      stop() {
+        runtime.close();
+      },
+    };
+  },
+});
