@@ -1,0 +1,437 @@
+/**
+ * Supervises the etcd child process of embedded mode: start it, wait until
+ * it is healthy, restart it when it dies, stop it. A pid file lets the next
+ * controller stop an etcd that a crashed controller left behind, which would
+ * otherwise hold the data dir's lock and the ports.
+ *
+ * The pid file is `<dataDir>/../etcd.pid` (override with `pidFile`): inside
+ * the data dir etcd warns about it on every start.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ValidationError, VooduError, messageOf } from '../../kernel/errors.js';
+import type { Logger } from '../../kernel/log.js';
+
+export interface EmbeddedEtcdOptions {
+  /** etcd binary: a name looked up on PATH, or a path. Default `etcd`. */
+  bin?: string;
+  dataDir: string;
+  /** Default http://127.0.0.1:2379. */
+  clientUrl?: string;
+  /** Default http://127.0.0.1:2380. */
+  peerUrl?: string;
+  /** Member name. Default voodu-0. */
+  name?: string;
+  /** How long `start()` waits for /health. Default 30000. */
+  readyTimeoutMs?: number;
+  log?: Logger;
+  /** Default `<dataDir>/../etcd.pid`. */
+  pidFile?: string;
+  /** etcd's periodic auto-compaction window; without one its db grows until the quota alarm. Default `1h`. */
+  autoCompactionRetention?: string;
+  /** Restart backoff after a crash: doubles from `initialMs` up to `maxMs`. Defaults 250 / 10000. */
+  restartBackoff?: { initialMs?: number; maxMs?: number };
+}
+
+const TAIL_LINES = 50;
+const STOP_GRACE_MS = 10_000;
+/** A run at least this long counts as healthy: the next crash restarts at the initial delay. */
+const STABLE_RUN_MS = 30_000;
+
+export class EmbeddedEtcd {
+  readonly bin: string;
+  readonly dataDir: string;
+  readonly clientUrl: string;
+  readonly peerUrl: string;
+  readonly name: string;
+  readonly pidFile: string;
+  readonly readyTimeoutMs: number;
+  readonly #log: Logger | undefined;
+  readonly #retention: string;
+  readonly #backoffInitialMs: number;
+  readonly #backoffMaxMs: number;
+  #child: ChildProcess | undefined;
+  #spawnedAt = 0;
+  #tail: string[] = [];
+  #state: 'idle' | 'starting' | 'running' | 'stopping' = 'idle';
+  #restartTimer: NodeJS.Timeout | undefined;
+  #restarts = 0;
+  #failures = 0;
+  readonly #onProcessExit = () => this.#child?.kill('SIGTERM');
+
+  constructor(options: EmbeddedEtcdOptions) {
+    if (typeof options.dataDir !== 'string' || options.dataDir === '') {
+      throw new ValidationError('dataDir: the etcd data directory is required', { field: 'dataDir' });
+    }
+    this.bin = options.bin ?? 'etcd';
+    this.dataDir = resolve(options.dataDir);
+    this.clientUrl = checkUrl(options.clientUrl ?? 'http://127.0.0.1:2379', 'clientUrl');
+    this.peerUrl = checkUrl(options.peerUrl ?? 'http://127.0.0.1:2380', 'peerUrl');
+    this.name = options.name ?? 'voodu-0';
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+    this.pidFile = resolve(options.pidFile ?? join(dirname(this.dataDir), 'etcd.pid'));
+    this.#log = options.log;
+    this.#retention = options.autoCompactionRetention ?? '1h';
+    this.#backoffInitialMs = options.restartBackoff?.initialMs ?? 250;
+    this.#backoffMaxMs = options.restartBackoff?.maxMs ?? 10_000;
+  }
+
+  /** Pid of the running etcd child, if any. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** How many times the supervisor restarted etcd after it died. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** The last lines etcd printed (stdout and stderr interleaved). */
+  logTail(): string[] {
+    return [...this.#tail];
+  }
+
+  /** True when etcd answers `{"health":"true"}` on its client URL. */
+  health(timeoutMs = 1000): Promise<boolean> {
+    return new Promise((done) => {
+      const req = httpGet(`${this.clientUrl}/health`, { agent: false, timeout: timeoutMs }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          try {
+            done((JSON.parse(body) as { health?: unknown }).health === 'true');
+          } catch {
+            done(false);
+          }
+        });
+        res.on('error', () => done(false));
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => done(false));
+    });
+  }
+
+  /** Polls until etcd is healthy (true) or the timeout passes (false). */
+  async waitHealthy(timeoutMs = this.readyTimeoutMs): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.#child && (await this.health())) return true;
+      await sleep(100);
+    }
+    return false;
+  }
+
+  /** Spawns etcd and resolves once it is healthy; throws with etcd's last output otherwise. */
+  async start(): Promise<void> {
+    if (this.#state === 'running' || this.#state === 'starting') return;
+    this.#state = 'starting';
+    try {
+      const binPath = resolveBinary(this.bin);
+      mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+      await this.#stopStale();
+      if (await this.health()) {
+        throw new VooduError(
+          `an etcd not started by voodu already answers at ${this.clientUrl}; stop it, pick another store clientUrl, or use it as an external etcd (store endpoints)`,
+        );
+      }
+      const child = this.#spawn(binPath);
+      await this.#awaitReady(child);
+      this.#state = 'running';
+      process.on('exit', this.#onProcessExit);
+      this.#log?.info(`etcd ${this.name} (pid ${child.pid}) healthy at ${this.clientUrl}, data in ${this.dataDir}`);
+    } catch (err) {
+      if (this.#child) await terminate(this.#child, STOP_GRACE_MS);
+      this.#child = undefined;
+      this.#state = 'idle';
+      throw err;
+    }
+  }
+
+  /** SIGTERM, up to 10 s grace, then SIGKILL. Nothing restarts etcd after this. */
+  async stop(): Promise<void> {
+    if (this.#state === 'idle') return;
+    this.#state = 'stopping';
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    process.off('exit', this.#onProcessExit);
+    const child = this.#child;
+    if (child) {
+      await terminate(child, STOP_GRACE_MS);
+      this.#removePidFile(child.pid);
+    }
+    this.#child = undefined;
+    this.#state = 'idle';
+  }
+
+  #args(): string[] {
+    return [
+      '--name', this.name,
+      '--data-dir', this.dataDir,
+      '--listen-client-urls', this.clientUrl,
+      '--advertise-client-urls', this.clientUrl,
+      '--listen-peer-urls', this.peerUrl,
+      '--initial-advertise-peer-urls', this.peerUrl,
+      '--initial-cluster', `${this.name}=${this.peerUrl}`,
+      // zap to stderr at warn: quiet when fine, and failures still say why.
+      '--logger', 'zap',
+      '--log-outputs', 'stderr',
+      '--log-level', 'warn',
+      '--auto-compaction-mode', 'periodic',
+      '--auto-compaction-retention', this.#retention,
+    ];
+  }
+
+  #spawn(binPath: string): ChildProcess {
+    // etcd 3.4 refuses to start when an ETCD_* variable shadows one of our flags.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCD_')));
+    const child = spawn(binPath, this.#args(), { stdio: ['ignore', 'pipe', 'pipe'], env });
+    this.#child = child;
+    this.#spawnedAt = Date.now();
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => this.#remember(line));
+    }
+    child.on('error', (err) => this.#remember(`[voodu] could not run ${binPath}: ${err.message}`));
+    child.on('close', (code, signal) => this.#onExit(child, code, signal));
+    if (child.pid) {
+      try {
+        writeFileSync(this.pidFile, `${child.pid}\n`);
+      } catch (err) {
+        this.#log?.warn(`cannot write etcd pid file ${this.pidFile}: ${messageOf(err)}`);
+      }
+    }
+    return child;
+  }
+
+  #remember(line: string): void {
+    this.#tail.push(line);
+    if (this.#tail.length > TAIL_LINES) this.#tail.splice(0, this.#tail.length - TAIL_LINES);
+    if (/"level":"(error|fatal|panic|dpanic)"/.test(line)) this.#log?.error(`etcd: ${line}`);
+    else this.#log?.debug(`etcd: ${line}`);
+  }
+
+  async #awaitReady(child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + this.readyTimeoutMs;
+    for (;;) {
+      if (this.#state !== 'starting') throw new VooduError('etcd start was cancelled by stop()');
+      if (exited(child)) {
+        // Let the last lines of output land before quoting them.
+        await closed(child, 1000);
+        throw new VooduError(
+          `etcd exited during startup (${describeExit(child)})${this.#tailText()}`,
+        );
+      }
+      if (await this.health()) return;
+      if (Date.now() >= deadline) {
+        throw new VooduError(
+          `etcd did not become healthy at ${this.clientUrl}/health within ${this.readyTimeoutMs} ms${this.#tailText()}`,
+        );
+      }
+      await closed(child, 100);
+    }
+  }
+
+  #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.#child || this.#state !== 'running') return;
+    this.#child = undefined;
+    const ranMs = Date.now() - this.#spawnedAt;
+    if (ranMs >= STABLE_RUN_MS) this.#failures = 0;
+    const last = this.#tail[this.#tail.length - 1];
+    this.#scheduleRestart(
+      `etcd (pid ${child.pid}) exited with ${signal ? `signal ${signal}` : `code ${code}`} after ${Math.round(ranMs / 1000)} s${last ? ` (last output: ${last})` : ''}`,
+    );
+  }
+
+  #scheduleRestart(why: string): void {
+    const delay = Math.min(this.#backoffMaxMs, this.#backoffInitialMs * 2 ** this.#failures);
+    this.#failures++;
+    this.#log?.warn(`${why}; restarting it in ${delay} ms`);
+    this.#restartTimer = setTimeout(() => void this.#restart(), delay);
+  }
+
+  async #restart(): Promise<void> {
+    this.#restartTimer = undefined;
+    if (this.#state !== 'running') return;
+    this.#restarts++;
+    let child: ChildProcess;
+    try {
+      child = this.#spawn(resolveBinary(this.bin));
+    } catch (err) {
+      this.#scheduleRestart(`etcd restart #${this.#restarts} failed: ${messageOf(err)}`);
+      return;
+    }
+    this.#log?.warn(`etcd restart #${this.#restarts}: pid ${child.pid}`);
+    const deadline = Date.now() + this.readyTimeoutMs;
+    while (this.#child === child && this.#state === 'running' && !exited(child)) {
+      if (await this.health()) {
+        this.#log?.info(`etcd healthy again after restart #${this.#restarts}`);
+        return;
+      }
+      if (Date.now() >= deadline) {
+        // Alive but not serving: kill it so the exit path restarts it with backoff.
+        this.#log?.error(`etcd restart #${this.#restarts} not healthy after ${this.readyTimeoutMs} ms; killing it${this.#tailText()}`);
+        child.kill('SIGKILL');
+        return;
+      }
+      await sleep(100);
+    }
+  }
+
+  /** Stops an etcd a crashed controller left running on our data dir; leaves any other process alone. */
+  async #stopStale(): Promise<void> {
+    let pid: number;
+    try {
+      pid = Number.parseInt(readFileSync(this.pidFile, 'utf8').trim(), 10);
+    } catch {
+      return;
+    }
+    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) return;
+    if (!isEtcdOn(pid, this.dataDir)) return;
+    this.#log?.warn(`stopping etcd (pid ${pid}) left running on ${this.dataDir} by an earlier controller`);
+    signal(pid, 'SIGTERM');
+    if (!(await waitGone(pid, STOP_GRACE_MS))) {
+      signal(pid, 'SIGKILL');
+      if (!(await waitGone(pid, 5000))) {
+        throw new VooduError(`etcd (pid ${pid}) left by an earlier controller on ${this.dataDir} does not die; kill it by hand`);
+      }
+    }
+  }
+
+  #removePidFile(pid: number | undefined): void {
+    try {
+      if (readFileSync(this.pidFile, 'utf8').trim() === String(pid)) rmSync(this.pidFile, { force: true });
+    } catch {
+      // Already gone.
+    }
+  }
+
+  #tailText(): string {
+    return this.#tail.length ? `; etcd's last output:\n${this.#tail.join('\n')}` : '; etcd printed nothing';
+  }
+}
+
+function checkUrl(value: unknown, field: string): string {
+  if (typeof value === 'string') {
+    try {
+      const url = new URL(value);
+      if (url.protocol === 'http:' && url.port && url.pathname === '/') return `http://${url.host}`;
+    } catch {
+      // Fall through to the error.
+    }
+  }
+  throw new ValidationError(`${field}: ${JSON.stringify(value)} is not an http://host:port URL`, { field });
+}
+
+/** The binary's path, or an error saying how to get one. */
+export function resolveBinary(bin: string): string {
+  const fix = 'install the etcd-server package (e.g. `apt-get install etcd-server`) or pass --etcd-bin <path> (store option etcdBin)';
+  const executable = (p: string) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (bin.includes('/')) {
+    const path = isAbsolute(bin) ? bin : resolve(bin);
+    if (executable(path)) return path;
+    throw new VooduError(`etcd binary "${bin}" does not exist or is not executable; ${fix}`);
+  }
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && executable(join(dir, bin))) return join(dir, bin);
+  }
+  throw new VooduError(`etcd binary "${bin}" was not found on PATH; ${fix}`);
+}
+
+/** True when `pid` is an etcd whose --data-dir is `dataDir` (read from /proc, so a reused pid is safe). */
+function isEtcdOn(pid: number, dataDir: string): boolean {
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return false;
+  }
+  if (!argv[0] || !basename(argv[0]).startsWith('etcd')) return false;
+  return argv.some(
+    (arg, i) => (arg === '--data-dir' && argv[i + 1] !== undefined && resolve(argv[i + 1]!) === dataDir) ||
+      (arg.startsWith('--data-dir=') && resolve(arg.slice('--data-dir='.length)) === dataDir),
+  );
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Gone already.
+  }
+}
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await sleep(100);
+  }
+  return false;
+}
+
+/** Exited, or never ran (a failed spawn has no pid). */
+function exited(child: ChildProcess): boolean {
+  return child.pid === undefined || child.exitCode !== null || child.signalCode !== null;
+}
+
+function describeExit(child: ChildProcess): string {
+  if (child.pid === undefined) return 'it could not be run';
+  return child.signalCode ? `signal ${child.signalCode}` : `exit code ${child.exitCode}`;
+}
+
+/** Resolves when the child's stdio has closed, or after `ms`. */
+function closed(child: ChildProcess, ms: number): Promise<void> {
+  if (child.stdout?.closed !== false && child.stderr?.closed !== false && exited(child)) return Promise.resolve();
+  return new Promise((done) => {
+    const onClose = () => {
+      clearTimeout(timer);
+      done();
+    };
+    const timer = setTimeout(() => {
+      child.off('close', onClose);
+      done();
+    }, ms);
+    child.once('close', onClose);
+  });
+}
+
+/** SIGTERM, wait up to `graceMs`, then SIGKILL; resolves once the child is gone. */
+async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+  if (exited(child)) return;
+  child.kill('SIGTERM');
+  if (!(await exitWithin(child, graceMs))) {
+    child.kill('SIGKILL');
+    await exitWithin(child, 5000);
+  }
+}
+
+/** True once the child has exited, false if `ms` pass first. Clears its timer so nothing lingers. */
+function exitWithin(child: ChildProcess, ms: number): Promise<boolean> {
+  if (exited(child)) return Promise.resolve(true);
+  return new Promise((done) => {
+    const onExit = () => {
+      clearTimeout(timer);
+      done(true);
+    };
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      done(false);
+    }, ms);
+    child.once('exit', onExit);
+  });
+}
