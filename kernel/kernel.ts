@@ -104,6 +104,7 @@ export class Kernel {
     }
     this.#started = [];
     this.#state = 'stopped';
+    if (wasRunning) this.log.info('stopped');
   }
 
   async #register({ module, options }: ModuleEntry): Promise<void> {
