@@ -33,6 +33,8 @@ export interface ApplyBatch {
   force: boolean;
   /** Free-form report the stages add to (plugin_expansions, image_pulls, …) and the answer carries. */
   report: Record<string, unknown>;
+  /** Actions expansions asked for; run just before the commit (never on a dry run). */
+  actions: { action: Action; source: string }[];
 }
 
 export interface ReconcileEvent {

@@ -16,6 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ValidationError, VooduError, messageOf } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/log.js';
 
+
+/** Ops allowed in one etcd transaction (compares and writes each count). */
+export const MAX_TXN_OPS = 4096;
 export interface EmbeddedEtcdOptions {
   /** etcd binary: a name looked up on PATH, or a path. Default `etcd`. */
   bin?: string;
@@ -183,6 +186,8 @@ export class EmbeddedEtcd {
       '--log-level', 'warn',
       '--auto-compaction-mode', 'periodic',
       '--auto-compaction-retention', this.#retention,
+      // One apply is one transaction (decision 4): etcd's default of 128 ops would cap a batch at ~60 manifests.
+      '--max-txn-ops', String(MAX_TXN_OPS),
     ];
   }
 

@@ -34,7 +34,7 @@ test('onApply runs taps by stage, then registration order', async (t) => {
   kernel.hooks.onApply.tapPromise({ name: 'validate', stage: -10 }, async () => void order.push('validate'));
   kernel.hooks.onApply.tapPromise('assets', async () => void order.push('assets'));
   kernel.hooks.onApply.tapPromise('ingress-collisions', async () => void order.push('ingress-collisions'));
-  await kernel.hooks.onApply.promise({ manifests: [], dryRun: false, prune: false, force: false, report: {} });
+  await kernel.hooks.onApply.promise({ manifests: [], dryRun: false, prune: false, force: false, report: {}, actions: [] });
   t.deepEqual(order, ['validate', 'assets', 'ingress-collisions', 'store-write']);
 });
 
@@ -45,7 +45,7 @@ test('a failing onApply stage stops the later ones', async (t) => {
     throw new Error('spec.replicas: must be >= 0');
   });
   kernel.hooks.onApply.tapPromise({ name: 'write', stage: 100 }, async () => void (wrote = true));
-  await t.throwsAsync(kernel.hooks.onApply.promise({ manifests: [], dryRun: false, prune: false, force: false, report: {} }), {
+  await t.throwsAsync(kernel.hooks.onApply.promise({ manifests: [], dryRun: false, prune: false, force: false, report: {}, actions: [] }), {
     message: /spec.replicas/,
   });
   t.false(wrote);

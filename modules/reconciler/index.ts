@@ -1,0 +1,171 @@
+/**
+ * The reconciler: brings every resource in `/desired/` to life through
+ * `onReconcile.for(kind)`. Level-triggered (decision 2): it works on keys,
+ * re-reading the desired state each time, so a retry, a coalesced burst or
+ * a periodic resync all see the latest manifest. Replays at start, then
+ * watches from the replay's revision so nothing in between is missed
+ * (decision 3); a broken watch re-lists and watches again.
+ */
+import {
+  appId,
+  defineModule,
+  formatRef,
+  isTransient,
+  keys,
+  messageOf,
+  parseDesiredKey,
+  type ReconcileEvent,
+  type ResourceRef,
+} from '../../kernel/index.js';
+import type { Store, Watch } from '../store/contract.js';
+import type { Reconciler } from './contract.js';
+import { WorkQueue } from './work-queue.js';
+
+export interface ReconcilerOptions {
+  /** Resources reconciled in parallel; one resource is always serial. Default 4. */
+  concurrency?: number;
+  /** Full re-list and reconcile of everything, catching drift nobody announced. Default 5 min. */
+  resyncMs?: number;
+  /** Sleeps before retries 2..N of a transient failure (ms). Default 2, 4, 8, 16, 30 s. */
+  retryDelaysMs?: number[];
+}
+
+type Cause = ReconcileEvent['cause'];
+
+export default defineModule<ReconcilerOptions>({
+  name: 'reconciler',
+  description: 'Watches /desired/ and dispatches onReconcile per kind',
+  requires: ['store'],
+  provides: ['reconciler'],
+  register(ctx) {
+    const store: Store = ctx.service('store');
+    const retryDelays = ctx.options.retryDelaysMs ?? [2000, 4000, 8000, 16000, 30000];
+    const attempts = new Map<string, number>();
+    const manualWaiters = new Map<string, { resolve: () => void; reject: (err: unknown) => void }[]>();
+    let watch: Watch | undefined;
+    let stopping = false;
+
+    const queue = new WorkQueue<Cause>(reconcileKey, ctx.options.concurrency ?? 4);
+
+    async function reconcileKey(key: string, cause: Cause): Promise<void> {
+      const ref = parseDesiredKey(key);
+      if (!ref) return;
+      const hook = ctx.hooks.onReconcile.get(ref.kind);
+      const attempt = (attempts.get(key) ?? 0) + 1;
+      // Waiters that asked before this attempt started get its outcome; later ones wait for the next.
+      const waiters = manualWaiters.get(key) ?? [];
+      manualWaiters.delete(key);
+      let error: unknown;
+      let event: ReconcileEvent | undefined;
+      try {
+        const kv = await store.get(key);
+        event = kv
+          ? { type: 'put', ref, manifest: JSON.parse(kv.value), revision: kv.modRevision, cause, attempt }
+          : { type: 'delete', ref, revision: await store.revision(), cause, attempt };
+        if (hook) await hook.promise(event);
+      } catch (err) {
+        error = err;
+      }
+      if (error && isTransient(error) && attempt <= retryDelays.length && !stopping) {
+        attempts.set(key, attempt);
+        const delay = retryDelays[attempt - 1]!;
+        ctx.log.warn(`${formatRef(ref)}: ${messageOf(error)} (attempt ${attempt}, retrying in ${delay / 1000}s)`);
+        queue.addAfter(key, cause, delay);
+      } else {
+        attempts.delete(key);
+        if (error) ctx.log.error(`${formatRef(ref)}: reconcile failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${messageOf(error)}`);
+        else if (hook) ctx.log.debug(`${formatRef(ref)}: reconciled (${event?.type}, ${cause})`);
+        if (hook && event?.type === 'put') await recordOutcome(ref, error);
+      }
+      // Last, so whoever waits on this attempt also sees its recorded outcome.
+      for (const w of waiters) (error ? w.reject(error) : w.resolve());
+    }
+
+    /** Every terminal attempt leaves its time and error in the resource's status blob. */
+    async function recordOutcome(ref: ResourceRef, error: unknown): Promise<void> {
+      const statusKey = keys.status(ref.kind, ref.scope, ref.name);
+      try {
+        for (let i = 0; i < 5; i++) {
+          const kv = await store.get(statusKey);
+          let status: Record<string, unknown> = {};
+          try {
+            const parsed = kv ? JSON.parse(kv.value) : {};
+            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) status = parsed;
+          } catch {
+            // a status that is not JSON is replaced
+          }
+          status.last_reconcile_at = new Date().toISOString();
+          status.last_reconcile_error = error ? messageOf(error) : '';
+          const res = await store.txn({
+            compare: [kv ? { key: statusKey, target: 'mod', op: '==', value: kv.modRevision } : { key: statusKey, target: 'create', op: '==', value: 0 }],
+            success: [{ op: 'put', key: statusKey, value: JSON.stringify(status) }],
+          });
+          if (res.succeeded) return;
+        }
+      } catch (err) {
+        ctx.log.warn(`${formatRef(ref)}: could not record the reconcile outcome for ${appId(ref.scope, ref.name)}: ${messageOf(err)}`);
+      }
+    }
+
+    /** List everything, queue every key, then watch from just after the list. */
+    async function replayAndWatch(cause: Cause): Promise<void> {
+      const listed = await store.list(keys.desiredRoot);
+      for (const kv of listed.items) queue.add(kv.key, cause);
+      watch = await store.watch(keys.desiredRoot, {
+        fromRevision: listed.revision + 1,
+        onEvent: (e) => {
+          attempts.delete(e.key); // a new desired state deserves a fresh set of retries
+          queue.add(e.key, 'watch');
+        },
+        onError: (err) => {
+          if (stopping) return;
+          ctx.log.warn(`watch on /desired/ ended (${err.message}); re-listing`);
+          void restartWatch();
+        },
+      });
+      ctx.log.info(`replayed ${listed.items.length} resources at revision ${listed.revision}; watching /desired/`);
+    }
+
+    async function restartWatch(): Promise<void> {
+      for (let delay = 250; !stopping; delay = Math.min(delay * 2, 5000)) {
+        try {
+          await watch?.close().catch(() => undefined);
+          await replayAndWatch('resync');
+          return;
+        } catch (err) {
+          ctx.log.warn(`re-list failed: ${messageOf(err)}; retrying in ${delay} ms`);
+          await new Promise((r) => setTimeout(r, delay).unref());
+        }
+      }
+    }
+
+    const service: Reconciler = {
+      enqueue: (ref, cause) => queue.add(keys.desired(ref), cause),
+      reconcileNow: (ref) =>
+        new Promise<void>((resolve, reject) => {
+          const key = keys.desired(ref);
+          const list = manualWaiters.get(key) ?? [];
+          list.push({ resolve, reject });
+          manualWaiters.set(key, list);
+          queue.add(key, 'manual');
+        }),
+      idle: () => queue.idle(),
+    };
+    ctx.provide('reconciler', service);
+
+    ctx.every(ctx.options.resyncMs ?? 5 * 60_000, async (tick) => {
+      if (tick.seq <= 1 || stopping) return; // the boot replay just did this
+      const { items } = await store.list(keys.desiredRoot);
+      for (const kv of items) queue.add(kv.key, 'resync');
+    });
+
+    return {
+      start: () => replayAndWatch('replay'),
+      async stop() {
+        stopping = true;
+        await watch?.close();
+        await queue.stop();
+      },
+    };
+  },
+});
