@@ -37,6 +37,8 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ValidationError(`request body is not valid JSON: ${(err as Error).message}`, { field: 'body' });
+    // Never echo the parser's message: it quotes the body, which may hold a secret.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new ValidationError(`request body is not valid JSON${at ? ` (error at byte ${at})` : ''}`, { field: 'body' });
   }
 }

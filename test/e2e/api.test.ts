@@ -2,12 +2,12 @@ import test from 'ava';
 import { request } from 'node:http';
 import { NotFoundError, ValidationError, createLogger } from '../../kernel/index.js';
 import { ApiServer } from '../../modules/api/server.js';
-import { bootController, type TestController } from '../helpers/controller.js';
+import { API_ONLY, bootController, type TestController } from '../helpers/controller.js';
 
 // The api module alone (store and runtime disabled): envelope, limits and errors over real HTTP.
 let ctl: TestController;
 test.before(async () => {
-  ctl = await bootController({ modules: { disable: ['store', 'runtime'] } });
+  ctl = await bootController({ modules: API_ONLY });
   const api = ctl.kernel.services.get('api', 'test');
   api.route('GET', '/echo/:name', (req) => ({ name: req.params.name, q: req.query.q ?? null }));
   api.route('POST', '/echo', (req) => req.body);
@@ -126,6 +126,13 @@ test('requests before every module started get 503; a token gates the API when s
 });
 
 test('binding beyond loopback without a token refuses to start, naming the fix', async (t) => {
-  const err = await t.throwsAsync(bootController({ modules: { disable: ['store', 'runtime'] }, flags: ['--http', '0.0.0.0:0'] }));
+  const err = await t.throwsAsync(bootController({ modules: API_ONLY, flags: ['--http', '0.0.0.0:0'] }));
   t.regex(err!.message, /module "api" failed to start: api\.http: binding 0\.0\.0\.0:0 exposes the API.*API token/);
+});
+
+test('a malformed body is refused without echoing any of it', async (t) => {
+  const { status, json } = await call('POST', '/echo', '{"PASSWORD": hunter2}', { 'content-type': 'application/json' });
+  t.is(status, 400);
+  t.false(json.error.includes('hunter2'));
+  t.regex(json.error, /request body is not valid JSON/);
 });
