@@ -1,6 +1,7 @@
 /**
  * The core modules, in their default order. Imported lazily so a module
- * disabled in the module config is never even loaded.
+ * disabled in the module config is never even loaded. Order only breaks
+ * ties: the kernel registers providers before their consumers anyway.
  */
 import type { VooduModule } from '../kernel/index.js';
 
@@ -11,6 +12,11 @@ export const coreModules: Record<string, Loader> = {
   store: async () => (await import('./store/index.js')).default,
   runtime: async () => (await import('./runtime/index.js')).default,
   api: async () => (await import('./api/index.js')).default,
+  config: async () => (await import('./config/index.js')).default,
+  assets: async () => (await import('./assets/index.js')).default,
+  reconciler: async () => (await import('./reconciler/index.js')).default,
+  apply: async () => (await import('./apply/index.js')).default,
+  app: async () => (await import('./app/index.js')).default,
 };
 
 export const coreModuleNames = Object.keys(coreModules);

@@ -1,13 +1,13 @@
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
-import { bootController } from '../helpers/controller.js';
+import { API_ONLY, bootController } from '../helpers/controller.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/hello-module/index.js', import.meta.url));
 
 test('a community module from a path is loaded with its options, adds a route and taps a hook', async (t) => {
   const ctl = await bootController({
     modules: {
-      disable: ['store', 'runtime'],
+      ...API_ONLY,
       modules: [{ from: fixture, options: { greeting: 'ahoy' } }],
     },
   });
@@ -22,16 +22,16 @@ test('a community module from a path is loaded with its options, adds a route an
 });
 
 test('disabled core modules are absent: not registered, no service', async (t) => {
-  const ctl = await bootController({ modules: { disable: ['store', 'runtime'] } });
+  const ctl = await bootController({ modules: API_ONLY });
   t.teardown(() => ctl.cleanup());
-  t.deepEqual(ctl.kernel.modules(), ['paths', 'api']);
+  t.deepEqual(ctl.kernel.modules(), ['paths', 'api', 'app']);
   t.false(ctl.kernel.services.has('store'));
   t.false(ctl.kernel.services.has('runtime'));
   t.true(ctl.kernel.services.has('api'));
 });
 
 test('core module options from the config file reach the module', async (t) => {
-  const ctl = await bootController({ modules: { disable: ['store', 'runtime'], options: { api: { maxBodyBytes: 10 } } } });
+  const ctl = await bootController({ modules: { ...API_ONLY, options: { api: { maxBodyBytes: 10 } } } });
   t.teardown(() => ctl.cleanup());
   const api = ctl.kernel.services.get('api', 'test');
   api.route('POST', '/small', (req) => req.body);
@@ -42,7 +42,7 @@ test('core module options from the config file reach the module', async (t) => {
 
 test('a community module that is not a module is refused with a clear error', async (t) => {
   const notAModule = fileURLToPath(new URL('../helpers/ports.ts', import.meta.url));
-  await t.throwsAsync(bootController({ modules: { disable: ['store', 'runtime'], modules: [{ from: notAModule }] } }), {
+  await t.throwsAsync(bootController({ modules: { ...API_ONLY, modules: [{ from: notAModule }] } }), {
     message: /default export is not a voodu module/,
   });
 });

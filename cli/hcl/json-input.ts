@@ -1,0 +1,45 @@
+/**
+ * `-f - --format json`: one manifest or a list, as `vd apply` forwards them
+ * over SSH. No interpolation (the text was interpolated where it was
+ * written); env_file is still merged, relative to the working directory.
+ */
+import { ValidationError } from '../../kernel/errors.js';
+import { formatRef, type Manifest } from '../../kernel/identity.js';
+import { At } from '../../lib/manifest/at.js';
+import { isPlainObject } from '../../lib/manifest/decoders.js';
+import { expandApp } from '../../lib/manifest/expand-app.js';
+import { APP_KIND, validateManifest } from '../../lib/manifest/index.js';
+import type { Produced } from './blocks.js';
+import { mergeEnvFiles } from './env-file.js';
+
+const ENV_FILE_KINDS = new Set(['deployment', 'statefulset', 'job', APP_KIND]);
+
+export async function manifestsOfJson(text: string, display: string, dir: string): Promise<Produced[]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ValidationError(`${display}: not valid JSON: ${(err as Error).message}`);
+  }
+  const list = Array.isArray(value) ? value : [value];
+  const out: Produced[] = [];
+  for (const [i, raw] of list.entries()) {
+    const source = Array.isArray(value) ? `${display}[${i}]` : display;
+    const opts = { source };
+    // Anything that is not a manifest object is validateManifest's to report.
+    if (!isPlainObject(raw) || typeof raw.kind !== 'string' || !isPlainObject(raw.spec)) {
+      out.push({ manifest: validateManifest(raw, opts), source, declaredBy: 'manifest' });
+      continue;
+    }
+    const kind = raw.kind.toLowerCase();
+    const ref = formatRef({ kind, scope: typeof raw.scope === 'string' ? raw.scope : '', name: String(raw.name) });
+    const spec = structuredClone(raw.spec);
+    const at = new At({ source, block: ref, hcl: false });
+    if (kind === 'cronjob' && isPlainObject(spec.job)) await mergeEnvFiles(spec.job, dir, at.key('job'));
+    else if (ENV_FILE_KINDS.has(kind)) await mergeEnvFiles(spec, dir, at);
+    const m = { ...raw, spec } as unknown as Manifest;
+    const produced = kind === APP_KIND ? expandApp(m, opts) : [validateManifest(m, opts)];
+    out.push(...produced.map((p) => ({ manifest: p, source, declaredBy: ref })));
+  }
+  return out;
+}

@@ -1,0 +1,32 @@
+/**
+ * registry: credentials docker uses to pull private images — a
+ * username/token pair, or a credential helper (core.md §1.9). `password`
+ * is an alias of `token`; `token` wins when both are written.
+ */
+import type { At } from '../at.js';
+import { formatted, record, str } from '../decoders.js';
+import type { RegistrySpec } from '../types.js';
+
+const HELPER_ALIASES: Record<string, string> = { ecr: 'ecr-login', aws: 'ecr-login' };
+
+const url = formatted((u) => (/\s/.test(u) ? 'must not contain whitespace (the registry host as docker sees it, e.g. ghcr.io)' : undefined));
+const helper = formatted((h) => (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(h) ? undefined : `${JSON.stringify(h)} is not a credential helper name (e.g. ecr-login)`));
+
+export function validateRegistry(raw: unknown, at: At): RegistrySpec {
+  const r = record<RegistrySpec & { password?: string }>('a registry', { url, username: str, token: str, password: str, helper })(raw, at)!;
+  const token = r.token || r.password;
+  if (!r.url) at.key('url').fail('is required (the registry host, e.g. ghcr.io)');
+  if (r.helper) {
+    if (r.username || token) {
+      at.key('helper').fail('`helper` and `username`/`token` are mutually exclusive: a credential helper supersedes the username/token for the same host, so docker would ignore them');
+    }
+    const want = HELPER_ALIASES[r.helper];
+    if (want) {
+      at.key('helper').fail(`unknown credential helper ${JSON.stringify(r.helper)} — did you mean ${JSON.stringify(want)}? docker runs docker-credential-<helper>, so the value is that binary's suffix`);
+    }
+    return { url: r.url, helper: r.helper };
+  }
+  if (!r.username) at.key('username').fail('is required (or use `helper` for a credential helper)');
+  if (!token) at.key('token').fail('is required (`password` is accepted too; or use `helper` for a credential helper)');
+  return { url: r.url, username: r.username, token };
+}

@@ -1,0 +1,267 @@
+/**
+ * Spec of each kind as it travels the wire and sits in the store: the JSON
+ * shape of the reference's structs (snake_case keys, empty fields omitted).
+ * HCL block names differ in three places: `init "x" {}` → `inits[]`,
+ * `volume_claim "x" {}` → `volume_claims[]`, `location {}` → `locations[]`;
+ * and a cronjob's job fields are flat in HCL but nested under `job` here.
+ */
+
+export interface LangSpec {
+  name?: string;
+  version?: string;
+  entrypoint?: string;
+}
+
+export interface BuildSpec {
+  context?: string;
+  dockerfile?: string;
+  path?: string;
+  args?: Record<string, string>;
+  lang?: LangSpec;
+}
+
+export interface ResourceLimits {
+  /** Cores as a decimal ("2", "1.5") or millicores ("500m"). */
+  cpu?: string;
+  /** Bytes, or a number with Ki/Mi/Gi/Ti (1024ⁿ) or K/M/G/T (1000ⁿ). */
+  memory?: string;
+}
+
+export interface ResourcesSpec {
+  limits?: ResourceLimits;
+}
+
+export interface LogsSpec {
+  max_size?: string;
+  max_files?: number;
+}
+
+export interface DependsOnSpec {
+  /** `name.key` or `scope.name.key`. */
+  assets?: string[];
+}
+
+export interface ReleaseSpec {
+  command?: string[];
+  pre_command?: string[];
+  post_command?: string[];
+  timeout?: string;
+}
+
+export interface AutoscaleSpec {
+  min?: number;
+  max?: number;
+  cpu_target?: number;
+  cooldown_up?: string;
+  cooldown_down?: string;
+}
+
+export interface WebhookTarget {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Record<string, unknown>;
+  /** A `${asset.…}` reference to a JSON body template. */
+  file?: string;
+}
+
+export interface OnDeploySpec {
+  success?: WebhookTarget[];
+  failure?: WebhookTarget[];
+}
+
+export interface OnProbeSpec {
+  failure?: WebhookTarget[];
+  recovery?: WebhookTarget[];
+}
+
+export interface HttpGetAction {
+  path: string;
+  port: number;
+  scheme?: string;
+  http_headers?: Record<string, string>;
+}
+
+export interface TcpSocketAction {
+  port: number;
+}
+
+export interface ExecAction {
+  command: string[];
+}
+
+export interface ProbeSpec {
+  http_get?: HttpGetAction;
+  tcp_socket?: TcpSocketAction;
+  exec?: ExecAction;
+  initial_delay?: string;
+  period?: string;
+  timeout?: string;
+  failure_threshold?: number;
+  success_threshold?: number;
+}
+
+export interface ProbesSpec {
+  liveness?: ProbeSpec;
+  readiness?: ProbeSpec;
+  startup?: ProbeSpec;
+}
+
+export interface InitSpec {
+  name: string;
+  image?: string;
+  command: string[];
+  timeout?: string;
+  retries?: number;
+  resources?: ResourcesSpec;
+  ulimits?: Record<string, string>;
+  docker_options?: string[];
+}
+
+export interface VolumeClaim {
+  name: string;
+  mount_path: string;
+  /** Informational only. */
+  size?: string;
+}
+
+/** Fields every container-running kind shares (deployment, statefulset, job, cronjob's job). */
+export interface ContainerSpec {
+  image?: string;
+  command?: string[];
+  env?: Record<string, string>;
+  /** CLI-only: merged into `env` and removed before the manifest leaves the CLI. */
+  env_file?: string[];
+  env_from?: string[];
+  volumes?: string[];
+  network?: string;
+  networks?: string[];
+  network_mode?: string;
+  extra_hosts?: string[];
+  cap_add?: string[];
+  ulimits?: Record<string, string>;
+  docker_options?: string[];
+  build?: BuildSpec;
+  depends_on?: DependsOnSpec;
+  resources?: ResourcesSpec;
+  logs?: LogsSpec;
+  /** Stamped by /apply: sha256 per asset reference the spec uses. */
+  _asset_digests?: Record<string, string>;
+}
+
+export interface DeploymentSpec extends ContainerSpec {
+  replicas?: number;
+  ports?: string[];
+  restart?: string;
+  health_check?: string;
+  post_deploy?: string[];
+  keep_releases?: number;
+  release?: ReleaseSpec;
+  autoscale?: AutoscaleSpec;
+  on_deploy?: OnDeploySpec;
+  on_probe?: OnProbeSpec;
+  probes?: ProbesSpec;
+  inits?: InitSpec[];
+}
+
+export interface StatefulsetSpec extends ContainerSpec {
+  replicas?: number;
+  ports?: string[];
+  restart?: string;
+  health_check?: string;
+  volume_claims?: VolumeClaim[];
+  inits?: InitSpec[];
+  probes?: ProbesSpec;
+  on_probe?: OnProbeSpec;
+}
+
+export interface JobSpec extends ContainerSpec {
+  timeout?: string;
+  successful_history_limit?: number;
+  failed_history_limit?: number;
+  /** Extra container labels, emitted by plugins (e.g. `voodu.role = backup`). */
+  labels?: Record<string, string>;
+}
+
+export type ConcurrencyPolicy = 'Allow' | 'Forbid';
+
+export interface CronJobSpec {
+  schedule: string;
+  job: JobSpec;
+  concurrency_policy?: ConcurrencyPolicy;
+  timezone?: string;
+  suspend?: boolean;
+  successful_history_limit?: number;
+  failed_history_limit?: number;
+  _asset_digests?: Record<string, string>;
+}
+
+export interface IngressTLS {
+  /** Always present once validated: a `tls` block without `enabled` means enabled. */
+  enabled: boolean;
+  provider?: string;
+  email?: string;
+  on_demand?: boolean;
+  ask?: string;
+}
+
+export interface IngressLocation {
+  path: string;
+  strip?: boolean;
+}
+
+export interface IngressLB {
+  policy?: string;
+  interval?: string;
+}
+
+export interface IngressSpec {
+  host: string;
+  /** Deployment in the same scope; defaults to the ingress name at reconcile. */
+  service?: string;
+  /** Defaults at reconcile to the deployment's first container port, else 80. */
+  port?: number;
+  tls?: IngressTLS;
+  locations?: IngressLocation[];
+  lb?: IngressLB;
+}
+
+export interface AssetFileSource {
+  _source: 'file';
+  /** base64 of the file's bytes, read by the CLI. */
+  content: string;
+  filename: string;
+}
+
+export interface AssetUrlSource {
+  _source: 'url';
+  url: string;
+  /** Duration; "" → 30s at fetch time. */
+  timeout: string;
+  /** "error", "stale" or "skip"; "" → stale. */
+  on_failure: string;
+}
+
+/** A plain string is inline content. */
+export type AssetValue = string | AssetFileSource | AssetUrlSource;
+
+export interface AssetSpec {
+  files: Record<string, AssetValue>;
+}
+
+export interface RegistrySpec {
+  url: string;
+  username?: string;
+  /** `password` is accepted as an alias and normalised to `token`. */
+  token?: string;
+  /** Docker credential helper suffix (`ecr-login` → docker-credential-ecr-login). */
+  helper?: string;
+}
+
+/** `app` sugar: a deployment's fields plus the ingress's host, tls, locations and lb. */
+export interface AppSpec extends DeploymentSpec {
+  host: string;
+  tls?: IngressTLS;
+  locations?: IngressLocation[];
+  lb?: IngressLB;
+}

@@ -1,0 +1,262 @@
+/**
+ * CLI verbs of the apply module: apply, diff, get, describe, delete.
+ * Imports only from cli/ and lib/ (and the kernel's identity types).
+ */
+import { CliError } from '../../cli/client.js';
+import { ansiColors, buildPlan, hasChanges, noColors, renderPlan, type DryRun, type WireManifest } from '../../cli/diff.js';
+import { loadFromFlags } from '../../cli/manifests.js';
+import { printJson, table } from '../../cli/output.js';
+import { autoApproved, confirm } from '../../cli/prompt.js';
+import type { Verb, VerbContext, VerbOption } from '../../cli/verb.js';
+import { toYaml } from '../../cli/yaml.js';
+
+const fileOptions: VerbOption[] = [
+  { flags: '-f, --file', description: 'manifest file, directory, or - for stdin (repeatable)' },
+  { flags: '--format', description: 'hcl or json (required with -f -)' },
+];
+const outputYaml: VerbOption = { flags: '-o, --output', description: 'output format: text, json or yaml' };
+
+type Format = 'text' | 'json' | 'yaml';
+function format(ctx: VerbContext, opts: Record<string, unknown>): Format {
+  const v = opts.output ?? opts.o ?? ctx.output;
+  if (v === 'yaml' || v === 'yml') return 'yaml';
+  if (v === 'json') return 'json';
+  if (v === undefined || v === 'text' || v === true) return 'text';
+  throw new CliError(`-o/--output: "${String(v)}" is not a format; use text, json or yaml`);
+}
+
+function emit(ctx: VerbContext, fmt: Format, value: unknown): boolean {
+  if (fmt === 'json') printJson(ctx.stdout, value);
+  else if (fmt === 'yaml') ctx.stdout.write(toYaml(value));
+  else return false;
+  return true;
+}
+
+const colorsFor = (ctx: VerbContext) =>
+  (ctx.stdout as NodeJS.WriteStream).isTTY && !ctx.env.NO_COLOR ? ansiColors : noColors;
+
+interface ApplyAnswer extends DryRun {
+  plugin_expansions?: { from: string; to: string[] }[];
+  actions?: string[];
+}
+
+export const apply: Verb = {
+  name: 'apply',
+  description: 'Apply manifests: validate, expand and store them as desired state',
+  options: [
+    ...fileOptions,
+    { flags: '--prune', description: 'also delete stored resources of the same kind and scope that the files no longer declare' },
+    { flags: '-y, --auto-approve', description: 'do not ask before pruning (also VOODU_AUTO_APPROVE=1)' },
+    outputYaml,
+  ],
+  output: true,
+  examples: ['apply -f voodu.hcl', 'apply -f deploy/ --prune -y', 'cat m.json | voodu apply -f - --format json'],
+  async run(ctx, _args, opts) {
+    const fmt = format(ctx, opts);
+    const manifests = await loadFromFlags(opts, ctx.client, ctx.env);
+    const prune = opts.prune === true;
+    if (prune && !autoApproved(ctx.env, opts.y ?? opts['auto-approve'])) {
+      const dry = await ctx.client.data<ApplyAnswer>('POST', '/apply', { query: { dry_run: true, prune: true }, body: manifests });
+      if (dry.pruned.length) {
+        ctx.stderr.write(`This apply will delete:\n${dry.pruned.map((p) => `  - ${p}`).join('\n')}\n`);
+        const ok = await confirm(
+          'Prune these resources? [y/N]: ',
+          'refusing to prune in non-interactive mode without --auto-approve (or VOODU_AUTO_APPROVE=1)',
+          ctx.stderr,
+        );
+        if (!ok) {
+          ctx.stderr.write('Apply canceled.\n');
+          return 1;
+        }
+      }
+    }
+    const answer = await ctx.client.data<ApplyAnswer>('POST', '/apply', { query: { prune: prune || undefined }, body: manifests });
+    if (emit(ctx, fmt, answer)) return 0;
+    for (const e of answer.plugin_expansions ?? []) ctx.stdout.write(`expand/${e.from} expanded → ${e.to.join(', ')}\n`);
+    for (const a of answer.actions ?? []) ctx.stdout.write(`  ✓ ${a}\n`);
+    for (const m of answer.applied) ctx.stdout.write(`${refOf(m)} applied\n`);
+    for (const p of answer.pruned) ctx.stdout.write(`${p} pruned (removed from manifests)\n`);
+    return 0;
+  },
+};
+
+const refOf = (m: WireManifest) => (m.scope ? `${m.kind}/${m.scope}/${m.name}` : `${m.kind}/${m.name}`);
+
+export const diff: Verb = {
+  name: 'diff',
+  description: 'Show what apply would change, field by field, without changing anything',
+  options: [
+    ...fileOptions,
+    { flags: '--prune', description: 'also show what --prune would delete' },
+    { flags: '--detailed-exitcode', description: 'exit 2 when there are changes (0 when none)' },
+    outputYaml,
+  ],
+  output: true,
+  examples: ['diff -f voodu.hcl', 'diff -f deploy/ --prune --detailed-exitcode'],
+  async run(ctx, _args, opts) {
+    const fmt = format(ctx, opts);
+    const manifests = await loadFromFlags(opts, ctx.client, ctx.env);
+    const dry = await ctx.client.data<ApplyAnswer>('POST', '/apply', { query: { dry_run: true, prune: opts.prune === true || undefined }, body: manifests });
+    const plan = buildPlan(dry);
+    if (!emit(ctx, fmt, { ...dry, plan })) ctx.stdout.write(renderPlan(plan, colorsFor(ctx)));
+    return opts['detailed-exitcode'] === true && hasChanges(plan) ? 2 : 0;
+  },
+};
+
+interface StoredManifest extends WireManifest {
+  metadata?: { created_at?: string; updated_at?: string; revision?: number };
+}
+
+export const get: Verb = {
+  name: 'get',
+  args: '[kind]',
+  description: 'List stored manifests, all or of one kind',
+  options: [outputYaml],
+  output: true,
+  examples: ['get', 'get deployments', 'get statefulset -o json'],
+  async run(ctx, args, opts) {
+    const fmt = format(ctx, opts);
+    const kind = args[0];
+    const list = await ctx.client.data<StoredManifest[]>('GET', '/apply', { query: { kind } });
+    if (emit(ctx, fmt, list)) return 0;
+    if (list.length === 0) {
+      ctx.stdout.write(kind ? `No ${kind} resources.\n` : 'No resources.\n');
+      return 0;
+    }
+    const rows = [['KIND', 'SCOPE', 'NAME', 'UPDATED', 'REVISION']];
+    for (const m of list) rows.push([m.kind, m.scope || '-', m.name, m.metadata?.updated_at ?? '', String(m.metadata?.revision ?? '')]);
+    ctx.stdout.write(table(rows));
+    return 0;
+  },
+};
+
+/** `scope/name` or `name` → parts. */
+export function parseRef(ref: string): { scope?: string; name: string } {
+  const parts = ref.split('/');
+  if (parts.length === 1 && parts[0]) return { name: parts[0] };
+  if (parts.length === 2 && parts[0] && parts[1]) return { scope: parts[0], name: parts[1] };
+  throw new CliError(`"${ref}" is not a reference; use <scope>/<name> (or <name> when it is unique)`);
+}
+
+export const describe: Verb = {
+  name: 'describe',
+  args: '<kind> <ref>',
+  aliases: ['desc'],
+  description: 'Show one resource: its manifest and its status',
+  options: [outputYaml],
+  output: true,
+  examples: ['describe deployment prod/api', 'describe statefulset data/pg -o yaml'],
+  async run(ctx, args, opts) {
+    const fmt = format(ctx, opts);
+    const [kind, ref] = args as [string, string];
+    const { scope, name } = parseRef(ref);
+    const data = await ctx.client.data<{ manifest: StoredManifest; status: unknown }>('GET', '/describe', { query: { kind, scope, name } });
+    if (emit(ctx, fmt, data)) return 0;
+    const m = data.manifest;
+    ctx.stdout.write(`${refOf(m)}\n`);
+    if (m.metadata) ctx.stdout.write(`  created ${m.metadata.created_at ?? '?'}  updated ${m.metadata.updated_at ?? '?'}  revision ${m.metadata.revision ?? '?'}\n`);
+    ctx.stdout.write(`\nspec:\n${indent(toYaml(m.spec ?? {}))}`);
+    ctx.stdout.write(`\nstatus:\n${data.status ? indent(toYaml(data.status)) : '  (none yet)\n'}`);
+    return 0;
+  },
+};
+
+const indent = (text: string) => text.replace(/^(?=.)/gm, '  ');
+
+interface PruneReport {
+  config_wiped: boolean;
+  app_dir_removed: boolean;
+  volume_removed: boolean;
+  volumes_removed: string[];
+  errors: string[];
+}
+
+function printPrune(ctx: VerbContext, p: PruneReport): void {
+  if (p.config_wiped) ctx.stdout.write('  - config bucket wiped\n');
+  if (p.app_dir_removed) ctx.stdout.write('  - app dir removed\n');
+  for (const v of p.volumes_removed) ctx.stdout.write(`  - volume ${v} removed\n`);
+  for (const e of p.errors) ctx.stdout.write(`  ! ${e}\n`);
+}
+
+export const del: Verb = {
+  name: 'delete',
+  args: '[target] [ref]',
+  description: 'Delete resources: <kind> <scope>/<name>, every kind at <scope>/<name>, a whole <scope>, or what -f declares',
+  options: [
+    ...fileOptions,
+    { flags: '--prune', description: 'also wipe config buckets, app dirs and statefulset volumes' },
+    { flags: '-y, --auto-approve', description: 'do not ask for confirmation (also VOODU_AUTO_APPROVE=1)' },
+    outputYaml,
+  ],
+  output: true,
+  examples: ['delete deployment prod/api', 'delete prod/api --prune', 'delete prod -y', 'delete -f voodu.hcl'],
+  async run(ctx, args, opts) {
+    const fmt = format(ctx, opts);
+    const prune = opts.prune === true || undefined;
+    const approved = autoApproved(ctx.env, opts.y ?? opts['auto-approve']);
+    const ask = async (what: string) => {
+      if (approved) return true;
+      return confirm(
+        `${what} [y/N]: `,
+        'refusing to delete in non-interactive mode without --auto-approve (or VOODU_AUTO_APPROVE=1)',
+        ctx.stderr,
+      );
+    };
+    const results: unknown[] = [];
+    const [first, second] = args;
+    if (opts.file !== undefined) {
+      if (first) throw new CliError('give either -f or a target, not both');
+      const manifests = await loadFromFlags(opts, ctx.client, ctx.env);
+      ctx.stderr.write(`Will delete ${manifests.length} resource(s):\n${manifests.map((m) => `  - ${refOf(m)}`).join('\n')}\n`);
+      if (!(await ask('Delete these resources?'))) return 1;
+      for (const m of manifests) {
+        try {
+          const r = await ctx.client.data<{ deleted: string; pruned?: PruneReport }>('DELETE', '/apply', { query: { kind: m.kind, scope: m.scope, name: m.name, prune } });
+          results.push(r);
+          if (fmt === 'text') {
+            ctx.stdout.write(`- ${r.deleted} deleted${r.pruned ? ' (pruned)' : ''}\n`);
+            if (r.pruned) printPrune(ctx, r.pruned);
+          }
+        } catch (err) {
+          if (!/not found/.test((err as Error).message)) throw err;
+          if (fmt === 'text') ctx.stdout.write(`? ${refOf(m)} (not found)\n`);
+        }
+      }
+    } else if (first && second) {
+      const { scope, name } = parseRef(second);
+      const r = await ctx.client.data<{ deleted: string; pruned?: PruneReport }>('DELETE', '/apply', { query: { kind: first, scope, name, prune } });
+      results.push(r);
+      if (fmt === 'text') {
+        ctx.stdout.write(`- ${r.deleted} deleted${r.pruned ? ' (pruned)' : ''}\n`);
+        if (r.pruned) printPrune(ctx, r.pruned);
+      }
+    } else if (first?.includes('/')) {
+      const { scope, name } = parseRef(first);
+      if (!scope) throw new CliError(`"${first}" needs a scope: <scope>/<name>`);
+      if (prune && !(await ask(`Delete every resource at ${scope}/${name} and wipe its config and volumes?`))) return 1;
+      const r = await ctx.client.data<{ deleted: string[]; pruned?: (PruneReport & { resource: string })[] }>('DELETE', '/resource', { query: { scope, name, prune } });
+      results.push(r);
+      if (fmt === 'text') {
+        if (r.deleted.length === 0) ctx.stdout.write(`(no resource found at ${scope}/${name})\n`);
+        for (const d of r.deleted) ctx.stdout.write(`- ${d} deleted\n`);
+        for (const p of r.pruned ?? []) printPrune(ctx, p);
+      }
+    } else if (first) {
+      if (!(await ask(`Delete every resource in scope "${first}"${prune ? ', with its config and volumes' : ''}?`))) return 1;
+      const r = await ctx.client.data<{ deleted: string[]; pruned?: (PruneReport & { resource: string })[]; config_wiped?: boolean }>('DELETE', '/scope', { query: { scope: first, prune } });
+      results.push(r);
+      if (fmt === 'text') {
+        for (const d of r.deleted) ctx.stdout.write(`- ${d} wiped\n`);
+        for (const p of r.pruned ?? []) printPrune(ctx, p);
+        if (r.config_wiped) ctx.stdout.write(`- scope/${first} config wiped\n`);
+        if (r.deleted.length === 0) ctx.stdout.write(`(scope ${first} has no resources)\n`);
+      }
+    } else {
+      throw new CliError('nothing to delete; give <kind> <scope>/<name>, <scope>/<name>, <scope>, or -f FILE');
+    }
+    emit(ctx, fmt, results.length === 1 ? results[0] : results);
+    return 0;
+  },
+};
+
+export const verbs = [apply, diff, get, describe, del];

@@ -1,0 +1,97 @@
+/**
+ * The one write of an apply (decision 4): every manifest put and every
+ * pruned sibling deleted in a single etcd transaction, guarded by the
+ * revisions that were read, so a concurrent change makes it retry instead
+ * of overwriting what it did not see.
+ */
+import {
+  ConflictError,
+  ValidationError,
+  formatRef,
+  keys,
+  parseDesiredKey,
+  refOf,
+  type Manifest,
+  type ResourceRef,
+} from '../../kernel/index.js';
+import type { Compare, Store, TxnOp } from '../store/contract.js';
+import { manifestOf } from './desired.js';
+
+/** Kinds whose siblings `prune` removes, per (kind, scope) present in the batch. */
+export const PRUNABLE_KINDS = new Set(['deployment', 'statefulset', 'ingress', 'job', 'cronjob', 'asset']);
+
+export interface CommitPlan {
+  /** What each manifest replaces (undefined = new), index-aligned with the batch. */
+  current: (Manifest | undefined)[];
+  /** Manifests as they will be stored. */
+  applied: Manifest[];
+  pruned: ResourceRef[];
+  compares: Compare[];
+  ops: TxnOp[];
+}
+
+/** Reads what the batch touches and builds the guarded transaction. */
+export async function planCommit(store: Store, batch: Manifest[], prune: boolean, now = new Date()): Promise<CommitPlan> {
+  const compares: Compare[] = [];
+  const ops: TxnOp[] = [];
+  const stamp = now.toISOString();
+
+  const kvs = await Promise.all(batch.map((m) => store.get(keys.desired(refOf(m)))));
+  const current = kvs.map((kv) => (kv ? manifestOf(kv) : undefined));
+  const applied = batch.map((m, i) => {
+    const kv = kvs[i];
+    const key = keys.desired(refOf(m));
+    compares.push(kv ? { key, target: 'mod', op: '==', value: kv.modRevision } : { key, target: 'create', op: '==', value: 0 });
+    const stored: Manifest = {
+      kind: m.kind,
+      ...(m.scope ? { scope: m.scope } : {}),
+      name: m.name,
+      spec: m.spec,
+      metadata: { created_at: current[i]?.metadata?.created_at ?? stamp, updated_at: stamp },
+    };
+    ops.push({ op: 'put', key, value: JSON.stringify(stored) });
+    return stored;
+  });
+
+  const pruned: ResourceRef[] = [];
+  if (prune) {
+    const keep = new Set(batch.map((m) => keys.desired(refOf(m))));
+    const groups = new Set(batch.filter((m) => PRUNABLE_KINDS.has(m.kind) && m.scope).map((m) => `${m.kind}\u0000${m.scope}`));
+    for (const group of groups) {
+      const [kind, scope] = group.split('\u0000') as [string, string];
+      const { items } = await store.list(`${keys.desiredKind(kind)}${scope}/`);
+      for (const kv of items) {
+        const ref = parseDesiredKey(kv.key);
+        if (!ref || keep.has(kv.key) || ref.scope !== scope) continue;
+        compares.push({ key: kv.key, target: 'mod', op: '==', value: kv.modRevision });
+        ops.push({ op: 'delete', key: kv.key });
+        pruned.push(ref);
+      }
+    }
+  }
+  return { current, applied, pruned, compares, ops };
+}
+
+/** Commits the plan; re-plans and retries when another writer got there first. */
+export async function commit(store: Store, batch: Manifest[], prune: boolean, attempts = 3): Promise<CommitPlan & { revision: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const plan = await planCommit(store, batch, prune);
+    let result;
+    try {
+      result = await store.txn({ compare: plan.compares, success: plan.ops });
+    } catch (err) {
+      if (/too many operations/i.test(String((err as Error).message))) {
+        throw new ValidationError(
+          `this apply needs ${plan.ops.length} writes in one transaction, more than the store accepts; apply the manifests in smaller groups`,
+        );
+      }
+      throw err;
+    }
+    if (result.succeeded) return { ...plan, revision: result.revision };
+    if (attempt >= attempts) {
+      throw new ConflictError(
+        `desired state kept changing while applying ${batch.map((m) => formatRef(refOf(m))).slice(0, 3).join(', ')}${batch.length > 3 ? ', …' : ''}; retry the apply`,
+      );
+    }
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The `apply` module: `/apply` (write, list, delete), `/resource`,
+ * `/scope` and `/describe`. It owns the validation stage and the commit
+ * stage of the `onApply` pipeline; other modules add stages in between.
+ */
+import {
+  ValidationError,
+
+  assertSegment,
+  defineModule,
+  formatRef,
+  keys,
+  parseDesiredKey,
+  refOf,
+  type ResourceRef,
+} from '../../kernel/index.js';
+import { parseKind, validateManifest } from '../../lib/manifest/index.js';
+import type { ApiRequest } from '../api/contract.js';
+import { commit, planCommit, PRUNABLE_KINDS } from './commit.js';
+import { ApplyStage } from './contract.js';
+import { getManifest, listManifests, resolveRef } from './desired.js';
+import { runActions, runApply } from './pipeline.js';
+import { pruneResource, type PruneDeps } from './prune.js';
+
+const flag = (req: ApiRequest, name: string) => req.query[name] === 'true' || req.query[name] === '1';
+
+function kindParam(req: ApiRequest, required: boolean): string | undefined {
+  const raw = req.query.kind;
+  if (raw === undefined || raw === '') {
+    if (required) throw new ValidationError('query.kind: required (deployment, statefulset, ingress, job, cronjob, asset, registry)', { field: 'kind' });
+    return undefined;
+  }
+  const kind = parseKind(raw);
+  if (!kind) throw new ValidationError(`query.kind: "${raw}" is not a kind; accepted: deployment, statefulset, ingress, job, cronjob, asset, registry`, { field: 'kind' });
+  return kind;
+}
+
+function segmentParam(req: ApiRequest, name: 'scope' | 'name', required: boolean): string | undefined {
+  const value = req.query[name];
+  if (value === undefined || value === '') {
+    if (required) throw new ValidationError(`query.${name}: required`, { field: name });
+    return undefined;
+  }
+  assertSegment(value, `query.${name}`);
+  return value;
+}
+
+export default defineModule({
+  name: 'apply',
+  description: 'The apply pipeline and the desired-state endpoints',
+  requires: ['store', 'api'],
+  optional: ['paths', 'config', 'runtime'],
+  register(ctx) {
+    const store = ctx.service('store');
+    const api = ctx.service('api');
+    const pruneDeps = (): PruneDeps => ({
+      store,
+      ...(ctx.has('paths') ? { paths: ctx.service('paths') } : {}),
+      ...(ctx.has('config') ? { config: ctx.service('config') } : {}),
+      ...(ctx.has('runtime') ? { runtime: ctx.service('runtime') } : {}),
+    });
+    const configFor = async (scope: string, name: string) =>
+      scope && ctx.has('config') ? ctx.service('config').resolve(scope, name) : {};
+
+    // Stage validate: every manifest against its kind's rules, and no identity twice.
+    ctx.hooks.onApply.tapPromise({ name: 'apply.validate', stage: ApplyStage.validate }, async (batch) => {
+      const seen = new Set<string>();
+      batch.manifests = batch.manifests.map((m) => {
+        const valid = validateManifest(m);
+        const id = formatRef(refOf(valid));
+        if (seen.has(id)) throw new ValidationError(`duplicate identity ${id}: declared more than once in this apply`);
+        seen.add(id);
+        return valid;
+      });
+    });
+
+    // Stage commit: actions, then one transaction (or, on a dry run, the plan alone).
+    ctx.hooks.onApply.tapPromise({ name: 'apply.commit', stage: ApplyStage.commit }, async (batch) => {
+      if (batch.dryRun) {
+        const plan = await planCommit(store, batch.manifests, batch.prune);
+        if (batch.actions.length) batch.report.actions = batch.actions.map(({ action }) => `${action.type} (dry run: not run)`);
+        Object.assign(batch.report, { applied: plan.applied, pruned: plan.pruned.map(formatRef), current: plan.current.map((c) => c ?? null) });
+        return;
+      }
+      if (batch.actions.length) batch.report.actions = await runActions(ctx.hooks, batch);
+      const done = await commit(store, batch.manifests, batch.prune);
+      Object.assign(batch.report, { applied: done.applied, pruned: done.pruned.map(formatRef) });
+      ctx.log.info(
+        `applied ${done.applied.map((m) => formatRef(refOf(m))).join(', ')}${done.pruned.length ? `; pruned ${done.pruned.map(formatRef).join(', ')}` : ''} at revision ${done.revision}`,
+      );
+    });
+
+    api.route('POST', '/apply', (req) =>
+      runApply({ hooks: ctx.hooks, configFor }, req.body, { dryRun: flag(req, 'dry_run'), prune: flag(req, 'prune'), force: flag(req, 'force') }),
+    );
+
+    api.route('GET', '/apply', (req) => listManifests(store, kindParam(req, false)));
+
+    api.route('DELETE', '/apply', async (req) => {
+      const kind = kindParam(req, true)!;
+      const name = segmentParam(req, 'name', true)!;
+      const ref = await resolveRef(store, kind, name, segmentParam(req, 'scope', false));
+      await store.delete(keys.desired(ref));
+      ctx.log.info(`deleted ${formatRef(ref)}`);
+      return { deleted: formatRef(ref), ...(flag(req, 'prune') ? { pruned: await pruneResource(pruneDeps(), ref) } : {}) };
+    });
+
+    // Every scoped kind at (scope, name): an `app` is a deployment and an ingress sharing one identity.
+    api.route('DELETE', '/resource', async (req) => {
+      const scope = segmentParam(req, 'scope', true)!;
+      const name = segmentParam(req, 'name', true)!;
+      if (req.query.ordinal !== undefined) {
+        throw new ValidationError('query.ordinal: per-pod rebootstrap needs the statefulset module, which this controller does not run yet', { field: 'ordinal' });
+      }
+      const refs: ResourceRef[] = [];
+      for (const kind of PRUNABLE_KINDS) {
+        if (await store.get(keys.desired({ kind, scope, name }))) refs.push({ kind, scope, name });
+      }
+      await deleteAll(refs);
+      const prune = flag(req, 'prune');
+      const pruned = prune ? await Promise.all(refs.map((r) => pruneResource(pruneDeps(), r))) : undefined;
+      return { deleted: refs.map(formatRef), ...(pruned ? { pruned: pruned.map((p, i) => ({ resource: formatRef(refs[i]!), ...p })) } : {}) };
+    });
+
+    api.route('DELETE', '/scope', async (req) => {
+      const scope = segmentParam(req, 'scope', true)!;
+      const refs: ResourceRef[] = [];
+      for (const kind of PRUNABLE_KINDS) {
+        const { items } = await store.list(`${keys.desiredKind(kind)}${scope}/`);
+        for (const kv of items) {
+          const ref = parseDesiredKey(kv.key);
+          if (ref?.scope === scope) refs.push(ref);
+        }
+      }
+      await deleteAll(refs);
+      const prune = flag(req, 'prune');
+      if (!prune) return { deleted: refs.map(formatRef) };
+      const pruned = await Promise.all(refs.map((r) => pruneResource(pruneDeps(), r)));
+      // The scope-level bucket holds secrets shared by the scope: wiped only when asked to prune.
+      const deps = pruneDeps();
+      if (deps.config) await deps.config.wipe(scope);
+      else await store.deletePrefix(keys.configBucket(scope));
+      return { deleted: refs.map(formatRef), pruned: pruned.map((p, i) => ({ resource: formatRef(refs[i]!), ...p })), config_wiped: true };
+    });
+
+    api.route('GET', '/describe', async (req) => {
+      const kind = kindParam(req, true)!;
+      const ref = await resolveRef(store, kind, segmentParam(req, 'name', true)!, segmentParam(req, 'scope', false));
+      const manifest = await getManifest(store, ref);
+      const status = await store.getJSON<unknown>(keys.status(ref.kind, ref.scope, ref.name));
+      return { manifest, status: status ?? null };
+    });
+
+    /** Deletes every ref in one transaction: a scope wipe is all or nothing too. */
+    async function deleteAll(refs: ResourceRef[]): Promise<void> {
+      if (refs.length === 0) return;
+      await store.txn({ success: refs.map((r) => ({ op: 'delete' as const, key: keys.desired(r) })) });
+      ctx.log.info(`deleted ${refs.map(formatRef).join(', ')}`);
+    }
+  },
+});

@@ -1,0 +1,99 @@
+/**
+ * One apply, start to finish: decode, expand every manifest through
+ * `onExpand`, run the `onApply` stages on the whole batch (validation,
+ * asset stamping, cross-resource checks, then the one-transaction commit),
+ * and shape the answer of seed 001. A throw anywhere before the commit
+ * leaves the store unchanged.
+ */
+import {
+  ValidationError,
+  formatRef,
+  type Action,
+  type ApplyBatch,
+  type Hooks,
+  type Manifest,
+} from '../../kernel/index.js';
+import { isCoreKind } from '../../lib/manifest/index.js';
+import { decodeManifests } from './decode.js';
+
+export interface ApplyOptions {
+  dryRun: boolean;
+  prune: boolean;
+  force: boolean;
+}
+
+export interface ExpandDeps {
+  hooks: Hooks;
+  /** Merged config buckets for a manifest's (scope, name): what expansions see as `config`. */
+  configFor(scope: string, name: string): Promise<Record<string, string>>;
+}
+
+export interface Expanded {
+  manifests: Manifest[];
+  expansions: { from: string; to: string[] }[];
+  /** Actions expansions asked for: run just before the commit, or only reported on a dry run. */
+  actions: { action: Action; source: string }[];
+}
+
+export async function expandAll(deps: ExpandDeps, incoming: Manifest[], dryRun: boolean): Promise<Expanded> {
+  const out: Expanded = { manifests: [], expansions: [], actions: [] };
+  for (const m of incoming) {
+    const hook = deps.hooks.onExpand.get(m.kind);
+    const result = hook ? await hook.promise(m, { dryRun, config: await deps.configFor(m.scope ?? '', m.name) }) : undefined;
+    if (!result) {
+      if (!isCoreKind(m.kind)) {
+        throw new ValidationError(
+          `${formatRef({ kind: m.kind, scope: m.scope ?? '', name: m.name })}: unknown kind "${m.kind}"; no module or installed plugin expands it (core kinds: deployment, statefulset, ingress, job, cronjob, asset, registry)`,
+          { field: 'kind' },
+        );
+      }
+      out.manifests.push(m);
+      continue;
+    }
+    const from = formatRef({ kind: m.kind, scope: m.scope ?? '', name: m.name });
+    for (const produced of result.manifests) {
+      if (!isCoreKind(produced.kind)) {
+        throw new ValidationError(`${from}: its expansion returned kind "${produced.kind}", which is not a core kind; expansions may not expand again`);
+      }
+    }
+    out.manifests.push(...result.manifests);
+    out.expansions.push({ from, to: result.manifests.map((p) => formatRef({ kind: p.kind, scope: p.scope ?? '', name: p.name })) });
+    for (const action of result.actions ?? []) out.actions.push({ action, source: `expand:${from}` });
+  }
+  return out;
+}
+
+/** Refuses unknown action types up front, so nothing runs for a batch that cannot complete. */
+export function checkActions(hooks: Hooks, actions: Expanded['actions']): void {
+  for (const { action, source } of actions) {
+    if (!hooks.onAction.get(action.type)) {
+      throw new ValidationError(`${source}: unknown action type "${String(action.type)}"`, { field: 'actions' });
+    }
+  }
+}
+
+/** Runs the batch's actions through `onAction` (the commit stage calls this just before writing). */
+export async function runActions(hooks: Hooks, batch: ApplyBatch): Promise<string[]> {
+  const applied: string[] = [];
+  for (const { action, source } of batch.actions) {
+    const result = await hooks.onAction.get(action.type)!.promise(action, { source, dryRun: batch.dryRun });
+    applied.push(result?.applied ?? action.type);
+  }
+  return applied;
+}
+
+export async function runApply(deps: ExpandDeps, body: unknown, opts: ApplyOptions): Promise<Record<string, unknown>> {
+  const incoming = decodeManifests(body);
+  const expanded = await expandAll(deps, incoming, opts.dryRun);
+  checkActions(deps.hooks, expanded.actions);
+  const batch: ApplyBatch = { manifests: expanded.manifests, ...opts, report: {}, actions: expanded.actions };
+  await deps.hooks.onApply.promise(batch);
+  const { applied, pruned, current, ...rest } = batch.report;
+  return {
+    applied: applied ?? batch.manifests,
+    pruned: pruned ?? [],
+    ...(expanded.expansions.length ? { plugin_expansions: expanded.expansions } : {}),
+    ...rest,
+    ...(opts.dryRun ? { current: current ?? [], dry_run: true } : {}),
+  };
+}
