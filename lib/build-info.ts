@@ -15,22 +15,22 @@ export interface BuildInfo {
 
 let cached: BuildInfo | undefined;
 
-/** The project root: this file lives in `lib/` (source) or `dist/lib/` (build). */
-function projectRoot(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return here.endsWith(join('dist', 'lib')) ? join(here, '..', '..') : join(here, '..');
-}
-
 export function buildInfo(): BuildInfo {
   if (cached) return cached;
-  const root = projectRoot();
+  // This file lives in `dist/lib/` when built and in `lib/` when run from source.
+  const here = dirname(fileURLToPath(import.meta.url));
+  const built = here.endsWith(join('dist', 'lib'));
+  const root = built ? join(here, '..', '..') : join(here, '..');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   let stamped: Partial<BuildInfo> = {};
-  try {
-    stamped = JSON.parse(readFileSync(join(root, 'dist', 'build-info.json'), 'utf8')) as Partial<BuildInfo>;
-  } catch {
-    // Not built (running from source through tsx): fall back to git below.
+  if (built) {
+    try {
+      stamped = JSON.parse(readFileSync(join(root, 'dist', 'build-info.json'), 'utf8')) as Partial<BuildInfo>;
+    } catch {
+      // Built without the stamp step: fall back to git below.
+    }
   }
+  // Source runs ask git, so a stale dist/ never speaks for the code that is running.
   let commit = stamped.commit;
   if (!commit) {
     try {
