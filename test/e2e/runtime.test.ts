@@ -391,10 +391,11 @@ test('host and none network modes: no aliases, ports or extra hosts', async (t) 
 });
 
 test('a missing image that cannot be pulled gives a clear error', async (t) => {
-  const image = 'voodu-test/does-not-exist:never';
+  // A registry on a closed loopback port: the pull fails at once and nothing leaves this machine.
+  const image = '127.0.0.1:9/voodu-test/does-not-exist:never';
   const s = spec('noimage', { image });
   const err = await t.throwsAsync(rt.run(s));
-  t.regex(err!.message, /voodu-test\/does-not-exist:never/);
+  t.regex(err!.message, /127\.0\.0\.1:9\/voodu-test\/does-not-exist:never/);
   t.regex(err!.message, /not present locally/);
   t.regex(err!.message, /pull failed: .+/);
   t.log(err!.message);
