@@ -14,7 +14,7 @@ import {
   type Manifest,
   type ResourceRef,
 } from '../../kernel/index.js';
-import type { Compare, Store, TxnOp } from '../store/contract.js';
+import type { Compare, KeyValue, Store, TxnOp } from '../store/contract.js';
 import { manifestOf } from './desired.js';
 
 /** Kinds whose siblings `prune` removes, per (kind, scope) present in the batch. */
@@ -35,8 +35,18 @@ export async function planCommit(store: Store, batch: Manifest[], prune: boolean
   const compares: Compare[] = [];
   const ops: TxnOp[] = [];
   const stamp = now.toISOString();
+  const listed = new Map<string, KeyValue[]>();
 
-  const kvs = await Promise.all(batch.map((m) => store.get(keys.desired(refOf(m)))));
+  // One range read per (kind, scope) instead of one get per manifest: batches share a few prefixes.
+  const stored = new Map<string, KeyValue>();
+  const prefixOf = (m: Manifest) => (m.scope ? `${keys.desiredKind(m.kind)}${m.scope}/` : keys.desiredKind(m.kind));
+  const prefixes = [...new Set(batch.map(prefixOf))];
+  const lists = await Promise.all(prefixes.map((p) => store.list(p)));
+  lists.forEach((list, i) => {
+    for (const kv of list.items) stored.set(kv.key, kv);
+    listed.set(prefixes[i]!, list.items);
+  });
+  const kvs = batch.map((m) => stored.get(keys.desired(refOf(m))));
   const current = kvs.map((kv) => (kv ? manifestOf(kv) : undefined));
   const applied = batch.map((m, i) => {
     const kv = kvs[i];
@@ -59,7 +69,8 @@ export async function planCommit(store: Store, batch: Manifest[], prune: boolean
     const groups = new Set(batch.filter((m) => PRUNABLE_KINDS.has(m.kind) && m.scope).map((m) => `${m.kind}\u0000${m.scope}`));
     for (const group of groups) {
       const [kind, scope] = group.split('\u0000') as [string, string];
-      const { items } = await store.list(`${keys.desiredKind(kind)}${scope}/`);
+      const prefix = `${keys.desiredKind(kind)}${scope}/`;
+      const items = listed.get(prefix) ?? (await store.list(prefix)).items;
       for (const kv of items) {
         const ref = parseDesiredKey(kv.key);
         if (!ref || keep.has(kv.key) || ref.scope !== scope) continue;
