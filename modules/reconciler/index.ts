@@ -17,6 +17,7 @@ import {
   type ReconcileEvent,
   type ResourceRef,
 } from '../../kernel/index.js';
+import type { RuntimeEvent, Subscription } from '../runtime/contract.js';
 import type { Store, Watch } from '../store/contract.js';
 import type { Reconciler } from './contract.js';
 import { WorkQueue } from './work-queue.js';
@@ -24,7 +25,7 @@ import { WorkQueue } from './work-queue.js';
 export interface ReconcilerOptions {
   /** Resources reconciled in parallel; one resource is always serial. Default 4. */
   concurrency?: number;
-  /** Full re-list and reconcile of everything, catching drift nobody announced. Default 5 min. */
+  /** Full re-list and reconcile of everything, catching drift nobody announced. Default 60 s. */
   resyncMs?: number;
   /** Sleeps before retries 2..N of a transient failure (ms). Default 2, 4, 8, 16, 30 s. */
   retryDelaysMs?: number[];
@@ -32,10 +33,18 @@ export interface ReconcilerOptions {
 
 type Cause = ReconcileEvent['cause'];
 
+/** The resource a container belongs to, from its labels; only a workload's own replicas count. */
+export function ownerOf(e: Pick<RuntimeEvent, 'labels'>): ResourceRef | undefined {
+  const { 'voodu.kind': kind, 'voodu.scope': scope, 'voodu.name': name, 'voodu.role': role } = e.labels;
+  if (!kind || !name || (role && role !== kind)) return undefined; // init, release and backup containers come and go by design
+  return { kind, scope: scope ?? '', name };
+}
+
 export default defineModule<ReconcilerOptions>({
   name: 'reconciler',
   description: 'Watches /desired/ and dispatches onReconcile per kind',
   requires: ['store'],
+  optional: ['runtime'],
   provides: ['reconciler'],
   register(ctx) {
     const store: Store = ctx.service('store');
@@ -153,16 +162,42 @@ export default defineModule<ReconcilerOptions>({
     };
     ctx.provide('reconciler', service);
 
-    ctx.every(ctx.options.resyncMs ?? 5 * 60_000, async (tick) => {
+    ctx.every(ctx.options.resyncMs ?? 60_000, async (tick) => {
       if (tick.seq <= 1 || stopping) return; // the boot replay just did this
       const { items } = await store.list(keys.desiredRoot);
       for (const kv of items) queue.add(kv.key, 'resync');
     });
 
+    // A replica that dies or is removed behind our back is repaired now, not at the next resync.
+    let events: Subscription | undefined;
+    async function followRuntime(): Promise<void> {
+      if (!ctx.has('runtime') || stopping) return;
+      try {
+        events = await ctx.service('runtime').events(
+          (e) => {
+            const ref = ownerOf(e);
+            if (ref && (e.action === 'die' || e.action === 'destroy')) queue.add(keys.desired(ref), 'runtime');
+          },
+          (err) => {
+            if (stopping) return;
+            ctx.log.warn(`docker event stream ended (${err.message}); resubscribing`);
+            setTimeout(() => void followRuntime(), 1000).unref();
+          },
+        );
+      } catch (err) {
+        ctx.log.warn(`cannot follow docker events (${messageOf(err)}); retrying in 5 s`);
+        setTimeout(() => void followRuntime(), 5000).unref();
+      }
+    }
+
     return {
-      start: () => replayAndWatch('replay'),
+      async start() {
+        await replayAndWatch('replay');
+        await followRuntime();
+      },
       async stop() {
         stopping = true;
+        events?.close();
         await watch?.close();
         await queue.stop();
       },

@@ -1,6 +1,8 @@
 import test from 'ava';
 import { Kernel, TransientError, createLogger, keys, type ReconcileEvent } from '../../kernel/index.js';
 import reconcilerModule from '../../modules/reconciler/index.js';
+import runtimeModule from '../../modules/runtime/index.js';
+import { TEST_IMAGE, cleanupDocker, requireDocker, testRunLabel, uniqueName } from '../helpers/docker.js';
 import storeModule from '../../modules/store/index.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 
@@ -166,4 +168,30 @@ test('reconcileNow resolves with the attempt and rejects with its error; resync 
   await until(() => causes.includes('resync'), 4000);
   t.true(causes.includes('manual'));
   t.true(causes.includes('resync'));
+});
+
+test('a replica that dies behind our back triggers its resource right away (cause runtime)', async (t) => {
+  await requireDocker();
+  const run = testRunLabel();
+  t.teardown(() => cleanupDocker(run.filter));
+  const kind = freshKind();
+  const causes: string[] = [];
+  const kernel = new Kernel({ log: createLogger({ sink: () => {} }) });
+  kernel.hooks.onReconcile.for(kind).tapPromise('test', async (e) => void causes.push(e.cause));
+  await kernel.boot([
+    { module: storeModule, options: { endpoints: [etcd.endpoint] } },
+    { module: runtimeModule },
+    { module: reconcilerModule },
+  ]);
+  t.teardown(() => kernel.shutdown());
+  await put(kind, 'rt', 'api', { v: 1 });
+  await until(() => causes.length >= 1);
+  await kernel.services.get('runtime', 'test').run({
+    name: uniqueName('die'),
+    image: TEST_IMAGE,
+    command: ['true'],
+    labels: { ...run.labels, 'voodu.kind': kind, 'voodu.scope': 'rt', 'voodu.name': 'api', 'voodu.role': kind },
+  });
+  await until(() => causes.includes('runtime'), 10_000);
+  t.pass();
 });
