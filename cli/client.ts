@@ -3,6 +3,7 @@
  * `{status, data, error}` envelope; errors come back as CliError with the
  * controller's own message.
  */
+import type { Duplex } from 'node:stream';
 import { versionString } from '../lib/build-info.js';
 
 export class CliError extends Error {
@@ -18,6 +19,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Default 30 s (spec plugins-and-cli §3.12); 0 = none. */
   timeoutMs?: number;
+  /** Aborts the request (and its body) when it fires, e.g. a header-only deadline. */
+  signal?: AbortSignal;
 }
 
 export class ControllerClient {
@@ -35,33 +38,85 @@ export class ControllerClient {
     return u.toString();
   }
 
-  /** Raw fetch with the CLI's headers and a clear message when the controller is unreachable. */
-  async fetch(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+  #headers(): Record<string, string> {
     const headers: Record<string, string> = { 'user-agent': `voodu-cli/${versionString().split(' ')[0]}` };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    return headers;
+  }
+
+  #unreachable(err: unknown): CliError {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? (err as { code?: string }).code ?? cause?.message ?? (err as Error).message;
+    return new CliError(
+      `controller at ${this.baseUrl} is unreachable (${why}); is voodu-controller running? (set --controller-url or VOODU_CONTROLLER_URL to reach another one)`,
+    );
+  }
+
+  /** Raw fetch with the CLI's headers and a clear message when the controller is unreachable. */
+  async fetch(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+    const headers = this.#headers();
     let body: string | undefined;
     if (opts.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(opts.body);
     }
     const timeoutMs = opts.timeoutMs ?? 30_000;
+    const signals = [...(timeoutMs > 0 ? [AbortSignal.timeout(timeoutMs)] : []), ...(opts.signal ? [opts.signal] : [])];
     try {
       return await fetch(this.url(path, opts.query), {
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
-        ...(timeoutMs > 0 ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
+        ...(signals.length ? { signal: AbortSignal.any(signals) } : {}),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (err as Error).message;
       if ((err as Error).name === 'TimeoutError') {
         throw new CliError(`controller at ${this.baseUrl} did not answer within ${timeoutMs / 1000} s`);
       }
-      throw new CliError(
-        `controller at ${this.baseUrl} is unreachable (${why}); is voodu-controller running? (set --controller-url or VOODU_CONTROLLER_URL to reach another one)`,
-      );
+      throw this.#unreachable(err);
     }
+  }
+
+  /**
+   * A request whose connection is taken over (exec): sent with `Connection:
+   * Upgrade` / `Upgrade: tcp` and a JSON body. On `101` resolves with the raw
+   * socket and any bytes that came with the answer; any other answer is a
+   * CliError with the controller's message. No timeout: the stream lasts as
+   * long as the remote command.
+   */
+  async upgrade(method: string, path: string, opts: Pick<RequestOptions, 'query' | 'body'> = {}): Promise<{ socket: Duplex; head: Buffer }> {
+    const url = new URL(this.url(path, opts.query));
+    const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+    const body = JSON.stringify(opts.body ?? {});
+    return new Promise((resolve, reject) => {
+      const req = request(url, {
+        method,
+        headers: {
+          ...this.#headers(),
+          connection: 'Upgrade',
+          upgrade: 'tcp',
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+        },
+      });
+      req.once('upgrade', (_res, socket, head) => resolve({ socket, head }));
+      req.once('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          let message: string | undefined;
+          try {
+            message = (JSON.parse(text) as { error?: string }).error;
+          } catch {
+            message = undefined;
+          }
+          reject(new CliError(message || `controller returned ${res.statusCode}${text ? `: ${text}` : ' (empty body)'}`));
+        });
+      });
+      req.once('error', (err) => reject(this.#unreachable(err)));
+      req.end(body);
+    });
   }
 
   /** JSON request; returns the parsed body (enveloped or not). Non-2xx → CliError with the envelope's error. */

@@ -14,6 +14,8 @@ export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
+  /** Default process.stdin. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 interface GlobalFlags {
@@ -86,7 +88,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     }
     const parsed = prog.parse([argv[0]!, argv[1]!, ...rest], {
       lazy: true,
-      unknown: (flag: string) => `unknown option ${flag}`,
+      // Throw rather than let sade print and process.exit: errors leave through one door, ours.
+      unknown: (flag: string) => {
+        throw new CliError(`unknown option ${flag}; run \`voodu ${first} --help\` for the options`);
+      },
     }) as unknown as { name: string; args: unknown[] } | undefined;
     if (!parsed) return 0; // --help / --version already printed
     const verb = verbs.find((v) => v.name === parsed.name || v.aliases?.includes(parsed.name));
@@ -99,6 +104,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       output,
       stdout: io.stdout,
       stderr: io.stderr,
+      stdin: io.stdin ?? process.stdin,
       env: io.env,
     };
     return (await verb.run(ctx, positionals, opts)) ?? 0;

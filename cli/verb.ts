@@ -19,6 +19,8 @@ export interface VerbContext {
   output: OutputFormat;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** What the operator types or pipes in (exec forwards it). */
+  stdin: NodeJS.ReadableStream;
   env: NodeJS.ProcessEnv;
 }
 

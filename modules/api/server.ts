@@ -8,6 +8,7 @@ import { VooduError, messageOf, statusOf, type Logger } from '../../kernel/index
 import { tokenMatches } from './auth.js';
 import { readJsonBody } from './body.js';
 import type { Api, ApiHandler, ApiReply, ApiRequest, HttpMethod, RawHandler } from './contract.js';
+import { isUpgradeResponse, Upgrade } from './upgrade.js';
 
 const REPLY = Symbol('voodu.reply');
 
@@ -82,15 +83,19 @@ export class ApiServer implements Api {
 
   raw(method: HttpMethod, path: string, handler: RawHandler): void {
     this.#mount(method, path, async (req, res) => {
+      const upgrade = isUpgradeResponse(res) ? new Upgrade(res) : undefined;
       try {
         await handler(await toApiRequest(req, this.#opts.maxBodyBytes, false), {
           req: req as unknown as IncomingMessage,
           res: res as unknown as ServerResponse,
+          ...(upgrade && { claimUpgrade: () => upgrade.claim() }),
         });
       } catch (err) {
-        if (!res.headersSent) res.send(statusOf(err), { status: 'error', error: messageOf(err) });
+        if (upgrade) upgrade.fail(statusOf(err), messageOf(err));
+        else if (!res.headersSent) res.send(statusOf(err), { status: 'error', error: messageOf(err) });
         else res.end();
       }
+      upgrade?.finish();
     });
   }
 

@@ -4,12 +4,14 @@
  * stage of the `onApply` pipeline; other modules add stages in between.
  */
 import {
+  NotFoundError,
   ValidationError,
 
   assertSegment,
   defineModule,
   formatRef,
   keys,
+  messageOf,
   parseDesiredKey,
   refOf,
   type ResourceRef,
@@ -49,7 +51,7 @@ export default defineModule({
   name: 'apply',
   description: 'The apply pipeline and the desired-state endpoints',
   requires: ['store', 'api'],
-  optional: ['paths', 'config', 'runtime'],
+  optional: ['paths', 'config', 'runtime', 'pods', 'statefulsets'],
   register(ctx) {
     const store = ctx.service('store');
     const api = ctx.service('api');
@@ -110,7 +112,12 @@ export default defineModule({
       const scope = segmentParam(req, 'scope', true)!;
       const name = segmentParam(req, 'name', true)!;
       if (req.query.ordinal !== undefined) {
-        throw new ValidationError('query.ordinal: per-pod rebootstrap needs the statefulset module, which this controller does not run yet', { field: 'ordinal' });
+        // Per-pod rebootstrap of a statefulset ordinal (its module does the work).
+        if (!/^\d{1,6}$/.test(req.query.ordinal)) throw new ValidationError('query.ordinal: must be a pod ordinal (0, 1, 2, …)', { field: 'ordinal' });
+        if (!ctx.has('statefulsets')) throw new ValidationError('query.ordinal: per-pod rebootstrap needs the statefulset module, which is disabled', { field: 'ordinal' });
+        const ref = { kind: 'statefulset', scope, name };
+        if (!(await store.get(keys.desired(ref)))) throw new NotFoundError(`statefulset/${scope}/${name} not found`);
+        return ctx.service('statefulsets').rebootstrap(ref, Number(req.query.ordinal), { prune: flag(req, 'prune') });
       }
       const refs: ResourceRef[] = [];
       for (const kind of PRUNABLE_KINDS) {
@@ -148,8 +155,28 @@ export default defineModule({
       const ref = await resolveRef(store, kind, segmentParam(req, 'name', true)!, segmentParam(req, 'scope', false));
       const manifest = await getManifest(store, ref);
       const status = await store.getJSON<unknown>(keys.status(ref.kind, ref.scope, ref.name));
-      return { manifest, status: status ?? null };
+      return { manifest, status: status ?? null, ...(await podsOf(ref)) };
     });
+
+    /** The resource's pods (and a statefulset's volumes) when the pods module runs; failures only cost those fields. */
+    async function podsOf(ref: ResourceRef): Promise<{ pods?: unknown[]; volumes?: string[] }> {
+      if (!ctx.has('pods')) return {};
+      const pods = ctx.service('pods');
+      const out: { pods?: unknown[]; volumes?: string[] } = {};
+      try {
+        out.pods = await pods.list({ kind: ref.kind, scope: ref.scope, name: ref.name });
+      } catch (err) {
+        ctx.log.warn(`describe ${formatRef(ref)}: listing pods failed: ${messageOf(err)}`);
+      }
+      if (ref.kind === 'statefulset') {
+        try {
+          out.volumes = await pods.volumes(ref);
+        } catch (err) {
+          ctx.log.warn(`describe ${formatRef(ref)}: listing volumes failed: ${messageOf(err)}`);
+        }
+      }
+      return out;
+    }
 
     /** Deletes every ref in one transaction: a scope wipe is all or nothing too. */
     async function deleteAll(refs: ResourceRef[]): Promise<void> {

@@ -68,6 +68,9 @@ export default defineModule<ReconcilerOptions>({
       let event: ReconcileEvent | undefined;
       try {
         const kv = await store.get(key);
+        // A container event names a resource; only the store may say it is gone. (Another controller
+        // sharing this engine, or a container whose manifest was just deleted, is not ours to remove.)
+        if (!kv && cause === 'runtime') return;
         event = kv
           ? { type: 'put', ref, manifest: JSON.parse(kv.value), revision: kv.modRevision, cause, attempt }
           : { type: 'delete', ref, revision: await store.revision(), cause, attempt };

@@ -182,6 +182,12 @@ export interface Runtime {
    */
   wait(idOrName: string, options?: WaitOptions): Promise<number>;
   updateRestartPolicy(idOrName: string, restart: NonNullable<ContainerSpec['restart']>): Promise<void>;
+  /**
+   * Leaves every network (or only `network`): the engine's DNS stops
+   * answering with the container at once while its process keeps running,
+   * which is how a replica is drained before it is stopped. Idempotent.
+   */
+  disconnect(idOrName: string, network?: string): Promise<void>;
 
   createVolume(name: string, labels: Record<string, string>): Promise<VolumeInfo>;
   listVolumes(labels: Record<string, string | true>): Promise<VolumeInfo[]>;

@@ -219,6 +219,22 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async disconnect(idOrName: string, network?: string): Promise<void> {
+    const details = await this.inspect(idOrName);
+    if (!details) return;
+    const nets = network ? [network] : Object.keys(details.networks);
+    for (const net of nets) {
+      if (!details.networks[net]) continue;
+      try {
+        await this.#docker.getNetwork(net).disconnect({ Container: details.id, Force: true });
+      } catch (err) {
+        // Gone meanwhile, or already off that network: what was asked for holds.
+        if (statusOf(err) === 404 || /is not connected/i.test(engineReason(err))) continue;
+        throw this.#fail(err, `disconnect container "${idOrName}" from network "${net}"`);
+      }
+    }
+  }
+
   async updateRestartPolicy(idOrName: string, restart: NonNullable<ContainerSpec['restart']>): Promise<void> {
     const policy = restartPolicy(restart);
     try {

@@ -1,0 +1,25 @@
+/**
+ * A deleted deployment (spec core.md §1.2): every container carrying its
+ * identity (replicas, init leftovers) is stopped and removed, and its
+ * status and freezes cleared. The env file and config buckets stay: they
+ * belong to the operator until a prune.
+ */
+import { TransientError, messageOf, type Logger, type ResourceRef } from '../../kernel/index.js';
+import type { WorkloadService } from '../workload/contract.js';
+
+export async function deleteDeployment(workload: WorkloadService, log: Logger, ref: ResourceRef): Promise<void> {
+  const all = await workload.listAll({ kind: 'deployment', scope: ref.scope, name: ref.name });
+  const failed: string[] = [];
+  await Promise.all(
+    all.map((c) =>
+      workload.retire(c.id, { timeoutSec: 10 }).catch((err) => {
+        failed.push(`${c.name}: ${messageOf(err)}`);
+      }),
+    ),
+  );
+  if (all.length) log.info(`${ref.scope}-${ref.name}: removed ${all.length - failed.length} container(s)`);
+  // Left in place, the status would still say "running"; a failed removal is retried by the next event.
+  if (failed.length) throw new TransientError(`could not remove ${failed.join('; ')}`);
+  await workload.status.clear(ref);
+  await workload.frozen.clear(ref);
+}

@@ -1,0 +1,109 @@
+/**
+ * The `deployment` module: deployments reconciled into replicas
+ * (reconcile.ts), deleted (delete.ts), restarted and rolled back (ops.ts,
+ * routes.ts), on the shared `workload` service.
+ */
+import { ValidationError, defineModule, formatRef, keys, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import type {} from '../api/contract.js';
+import type {} from '../paths/contract.js';
+import type {} from '../reconciler/contract.js';
+import type {} from '../runtime/contract.js';
+import type {} from '../store/contract.js';
+import type {} from '../workload/contract.js';
+import { deleteDeployment } from './delete.js';
+import { deploymentOps } from './ops.js';
+import { reconcileDeployment } from './reconcile.js';
+import { RepairBackoff } from '../../lib/repair-backoff.js';
+import { registerRoutes } from './routes.js';
+
+const RUNTIME_RECHECK_MS = 1000;
+
+export interface DeploymentOptions {
+  /** Longest a rollout waits for one new replica to be ready. Default 120000 ms. */
+  readyTimeoutMs?: number;
+  /** Replicas created at once when scaling up. Default 5. */
+  createConcurrency?: number;
+}
+
+export function validateOptions(raw: unknown): Required<DeploymentOptions> {
+  const o = (raw ?? {}) as Record<string, unknown>;
+  if (typeof o !== 'object' || Array.isArray(o)) throw new ValidationError('deployment: options must be an object');
+  const out: Required<DeploymentOptions> = { readyTimeoutMs: 120_000, createConcurrency: 5 };
+  for (const [key, value] of Object.entries(o)) {
+    if (key !== 'readyTimeoutMs' && key !== 'createConcurrency') {
+      throw new ValidationError(`deployment.${key}: unknown option; the deployment module takes readyTimeoutMs and createConcurrency`, { field: key });
+    }
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new ValidationError(`deployment.${key}: ${JSON.stringify(value)} must be a positive whole number`, { field: key });
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+export default defineModule<DeploymentOptions>({
+  name: 'deployment',
+  description: 'Deployments: replicas, scaling, zero-downtime rollouts, repair, restart and rollback',
+  requires: ['store', 'runtime', 'paths', 'api', 'workload'],
+  optional: ['reconciler'],
+  register(ctx) {
+    const options = validateOptions(ctx.options);
+    const store = ctx.service('store');
+    const workload = ctx.service('workload');
+    const reconciler = () => (ctx.has('reconciler') ? ctx.service('reconciler') : undefined);
+    const stopping = new AbortController();
+    const timers = new Map<string, NodeJS.Timeout>();
+    /** One pending follow-up per deployment; a later ask replaces an earlier one. */
+    const later = (ref: ResourceRef, ms: number) => {
+      const key = formatRef(ref);
+      clearTimeout(timers.get(key));
+      const timer = setTimeout(() => {
+        timers.delete(key);
+        reconciler()?.enqueue(ref, 'resync');
+      }, ms);
+      timer.unref();
+      timers.set(key, timer);
+    };
+    const deps = {
+      workload,
+      runtime: ctx.service('runtime'),
+      paths: ctx.service('paths'),
+      log: ctx.log,
+      backoff: new RepairBackoff(),
+      later,
+      signal: stopping.signal,
+      readyTimeoutMs: options.readyTimeoutMs,
+      createConcurrency: options.createConcurrency,
+    };
+
+    ctx.hooks.onReconcile.for('deployment').tapPromise('deployment', async (event) => {
+      if (event.type === 'delete') {
+        // A docker event for a container whose manifest this store never had (another controller's,
+        // as in tests sharing one engine) must not make this controller remove it.
+        if (event.cause === 'runtime') return;
+        return deleteDeployment(workload, ctx.log, event.ref);
+      }
+      const manifest = event.manifest ?? (await store.getJSON<Manifest>(keys.desired(event.ref)));
+      if (!manifest) return; // deleted since: its delete event follows
+      try {
+        await reconcileDeployment(deps, event.ref, manifest);
+        // The engine reports `die` before the container reads as exited, so the reconcile it
+        // triggered may have seen the replica still running: look again once the state settled.
+        if (event.cause === 'runtime') later(event.ref, RUNTIME_RECHECK_MS);
+      } catch (err) {
+        if (stopping.signal.aborted) ctx.log.info(`${formatRef(event.ref)}: stopped mid-reconcile; the next start finishes it`);
+        throw err;
+      }
+    });
+
+    workload.registerOps('deployment', deploymentOps({ store, workload, reconciler }));
+    registerRoutes(ctx.service('api'), store, workload);
+
+    return {
+      stop() {
+        stopping.abort(new Error('controller stopping'));
+        for (const t of timers.values()) clearTimeout(t);
+      },
+    };
+  },
+});

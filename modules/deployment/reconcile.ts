@@ -1,0 +1,244 @@
+/**
+ * One deployment put, level-triggered (spec core.md §4.2 with decisions 1,
+ * 2 and 5): compare the replicas that exist with the replicas that should,
+ * and act on the difference — repair, scale down, scale up, roll — then
+ * record the outcome. Every step re-derives from what docker and etcd say,
+ * so a reconcile interrupted anywhere (a crash mid-rollout included) is
+ * finished by the next one.
+ */
+import { readlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { TransientError, VooduError, formatRef, messageOf, type Logger, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import type { Paths } from '../paths/contract.js';
+import type { Runtime } from '../runtime/contract.js';
+import { LABELS, type ReleaseRecord, type Replica, type WorkloadService, type WorkloadStatus } from '../workload/contract.js';
+import { isStale, isUp, survivors, type Target } from './plan.js';
+import type { RepairBackoff } from '../../lib/repair-backoff.js';
+import { createReplicas } from './replicas.js';
+import { RolloutStopped, rollOut, type RolloutContext } from './rollout.js';
+
+export interface DeploymentDeps {
+  workload: WorkloadService;
+  runtime: Runtime;
+  paths: Paths;
+  log: Logger;
+  backoff: RepairBackoff;
+  /** Asks for another reconcile of `ref` in `ms` (a repair that is backing off). */
+  later(ref: ResourceRef, ms: number): void;
+  /** Aborted when the controller stops: rollouts end where they are, the next start finishes them. */
+  signal: AbortSignal;
+  readyTimeoutMs: number;
+  createConcurrency: number;
+}
+
+/** A rollout that stopped on a replica that never got ready; not retried until the target changes. */
+export class RolloutFailedError extends VooduError {
+  override readonly code = 'rollout_failed';
+}
+
+interface Blocked {
+  target: string;
+  error: string;
+  at: string;
+}
+
+const READINESS_KEPT = 64;
+
+export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, manifest: Manifest): Promise<void> {
+  const { workload, runtime, log } = d;
+  const startedAt = new Date().toISOString();
+  const w = workload.defaults('deployment', ref, (manifest.spec ?? {}) as Record<string, unknown>);
+  const hash = await workload.specHash(w);
+  const env = await workload.syncEnv(w);
+  const image = await workload.resolvedImage(w);
+  const imageId = (await runtime.ensureImage(image)).id;
+  const target: Target = { hash, envHash: env.hash, imageId };
+  const targetKey = `${hash}/${env.hash}/${imageId}`;
+
+  const status = await workload.status.read(ref);
+  const frozen = await workload.frozen.get(ref);
+  const pending = new Set(Array.isArray(status['restart_pending']) ? (status['restart_pending'] as string[]) : []);
+  const prevBlocked = status['rollout_blocked'] as Blocked | undefined;
+  const blocked = prevBlocked?.target === targetKey ? prevBlocked : undefined;
+  let live = await workload.list({ kind: 'deployment', scope: ref.scope, name: ref.name });
+
+  // §4.2 step 9, plus the record a rollback left `running` for this reconcile to finish.
+  let open = status.releases?.[0]?.status === 'running' ? status.releases[0] : undefined;
+  if (open && JSON.stringify(open.spec_snapshot) !== JSON.stringify(manifest.spec)) {
+    // An apply landed before the rollback's own reconcile: that release never happened as recorded.
+    await workload.updateRelease(ref, open.id, { status: 'failed', error: 'superseded by a newer apply', ended_at: startedAt });
+    open = undefined;
+  }
+  const mint =
+    !blocked &&
+    (!status.spec_hash ||
+      status.spec_hash !== hash ||
+      (!!status.replicas && status.replicas !== w.replicas) ||
+      live.some((r) => r.imageId && r.imageId !== imageId));
+  const releaseId = open?.id ?? (mint ? workload.newReleaseId() : undefined);
+
+  const taken = new Set(live.flatMap((r) => [r.name, r.replicaId]));
+  const readiness: Record<string, unknown> = {};
+  const c: RolloutContext = { workload, runtime, w, env, hash, releaseId, taken, signal: d.signal, log, readyTimeoutMs: d.readyTimeoutMs, readiness };
+
+  // Repair (decision 2): a stopped replica nobody froze is replaced, not left for dead.
+  const down = live.filter((r) => !isUp(r) && !frozen.has(r.replicaId));
+  if (down.length) {
+    const wait = d.backoff.delay(w.appId);
+    if (wait > 0) {
+      log.warn(`${w.appId}: ${down.map((r) => r.name).join(', ')} stopped; repairing again in ${Math.ceil(wait / 1000)} s (backing off)`);
+      d.later(ref, wait);
+    } else {
+      d.backoff.record(w.appId);
+      await Promise.all(down.map((r) => workload.retire(r.id)));
+      live = live.filter((r) => !down.includes(r));
+      log.info(`${w.appId}: removed stopped ${down.map((r) => r.name).join(', ')} (repair)`);
+    }
+  }
+
+  if (live.length > w.replicas) {
+    const { keep, drop } = survivors(live, w.replicas, target, pending);
+    await Promise.all(drop.map((r) => workload.retire(r.id, { drain: true })));
+    live = keep;
+    log.info(`${w.appId}: scaled down to ${w.replicas}: retired ${drop.map((r) => r.name).join(', ')}`);
+  }
+
+  let createError: unknown;
+  let created = 0;
+  if (live.length < w.replicas) {
+    const res = await createReplicas(c, w.replicas - live.length, d.createConcurrency);
+    created = res.created.length;
+    createError = res.error;
+    if (created) log.info(`${w.appId}: created ${res.created.map((r) => r.name).join(', ')} (${live.length + created}/${w.replicas})`);
+    // Worth a retry: the retry re-derives everything, the release included.
+    if (createError instanceof TransientError) throw createError;
+  }
+
+  // Frozen replicas keep their old config (§4.6); the rest are rolled when anything they run from changed.
+  const stale = live
+    .filter((r) => !frozen.has(r.replicaId))
+    .map((replica) => ({ replica, why: isStale(replica, target, pending) }))
+    .filter((s): s is { replica: Replica; why: string } => s.why !== undefined);
+  let rolloutError: string | undefined;
+  let rolled = 0;
+  if (stale.length && createError === undefined) {
+    if (blocked) {
+      rolloutError = blocked.error;
+    } else {
+      if (w.hasReleaseBlock) log.warn(`${w.appId}: release {} commands are not run by this controller yet; rolling without them`);
+      log.info(`${w.appId}: rolling ${stale.length} replica(s): ${[...new Set(stale.map((s) => s.why))].join(', ')}`);
+      try {
+        rolled = await rollOut(c, stale);
+      } catch (err) {
+        if (!(err instanceof RolloutStopped)) throw err;
+        rolloutError = err.message;
+        log.error(`${w.appId}: rollout stopped: ${err.message}; the previous replicas keep serving`);
+      }
+    }
+  }
+
+  const after = await workload.listAll({ kind: 'deployment', scope: ref.scope, name: ref.name });
+  const replicaNames = new Set(after.filter((x) => (x.labels[LABELS.role] ?? 'deployment') === 'deployment').map((x) => x.name));
+  const replicaIds = new Set(after.filter((x) => replicaNames.has(x.name)).map((x) => x.labels[LABELS.replicaId] ?? ''));
+
+  const written = await workload.status.patch(ref, (cur) => statusFields(cur, {
+    image,
+    hash,
+    replicas: w.replicas,
+    targetKey,
+    rolloutError,
+    rolledAll: stale.length > 0 && rolled === stale.length,
+    readiness,
+    replicaNames,
+    replicaIds,
+  }));
+
+  await collectInitContainers(d, after, replicaIds, written);
+
+  if (releaseId) {
+    const outcome: Partial<ReleaseRecord> = {
+      spec_hash: hash,
+      image,
+      status: rolloutError || createError !== undefined ? 'failed' : 'succeeded',
+      ended_at: new Date().toISOString(),
+      ...(rolloutError ? { error: rolloutError } : createError !== undefined ? { error: messageOf(createError) } : {}),
+    };
+    if (open) await workload.updateRelease(ref, open.id, outcome);
+    else {
+      const buildId = await currentBuild(d.paths, w.appId);
+      await workload.appendRelease(ref, {
+        id: releaseId,
+        status: 'succeeded',
+        started_at: startedAt,
+        spec_snapshot: w.rawSpec,
+        ...(buildId ? { build_id: buildId } : {}),
+        ...outcome,
+      } as ReleaseRecord);
+    }
+  }
+
+  if (createError !== undefined) throw createError;
+  if (rolloutError) throw new RolloutFailedError(`${formatRef(ref)}: rollout stopped: ${rolloutError}; the previous replicas keep serving`);
+}
+
+interface Outcome {
+  image: string;
+  hash: string;
+  replicas: number;
+  targetKey: string;
+  rolloutError: string | undefined;
+  rolledAll: boolean;
+  readiness: Record<string, unknown>;
+  replicaNames: Set<string>;
+  replicaIds: Set<string>;
+}
+
+function statusFields(cur: WorkloadStatus, o: Outcome): Partial<WorkloadStatus> {
+  const readiness = Object.entries({ ...(cur.replica_readiness ?? {}), ...o.readiness })
+    .filter(([name]) => o.replicaNames.has(name))
+    .slice(-READINESS_KEPT);
+  const pending = Array.isArray(cur['restart_pending']) ? (cur['restart_pending'] as string[]).filter((id) => o.replicaIds.has(id)) : [];
+  const fields: Partial<WorkloadStatus> = {
+    image: o.image,
+    spec_hash: o.hash,
+    replicas: o.replicas,
+    releases: cur.releases ?? [],
+    init_failures: cur.init_failures ?? [],
+    replica_readiness: Object.fromEntries(readiness),
+    restart_pending: pending.length ? pending : undefined,
+  };
+  if (o.rolloutError) {
+    const blocked: Blocked = { target: o.targetKey, error: o.rolloutError, at: new Date().toISOString() };
+    fields.last_rollout_error = o.rolloutError;
+    fields.last_rollout_at = (cur['rollout_blocked'] as Blocked | undefined)?.target === o.targetKey ? cur.last_rollout_at : blocked.at;
+    fields['rollout_blocked'] = (cur['rollout_blocked'] as Blocked | undefined)?.target === o.targetKey ? cur['rollout_blocked'] : blocked;
+  } else if (o.rolledAll) {
+    fields.last_rollout_error = '';
+    fields.last_rollout_at = new Date().toISOString();
+    fields['rollout_blocked'] = undefined;
+  }
+  return fields;
+}
+
+/**
+ * Init containers outlive their chain only as evidence of the latest
+ * recorded failure; any other (a crash mid-chain, an older failed attempt)
+ * is removed.
+ */
+async function collectInitContainers(d: DeploymentDeps, all: { id: string; name: string; labels: Record<string, string> }[], live: Set<string>, status: WorkloadStatus): Promise<void> {
+  // The newest failure of each init is evidence enough; older attempts would pile up with every retry.
+  const newest = new Map<string, string>();
+  for (const f of status.init_failures ?? []) newest.set(f.init_name, f.replica_id);
+  const evidence = new Set(newest.values());
+  const orphans = all.filter((c) => c.labels[LABELS.role] === 'init' && !live.has(c.labels[LABELS.replicaId] ?? '') && !evidence.has(c.labels[LABELS.replicaId] ?? ''));
+  await Promise.all(orphans.map((c) => d.runtime.remove(c.id, { force: true }).catch((err) => d.log.warn(`could not remove init container ${c.name}: ${messageOf(err)}`))));
+}
+
+/** Build mode's `apps/<appId>/current` → release dir; its basename is the build id (§4.8). */
+async function currentBuild(paths: Paths, appId: string): Promise<string | undefined> {
+  try {
+    return basename(await readlink(join(paths.appDir(appId), 'current')));
+  } catch {
+    return undefined;
+  }
+}

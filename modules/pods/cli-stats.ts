@@ -1,0 +1,77 @@
+/**
+ * `voodu stats [ref]`: CPU and memory of running pods against their
+ * manifest limits. REF: one segment is a kind or a scope, two are
+ * scope/name, three kind/scope/name; or the -k/-s/-n flags instead.
+ */
+import { CliError } from '../../cli/client.js';
+import { table } from '../../cli/output.js';
+import type { Verb } from '../../cli/verb.js';
+import { bytes, emit, formatOf, outputOption } from './cli-format.js';
+
+interface WireStats {
+  identity: { kind: string; scope: string; name: string; replica_id: string };
+  container_name: string;
+  usage: { cpu_percent: number; memory_usage_bytes: number; memory_limit_bytes: number; memory_percent: number };
+  limits: { cpu?: string; memory?: string; memory_bytes?: number };
+  orphan: boolean;
+}
+
+type Filter = { kind?: string; scope?: string; name?: string };
+
+// The known kinds of spec §3.4, singular or plural; kept here so the CLI does not load lib/manifest.
+const KINDS = ['deployment', 'statefulset', 'job', 'cronjob', 'ingress', 'asset'];
+const parseKind = (s: string) => KINDS.find((k) => s.toLowerCase() === k || s.toLowerCase() === `${k}s`);
+
+export function statsFilter(ref: string | undefined, opts: Record<string, unknown>): Filter {
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const flags: Filter = { kind: str(opts.kind), scope: str(opts.scope), name: str(opts.name) };
+  if (!ref) return flags;
+  if (flags.kind || flags.scope || flags.name) throw new CliError('give either a ref or -k/-s/-n, not both');
+  const parts = ref.split('/');
+  if (parts.some((p) => p === '') || parts.length > 3) throw new CliError(`"${ref}" is not a stats ref; use <kind>, <scope>, <scope>/<name> or <kind>/<scope>/<name>`);
+  if (parts.length === 3) {
+    const kind = parseKind(parts[0]!);
+    if (!kind) throw new CliError(`"${parts[0]}" is not a kind; use deployment, statefulset, job or cronjob`);
+    return { kind, scope: parts[1], name: parts[2] };
+  }
+  if (parts.length === 2) return { scope: parts[0], name: parts[1] };
+  const kind = parseKind(parts[0]!);
+  return kind ? { kind } : { scope: parts[0] };
+}
+
+export const stats: Verb = {
+  name: 'stats',
+  args: '[ref]',
+  description: 'CPU and memory of running pods, with their manifest limits. REF: <kind>, <scope>, <scope>/<name> or <kind>/<scope>/<name>',
+  options: [
+    { flags: '-k, --kind', description: 'only this kind' },
+    { flags: '-s, --scope', description: 'only this scope' },
+    { flags: '-n, --name', description: 'only this resource name' },
+    { flags: '--orphans', description: 'also pods whose manifest is gone', default: false },
+    outputOption,
+  ],
+  output: true,
+  examples: ['stats', 'stats prod', 'stats prod/api -o json', 'stats deployment', 'stats --orphans'],
+  async run(ctx, args, opts) {
+    const fmt = formatOf(ctx, opts);
+    const filter = statsFilter(args[0], opts);
+    const data = await ctx.client.data<{ pods: WireStats[]; errors?: { container_name: string; error: string }[] }>('GET', '/stats', {
+      query: { ...filter, orphans: opts.orphans === true || undefined },
+    });
+    for (const e of data.errors ?? []) ctx.stderr.write(`voodu: stats of ${e.container_name}: ${e.error}\n`);
+    if (emit(ctx, fmt, data.pods)) return 0;
+    if (data.pods.length === 0) {
+      ctx.stdout.write('No running pods.\n');
+      return 0;
+    }
+    const rows = [['KIND', 'NAME', 'CPU', 'MEMORY']];
+    for (const p of data.pods) {
+      const cpu = `${p.usage.cpu_percent.toFixed(2)}%${p.limits.cpu ? ` (limit ${p.limits.cpu} cpu)` : ''}`;
+      const memLimit = p.limits.memory_bytes ?? p.usage.memory_limit_bytes;
+      const memory = `${bytes(p.usage.memory_usage_bytes)} / ${bytes(memLimit)} (${p.usage.memory_percent.toFixed(2)}%)`;
+      rows.push([`${p.identity.kind || '(legacy)'}${p.orphan ? ' (orphan)' : ''}`, p.container_name, cpu, memory]);
+    }
+    ctx.stdout.write(table(rows));
+    return 0;
+  },
+};

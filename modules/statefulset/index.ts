@@ -1,0 +1,76 @@
+/**
+ * The `statefulset` module: pods with stable ordinals, per-pod volumes and
+ * per-pod DNS (spec core.md §4.4). Reconciles on `onReconcile.for(
+ * 'statefulset')`, serves restart and rollback through the workload
+ * service's kind registry, and rebootstrap through its own service.
+ */
+import { defineModule, type ResourceRef } from '../../kernel/index.js';
+import { RepairBackoff } from '../../lib/repair-backoff.js';
+import type { Statefulsets } from './contract.js';
+import { rebootstrap, statefulsetOps, type OpsDeps } from './ops.js';
+import { deleteStatefulset, reconcileStatefulset, type StatefulsetDeps } from './reconcile.js';
+
+export interface StatefulsetOptions {
+  /** How long a new pod may take to become ready before the rollout stops. Default 120 s. */
+  readyTimeoutMs?: number;
+}
+
+export default defineModule<StatefulsetOptions>({
+  name: 'statefulset',
+  description: 'Statefulsets: ordered pods with their own volumes and DNS',
+  requires: ['workload', 'runtime', 'store'],
+  optional: ['reconciler', 'api'],
+  provides: ['statefulsets'],
+  register(ctx) {
+    const workload = ctx.service('workload');
+    const runtime = ctx.service('runtime');
+    const store = ctx.service('store');
+    const stopping = new AbortController();
+    const reconciler = () => (ctx.has('reconciler') ? ctx.service('reconciler') : undefined);
+    const timers = new Set<NodeJS.Timeout>();
+
+    const deps: StatefulsetDeps = {
+      workload,
+      runtime,
+      log: ctx.log,
+      backoff: new RepairBackoff(),
+      later: (ref: ResourceRef, ms: number) => {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          reconciler()?.enqueue(ref, 'manual');
+        }, ms);
+        t.unref();
+        timers.add(t);
+      },
+      signal: stopping.signal,
+      readyTimeoutMs: ctx.options.readyTimeoutMs ?? 120_000,
+      controllerUrl: () => {
+        if (!ctx.has('api')) return undefined;
+        try {
+          return `http://host.docker.internal:${ctx.service('api').address().port}`;
+        } catch {
+          return undefined; // not listening yet
+        }
+      },
+    };
+
+    ctx.hooks.onReconcile.for('statefulset').tapPromise('statefulset', async (event) => {
+      if (event.type === 'delete') return deleteStatefulset(deps, event.ref);
+      return reconcileStatefulset(deps, event.ref, event.manifest!);
+    });
+
+    const opsDeps: OpsDeps = { store, runtime, workload, reconciler };
+    workload.registerOps('statefulset', statefulsetOps(opsDeps));
+    const service: Statefulsets = {
+      rebootstrap: (ref, ordinal, { prune }) => rebootstrap(opsDeps, ref, ordinal, prune),
+    };
+    ctx.provide('statefulsets', service);
+
+    return {
+      stop() {
+        stopping.abort(new Error('controller stopping'));
+        for (const t of timers) clearTimeout(t);
+      },
+    };
+  },
+});

@@ -1,0 +1,32 @@
+/**
+ * Statefulset names (spec core.md §3.1, §3.3, §3.7): stable per ordinal, so
+ * a pod comes back with the same name, the same DNS and the same volumes.
+ */
+import type { ResourceRef } from '../../kernel/index.js';
+
+/** `<scope>-<name>.<n>` (or `<name>.<n>` unscoped). */
+export const podName = (appId: string, ordinal: number) => `${appId}.${ordinal}`;
+
+/** `voodu-<scope>-<name>-<claim>-<n>`: one docker volume per claim per ordinal. */
+export const volumeName = (ref: ResourceRef, claim: string, ordinal: number) =>
+  ref.scope ? `voodu-${ref.scope}-${ref.name}-${claim}-${ordinal}` : `voodu-${ref.name}-${claim}-${ordinal}`;
+
+/** Per-pod aliases first (`pg-0.data`), then the shared ones (`pg.data`) that round-robin across pods. */
+export function podAliases(ref: ResourceRef, ordinal: number): string[] {
+  const pod = `${ref.name}-${ordinal}`;
+  return ref.scope
+    ? [`${pod}.${ref.scope}`, `${pod}.${ref.scope}.voodu`, `${ref.name}.${ref.scope}`, `${ref.name}.${ref.scope}.voodu`]
+    : [pod, `${pod}.voodu`, ref.name, `${ref.name}.voodu`];
+}
+
+/** Labels of a claim volume (§3.2): how prune and rebootstrap find them again. */
+export function volumeLabels(ref: ResourceRef, claim: string, ordinal: number): Record<string, string> {
+  return {
+    createdby: 'voodu',
+    'voodu.kind': 'statefulset',
+    'voodu.scope': ref.scope,
+    'voodu.name': ref.name,
+    'voodu.replica_ordinal': String(ordinal),
+    'voodu.claim': claim,
+  };
+}

@@ -1,0 +1,30 @@
+/** Release ids and records (spec core.md §4.8): newest first on the status blob, at most 10. */
+import { randomBytes } from 'node:crypto';
+import type { ResourceRef } from '../../kernel/index.js';
+import type { ReleaseRecord, StatusStore } from './contract.js';
+
+export const RELEASE_HISTORY = 10;
+
+/** base36(unix seconds) + 2 hex: sortable by time, distinct within a second. */
+export function newReleaseId(now = Date.now()): string {
+  return Math.floor(now / 1000).toString(36) + randomBytes(1).toString('hex');
+}
+
+export async function appendRelease(status: StatusStore, ref: ResourceRef, record: ReleaseRecord): Promise<void> {
+  await status.patch(ref, (cur) => ({
+    releases: [record, ...(Array.isArray(cur.releases) ? cur.releases : []).filter((r) => r?.id !== record.id)].slice(0, RELEASE_HISTORY),
+  }));
+}
+
+export async function updateRelease(status: StatusStore, ref: ResourceRef, id: string, fields: Partial<ReleaseRecord>): Promise<boolean> {
+  let found = false;
+  await status.patch(ref, (cur) => {
+    const releases = (Array.isArray(cur.releases) ? cur.releases : []).map((r) => {
+      if (r?.id !== id) return r;
+      found = true;
+      return { ...r, ...fields, id };
+    });
+    return found ? { releases } : {};
+  });
+  return found;
+}

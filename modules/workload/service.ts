@@ -1,0 +1,123 @@
+/** The `workload` service, assembled from its parts (see contract.ts). */
+import type { Logger } from '../../kernel/index.js';
+import type { Assets } from '../assets/contract.js';
+import type { ConfigService } from '../config/contract.js';
+import type { Paths } from '../paths/contract.js';
+import type { Runtime } from '../runtime/contract.js';
+import type { Store } from '../store/contract.js';
+import type { Readiness, Workload, WorkloadOps, WorkloadService } from './contract.js';
+import { buildContainerSpec } from './container.js';
+import { applyDefaults } from './defaults.js';
+import { syncEnv } from './env.js';
+import { createFrozenSets } from './frozen.js';
+import { runInitChain } from './inits.js';
+import { resolveFields, type ResolvedFields } from './interpolate.js';
+import { createdMs, identityLabels, isIdentity, toReplica } from './labels.js';
+import { graceReadiness } from './readiness.js';
+import { appendRelease, newReleaseId, updateRelease } from './releases.js';
+import { specHash } from './spec-hash.js';
+import { createStatusStore } from './status.js';
+
+export interface WorkloadDeps {
+  store: Store;
+  runtime: Runtime;
+  paths: Paths;
+  config: ConfigService;
+  /** Looked up late: optional services may be absent. */
+  assets: () => Assets | undefined;
+  /** A provided `readiness` service, preferred over the default gate. */
+  readiness?: Readiness;
+  log: Logger;
+  graceMs?: number;
+  initRetryPauseMs?: number;
+}
+
+export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
+  const { store, runtime, log } = deps;
+  const status = createStatusStore(store);
+  const frozen = createFrozenSets(store);
+  let readiness: Readiness = deps.readiness ?? graceReadiness(runtime, deps.graceMs);
+  // One interpolation per Workload value, however many replicas are built from it.
+  const resolved = new WeakMap<Workload, Promise<ResolvedFields>>();
+  const fieldsOf = (w: Workload) => {
+    let p = resolved.get(w);
+    if (!p) {
+      p = resolveFields(deps.assets(), w);
+      p.catch(() => resolved.delete(w));
+      resolved.set(w, p);
+    }
+    return p;
+  };
+  const warnedOptions = new Set<string>();
+  const ops = new Map<string, WorkloadOps>();
+
+  return {
+    defaults: applyDefaults,
+    specHash: (w) =>
+      specHash(w, async (ref, scope) => {
+        const assets = deps.assets();
+        if (!assets) return undefined;
+        const target = await assets.resolveRef(ref, scope).catch(() => undefined);
+        return target ? (await assets.status(target.scope, target.name))?.files[target.key] : undefined;
+      }),
+    syncEnv: (w) => syncEnv({ store, paths: deps.paths, config: deps.config, assets: deps.assets, log }, w),
+    async containerSpec(w, env, replica) {
+      if (w.dockerOptions.length && !warnedOptions.has(w.appId)) {
+        warnedOptions.add(w.appId);
+        log.warn(`${w.appId}: docker_options are not applied (the engine API has no spelling for raw docker run flags)`);
+      }
+      return buildContainerSpec(w, await fieldsOf(w), env, replica);
+    },
+    async list(ref) {
+      const all = await runtime.list(identityLabels(ref));
+      return all
+        .filter((c) => isIdentity(c, ref) && (c.labels['voodu.role'] ?? ref.kind) === ref.kind)
+        .map(toReplica)
+        .sort((a, b) => createdMs(a) - createdMs(b) || a.name.localeCompare(b.name));
+    },
+    async listAll(ref) {
+      return (await runtime.list(identityLabels(ref))).filter((c) => isIdentity(c, ref));
+    },
+    async retire(idOrName, opts = {}) {
+      if (opts.drain) await runtime.disconnect(idOrName).catch((err) => log.debug(`drain of ${idOrName}: ${String(err)}`));
+      await runtime.stop(idOrName, { timeoutSec: opts.timeoutSec ?? 10 }).catch(async (err) => {
+        // A container that cannot be stopped politely is still removed by force.
+        log.debug(`stop of ${idOrName}: ${String(err)}`);
+      });
+      await runtime.remove(idOrName, { force: true });
+    },
+    async imageDrifted(container, image) {
+      const current = await runtime.imageId(image);
+      return current !== undefined && container.imageId !== '' && current !== container.imageId;
+    },
+    async resolvedImage(w) {
+      return (await fieldsOf(w)).image;
+    },
+    async runInits(w, env, replica, opts = {}) {
+      await runInitChain(
+        { runtime, status, assets: deps.assets(), log, ...(deps.initRetryPauseMs !== undefined && { retryPauseMs: deps.initRetryPauseMs }) },
+        w,
+        await fieldsOf(w),
+        env,
+        replica,
+        opts.signal,
+      );
+    },
+    newReleaseId: () => newReleaseId(),
+    appendRelease: (ref, record) => appendRelease(status, ref, record),
+    updateRelease: (ref, id, fields) => updateRelease(status, ref, id, fields),
+    registerOps(kind, impl) {
+      if (ops.has(kind)) throw new Error(`workload ops for ${kind} are already registered`);
+      ops.set(kind, impl);
+    },
+    opsFor: (kind) => ops.get(kind),
+    frozen,
+    status,
+    get readiness() {
+      return readiness;
+    },
+    setReadiness(r) {
+      readiness = r;
+    },
+  };
+}
