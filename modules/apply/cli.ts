@@ -181,7 +181,7 @@ function printPrune(ctx: VerbContext, p: PruneReport): void {
 export const del: Verb = {
   name: 'delete',
   args: '[target] [ref]',
-  description: 'Delete resources: <kind> <scope>/<name>, every kind at <scope>/<name>, a whole <scope>, or what -f declares',
+  description: 'Delete resources: <kind> <scope>/<name>, every kind at <scope>/<name>, a whole <scope>, what -f declares, or rebuild one statefulset pod with <scope>/<name>.<n>',
   options: [
     ...fileOptions,
     { flags: '--prune', description: 'also wipe config buckets, app dirs and statefulset volumes' },
@@ -189,7 +189,7 @@ export const del: Verb = {
     outputYaml,
   ],
   output: true,
-  examples: ['delete deployment prod/api', 'delete prod/api --prune', 'delete prod -y', 'delete -f voodu.hcl'],
+  examples: ['delete deployment prod/api', 'delete prod/api --prune', 'delete prod -y', 'delete -f voodu.hcl', 'delete data/pg.1 --prune -y'],
   async run(ctx, args, opts) {
     const fmt = format(ctx, opts);
     const prune = opts.prune === true || undefined;
@@ -229,6 +229,19 @@ export const del: Verb = {
       if (fmt === 'text') {
         ctx.stdout.write(`- ${r.deleted} deleted${r.pruned ? ' (pruned)' : ''}\n`);
         if (r.pruned) printPrune(ctx, r.pruned);
+      }
+    } else if (first?.includes('/') && /^[^/]+\/[^/]+\.\d+$/.test(first)) {
+      // <scope>/<name>.<n>: rebuild one statefulset pod (from an empty volume with --prune).
+      const [, scope, name, ordinal] = /^([^/]+)\/(.+)\.(\d+)$/.exec(first)!;
+      if (!(await ask(`Rebuild pod ${ordinal} of statefulset ${scope}/${name}${prune ? ' from an empty volume' : ''}?`))) return 1;
+      const r = await ctx.client.data<{ container_removed: string; volumes_removed: string[]; recreated: boolean }>('DELETE', '/resource', {
+        query: { scope, name, ordinal, prune },
+      });
+      results.push(r);
+      if (fmt === 'text') {
+        if (r.container_removed) ctx.stdout.write(`- container ${r.container_removed} removed\n`);
+        for (const v of r.volumes_removed) ctx.stdout.write(`- volume ${v} removed\n`);
+        ctx.stdout.write(`- statefulset/${scope}/${name} ordinal ${ordinal} ${r.recreated ? 'recreated' : 'will be recreated by the reconciler'}\n`);
       }
     } else if (first?.includes('/')) {
       const { scope, name } = parseRef(first);

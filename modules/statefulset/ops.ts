@@ -11,7 +11,6 @@ import type { Runtime } from '../runtime/contract.js';
 import type { Store } from '../store/contract.js';
 import type { ReleaseRecord, WorkloadOps, WorkloadService } from '../workload/contract.js';
 import type { RebootstrapReport } from './contract.js';
-import { podName } from './naming.js';
 
 export interface OpsDeps {
   store: Store;
@@ -75,27 +74,29 @@ export function statefulsetOps(d: OpsDeps): WorkloadOps {
   };
 }
 
-/** Pod N from scratch: remove it (and with prune its volumes), then reconcile so it comes back. */
+/**
+ * Pod N from scratch. Like restart, an intent the reconcile carries out, so
+ * it never races a reconcile of the same statefulset (the pod's own destroy
+ * event queues one): the reconcile removes the pod (and with prune its
+ * volumes) before it recreates what is missing.
+ */
 export async function rebootstrap(d: OpsDeps, ref: ResourceRef, ordinal: number, prune: boolean): Promise<RebootstrapReport> {
-  await load(d.store, ref);
-  const pods = await d.workload.listAll({ kind: 'statefulset', scope: ref.scope, name: ref.name });
-  const name = podName(ref.scope ? `${ref.scope}-${ref.name}` : ref.name, ordinal);
-  const pod = pods.find((p) => p.name === name);
-  if (pod) await d.workload.retire(pod.id, { drain: true });
-  const volumes_removed: string[] = [];
-  if (prune) {
-    const volumes = await d.runtime.listVolumes({
-      'voodu.kind': 'statefulset',
-      'voodu.scope': ref.scope,
-      'voodu.name': ref.name,
-      'voodu.replica_ordinal': String(ordinal),
-    });
-    for (const v of volumes) {
-      await d.runtime.removeVolume(v.name);
-      volumes_removed.push(v.name);
-    }
-  }
+  const { kv } = await load(d.store, ref);
+  await d.workload.status.patch(ref, (cur) => ({
+    rebootstrap_pending: [...((cur['rebootstrap_pending'] as Rebootstrap[] | undefined) ?? []).filter((r) => r.ordinal !== ordinal), { ordinal, prune }],
+  }));
   const reconciler = d.reconciler();
-  if (reconciler) await reconciler.reconcileNow(ref);
-  return { container_removed: pod ? name : '', volumes_removed, recreated: Boolean(reconciler) };
+  if (!reconciler) {
+    await d.store.put(keys.desired(ref), kv.value);
+    return { container_removed: '', volumes_removed: [], recreated: false };
+  }
+  await reconciler.reconcileNow(ref);
+  const done = ((await d.workload.status.read(ref))['last_rebootstrap'] as RebootstrapReport & { ordinal: number } | undefined);
+  const report = done?.ordinal === ordinal ? done : undefined;
+  return { container_removed: report?.container_removed ?? '', volumes_removed: report?.volumes_removed ?? [], recreated: true };
+}
+
+export interface Rebootstrap {
+  ordinal: number;
+  prune: boolean;
 }

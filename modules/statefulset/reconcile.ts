@@ -10,6 +10,7 @@ import type { RepairBackoff } from '../../lib/repair-backoff.js';
 import type { Runtime } from '../runtime/contract.js';
 import type { EnvSync, ReleaseRecord, Replica, ReplicaPlan, Workload, WorkloadService, WorkloadStatus } from '../workload/contract.js';
 import { podAliases, podName, volumeLabels, volumeName } from './naming.js';
+import type { Rebootstrap } from './ops.js';
 
 export interface StatefulsetDeps {
   workload: WorkloadService;
@@ -83,6 +84,24 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
   };
   const createPod = (ordinal: number) => startPod(d, w, env, plan(ordinal));
 
+  // Rebootstraps asked for (DELETE /resource?…&ordinal=N): the pod goes, with prune its volumes too.
+  const rebuild = (status['rebootstrap_pending'] as Rebootstrap[] | undefined) ?? [];
+  let lastRebootstrap: Record<string, unknown> | undefined;
+  for (const r of rebuild) {
+    const pod = live.find((p) => p.ordinal === r.ordinal);
+    if (pod) await workload.retire(pod.id, { drain: true });
+    const volumes_removed: string[] = [];
+    if (r.prune) {
+      for (const v of await d.runtime.listVolumes({ ...volumeLabels(ref, '', r.ordinal), 'voodu.claim': true })) {
+        await d.runtime.removeVolume(v.name);
+        volumes_removed.push(v.name);
+      }
+    }
+    lastRebootstrap = { ordinal: r.ordinal, container_removed: pod?.name ?? '', volumes_removed, at: new Date().toISOString() };
+    log.info(`${w.appId}: rebootstrap of pod ${r.ordinal}${r.prune ? ` (removed ${volumes_removed.join(', ') || 'no volumes'})` : ''}`);
+  }
+  live = live.filter((p) => !rebuild.some((r) => r.ordinal === p.ordinal));
+
   // Scale down top-down, and drop anything that is not a pod of a valid ordinal.
   const extra = live
     .filter((r) => r.ordinal === undefined || r.ordinal >= w.replicas || live.findIndex((x) => x.ordinal === r.ordinal) !== live.indexOf(r))
@@ -144,6 +163,7 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
     last_rollout_error: rolloutError ?? '',
     last_rollout_at: new Date().toISOString(),
     restart_pending: rolloutError ? (cur['restart_pending'] as string[] | undefined) : undefined,
+    ...(rebuild.length ? { rebootstrap_pending: undefined, last_rebootstrap: lastRebootstrap } : {}),
     replica_readiness: Object.fromEntries(Object.entries(cur.replica_readiness ?? {}).filter(([name]) => remaining.has(name.split('.').pop() ?? ''))),
   }));
 

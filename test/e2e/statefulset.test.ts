@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { TEST_IMAGE, cleanupDocker, dockerClient, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { bootController, type TestController } from '../helpers/controller.js';
+import { PassThrough } from 'node:stream';
+import { main } from '../../cli/main.js';
 
 // Statefulsets on the real engine: ordinals, per-pod volumes and DNS, in-place rolls, scale, rebootstrap, prune.
 const scope = `sts${randomBytes(3).toString('hex')}`;
@@ -107,6 +109,20 @@ test.serial('rebootstrap of one ordinal with prune starts it from an empty volum
   t.true(report.recreated);
   const marker = await exec(`${scope}-db.1`, ['sh', '-c', 'cat /data/marker 2>/dev/null || echo empty']);
   t.is(marker.stdout.trim(), 'empty');
+});
+
+test.serial('the CLI rebuilds one pod with delete <scope>/<name>.<n>', async (t) => {
+  const before = (await pods()).find((p) => p.name === `${scope}-db.0`)!;
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (c) => (text += c));
+  const code = await main(['node', 'voodu', '--controller-url', ctl.url, 'delete', `${scope}/db.0`, '-y'], { stdout: out, stderr: new PassThrough(), env: {} });
+  t.is(code, 0, text);
+  t.regex(text, new RegExp(`- container ${scope}-db\\.0 removed`));
+  t.regex(text, /ordinal 0 recreated/);
+  const after = (await pods()).find((p) => p.name === `${scope}-db.0`)!;
+  t.not(after.id, before.id);
+  t.is(after.state, 'running');
 });
 
 test.serial('delete keeps volumes; delete with prune removes them', async (t) => {
