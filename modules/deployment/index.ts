@@ -16,8 +16,6 @@ import { reconcileDeployment } from './reconcile.js';
 import { RepairBackoff } from '../../lib/repair-backoff.js';
 import { registerRoutes } from './routes.js';
 
-const RUNTIME_RECHECK_MS = 1000;
-
 export interface DeploymentOptions {
   /** Longest a rollout waits for one new replica to be ready. Default 120000 ms. */
   readyTimeoutMs?: number;
@@ -77,19 +75,11 @@ export default defineModule<DeploymentOptions>({
     };
 
     ctx.hooks.onReconcile.for('deployment').tapPromise('deployment', async (event) => {
-      if (event.type === 'delete') {
-        // A docker event for a container whose manifest this store never had (another controller's,
-        // as in tests sharing one engine) must not make this controller remove it.
-        if (event.cause === 'runtime') return;
-        return deleteDeployment(workload, ctx.log, event.ref);
-      }
+      if (event.type === 'delete') return deleteDeployment(workload, ctx.log, event.ref);
       const manifest = event.manifest ?? (await store.getJSON<Manifest>(keys.desired(event.ref)));
       if (!manifest) return; // deleted since: its delete event follows
       try {
         await reconcileDeployment(deps, event.ref, manifest);
-        // The engine reports `die` before the container reads as exited, so the reconcile it
-        // triggered may have seen the replica still running: look again once the state settled.
-        if (event.cause === 'runtime') later(event.ref, RUNTIME_RECHECK_MS);
       } catch (err) {
         if (stopping.signal.aborted) ctx.log.info(`${formatRef(event.ref)}: stopped mid-reconcile; the next start finishes it`);
         throw err;

@@ -74,7 +74,7 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
     (!status.spec_hash ||
       status.spec_hash !== hash ||
       (!!status.replicas && status.replicas !== w.replicas) ||
-      live.some((r) => r.imageId && r.imageId !== imageId));
+      live.some((r) => !frozen.has(r.replicaId) && r.imageId && r.imageId !== imageId));
   const releaseId = open?.id ?? (mint ? workload.newReleaseId() : undefined);
 
   const taken = new Set(live.flatMap((r) => [r.name, r.replicaId]));
@@ -148,6 +148,7 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
     targetKey,
     rolloutError,
     rolledAll: stale.length > 0 && rolled === stale.length,
+    converged: createError === undefined && rolled === stale.length,
     readiness,
     replicaNames,
     replicaIds,
@@ -178,7 +179,11 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
   }
 
   if (createError !== undefined) throw createError;
-  if (rolloutError) throw new RolloutFailedError(`${formatRef(ref)}: rollout stopped: ${rolloutError}; the previous replicas keep serving`);
+  if (rolloutError) {
+    throw new RolloutFailedError(
+      `${formatRef(ref)}: rollout stopped: ${rolloutError}; the previous replicas keep serving (apply a fix, or \`voodu restart ${ref.scope}/${ref.name}\` to try again)`,
+    );
+  }
 }
 
 interface Outcome {
@@ -188,6 +193,8 @@ interface Outcome {
   targetKey: string;
   rolloutError: string | undefined;
   rolledAll: boolean;
+  /** Nothing left to roll: a rollout error from an earlier target no longer describes anything. */
+  converged: boolean;
   readiness: Record<string, unknown>;
   replicaNames: Set<string>;
   replicaIds: Set<string>;
@@ -212,9 +219,9 @@ function statusFields(cur: WorkloadStatus, o: Outcome): Partial<WorkloadStatus> 
     fields.last_rollout_error = o.rolloutError;
     fields.last_rollout_at = (cur['rollout_blocked'] as Blocked | undefined)?.target === o.targetKey ? cur.last_rollout_at : blocked.at;
     fields['rollout_blocked'] = (cur['rollout_blocked'] as Blocked | undefined)?.target === o.targetKey ? cur['rollout_blocked'] : blocked;
-  } else if (o.rolledAll) {
-    fields.last_rollout_error = '';
-    fields.last_rollout_at = new Date().toISOString();
+  } else if (o.converged) {
+    if (cur.last_rollout_error || o.rolledAll) fields.last_rollout_error = '';
+    if (o.rolledAll) fields.last_rollout_at = new Date().toISOString();
     fields['rollout_blocked'] = undefined;
   }
   return fields;

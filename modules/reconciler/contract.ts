@@ -6,8 +6,11 @@ export interface Reconciler {
   enqueue(ref: ResourceRef, cause: ReconcileEvent['cause']): void;
   /** Reconcile `ref` now and resolve when that attempt is done; throws its error. */
   reconcileNow(ref: ResourceRef): Promise<void>;
-  /** Resolves when nothing is queued, running or waiting to retry. */
-  idle(): Promise<void>;
+  /**
+   * Resolves when nothing is queued, running or waiting to retry — after the
+   * watch has delivered `revision` (an apply's), when given.
+   */
+  idle(revision?: number): Promise<void>;
 }
 
 declare module '../../kernel/services.js' {

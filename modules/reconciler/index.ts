@@ -33,6 +33,8 @@ export interface ReconcilerOptions {
 
 type Cause = ReconcileEvent['cause'];
 
+const RUNTIME_SETTLE_MS = 1000;
+
 /** The resource a container belongs to, from its labels; only a workload's own replicas count. */
 export function ownerOf(e: Pick<RuntimeEvent, 'labels'>): ResourceRef | undefined {
   const { 'voodu.kind': kind, 'voodu.scope': scope, 'voodu.name': name, 'voodu.role': role } = e.labels;
@@ -161,7 +163,15 @@ export default defineModule<ReconcilerOptions>({
           manualWaiters.set(key, list);
           queue.add(key, 'manual');
         }),
-      idle: () => queue.idle(),
+      async idle(revision) {
+        // Wait until the watch has delivered `revision`, so "apply, then idle" cannot resolve before
+        // the apply's own event arrived; bounded, in case nothing under /desired/ carries it.
+        const deadline = Date.now() + 10_000;
+        while (revision !== undefined && (watch?.lastRevision ?? 0) < revision && Date.now() < deadline && !stopping) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await queue.idle();
+      },
     };
     ctx.provide('reconciler', service);
 
@@ -179,7 +189,12 @@ export default defineModule<ReconcilerOptions>({
         events = await ctx.service('runtime').events(
           (e) => {
             const ref = ownerOf(e);
-            if (ref && (e.action === 'die' || e.action === 'destroy')) queue.add(keys.desired(ref), 'runtime');
+            if (ref && (e.action === 'die' || e.action === 'destroy')) {
+              const key = keys.desired(ref);
+              queue.add(key, 'runtime');
+              // The engine reports `die` before the container reads as exited: look again once it settled.
+              queue.addAfter(key, 'runtime', RUNTIME_SETTLE_MS);
+            }
           },
           (err) => {
             if (stopping) return;

@@ -398,6 +398,7 @@ test.serial('a replica that never gets ready stops the rollout; the old replicas
   t.is(st2.releases?.[0]?.id, rb.body.data.new_release);
   t.is(st2.releases?.[0]?.status, 'succeeded');
   t.is(st2.last_reconcile_error, '');
+  t.is(st2.last_rollout_error, '', 'the stopped rollout no longer describes anything');
   t.deepEqual(ids(await replicas(scope, 'web')), good, 'the serving replicas already match the restored spec');
 });
 
@@ -445,6 +446,11 @@ test.serial('a frozen replica is skipped by the rollout; restart lifts the freez
   t.true(after.some((c) => c.Id === a!.Id), 'the frozen replica is untouched');
   t.false(after.some((c) => c.Id === b!.Id), 'the other one was rolled');
   t.is(after.length, 2);
+  // Level-triggered, yet quiet: the frozen replica's stale config neither rolls nor mints releases again.
+  const releases = (await status(ctl, scope, 'api')).releases?.length;
+  await settle(ctl, scope, 'api');
+  t.deepEqual(ids(await replicas(scope, 'api')), ids(after));
+  t.is((await status(ctl, scope, 'api')).releases?.length, releases);
 
   const res = await call(ctl, 'POST', `/restart?scope=${scope}&name=api`);
   t.is(res.status, 200, res.body.error);
@@ -476,7 +482,6 @@ test.serial('a replica removed or stopped by hand is replaced', async (t) => {
 
   const stoppedAt = performance.now();
   await docker.getContainer(b!.Id).stop({ t: 5 });
-  t.teardown(() => { if (!t.passed) t.log(ctl.logs.slice(-20).join('\n')); });
   await waitFor('the stopped replica to be replaced', async () => {
     const list = await replicas(scope, 'api');
     return list.length === 2 && list.every((c) => c.State === 'running') && !list.some((c) => c.Id === b!.Id);

@@ -38,7 +38,19 @@ async function call(method: string, path: string, body?: unknown) {
   return json.data;
 }
 
-const settle = () => ctl.kernel.services.get('reconciler', 'test').idle();
+/** Everything written so far under the statefulset's key has been reconciled. */
+const settle = async () => {
+  const kv = await etcd.store.get(`/desired/statefulsets/${scope}/db`);
+  await ctl.kernel.services.get('reconciler', 'test').idle(kv?.modRevision);
+};
+
+async function until(cond: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 async function pods(): Promise<{ name: string; id: string; state: string }[]> {
   const list = await docker.listContainers({ all: true, filters: { label: [`voodu.scope=${scope}`, 'voodu.kind=statefulset', 'voodu.role=statefulset'] } });
@@ -127,13 +139,11 @@ test.serial('the CLI rebuilds one pod with delete <scope>/<name>.<n>', async (t)
 
 test.serial('delete keeps volumes; delete with prune removes them', async (t) => {
   await call('DELETE', `/apply?kind=statefulset&scope=${scope}&name=db`);
-  await settle();
-  t.deepEqual(await pods(), []);
+  await until(async () => (await pods()).length === 0, 'the pods to go');
   t.true((await volumes()).length >= 2, 'volumes must survive a delete without prune');
   await call('POST', '/apply', sts(1));
   await settle();
   const res = await call('DELETE', `/apply?kind=statefulset&scope=${scope}&name=db&prune=true`);
-  await settle();
-  t.deepEqual(await pods(), []);
+  await until(async () => (await pods()).length === 0, 'the pods to go');
   t.true(res.pruned.volumes_removed.length >= 1, JSON.stringify(res.pruned));
 });
