@@ -5,6 +5,7 @@
  */
 import { CliError } from '../../cli/client.js';
 import { parseOutput, printJson } from '../../cli/output.js';
+import { followRollout } from '../../cli/rollout-progress.js';
 import { outputOption, type Verb, type VerbContext } from '../../cli/verb.js';
 
 interface RestartAnswer {
@@ -54,10 +55,13 @@ export const restart: Verb = {
     const { scope, name } = parseRef(args[0]);
     const wait = opts.wait !== false;
     const kind = typeof opts.kind === 'string' ? opts.kind : undefined;
-    const answer = await ctx.client.data<RestartAnswer>('POST', '/restart', {
-      query: { kind, scope, name, wait },
-      ...(timeoutFor(wait) !== undefined && { timeoutMs: timeoutFor(wait) }),
-    });
+    const progress = wait ? followRollout(ctx, { ...(kind ? { kind } : {}), ...(scope ? { scope } : {}), name }, 'restart') : undefined;
+    const answer = await ctx.client
+      .data<RestartAnswer>('POST', '/restart', {
+        query: { kind, scope, name, wait },
+        ...(timeoutFor(wait) !== undefined && { timeoutMs: timeoutFor(wait) }),
+      })
+      .finally(() => progress?.stop());
     if (emit(ctx, opts, answer)) return 0;
     const ref = `${answer.kind}/${answer.scope}/${answer.name}`;
     if (answer.unfroze.length) ctx.stdout.write(`unfroze ${answer.unfroze.join(', ')}\n`);
@@ -69,17 +73,21 @@ export const restart: Verb = {
 export const rollback: Verb = {
   name: 'rollback',
   args: '<ref> [release_id]',
-  description: 'Return a deployment to an earlier release (default: the newest succeeded one with a different spec)',
-  options: [waitOption, outputOption],
+  description: 'Return a deployment or statefulset to an earlier release (default: the newest succeeded one with a different spec)',
+  options: [kindOption, waitOption, outputOption],
   output: true,
-  examples: ['rollback prod/api', 'rollback prod/api lq2x8k3f', 'rollback prod/api -o json'],
+  examples: ['rollback prod/api', 'rollback prod/api lq2x8k3f', 'rollback data/pg --kind statefulset', 'rollback prod/api -o json'],
   async run(ctx, args, opts) {
     const { scope, name } = parseRef(args[0]);
     const wait = opts.wait !== false;
-    const answer = await ctx.client.data<RollbackAnswer>('POST', '/rollback', {
-      query: { kind: 'deployment', scope, name, release_id: args[1], wait },
-      ...(timeoutFor(wait) !== undefined && { timeoutMs: timeoutFor(wait) }),
-    });
+    const kind = typeof opts.kind === 'string' ? opts.kind : undefined;
+    const progress = wait ? followRollout(ctx, { ...(kind ? { kind } : {}), ...(scope ? { scope } : {}), name }, 'rollback') : undefined;
+    const answer = await ctx.client
+      .data<RollbackAnswer>('POST', '/rollback', {
+        query: { kind, scope, name, release_id: args[1], wait },
+        ...(timeoutFor(wait) !== undefined && { timeoutMs: timeoutFor(wait) }),
+      })
+      .finally(() => progress?.stop());
     if (emit(ctx, opts, answer)) return 0;
     ctx.stdout.write(
       `${answer.kind}/${answer.scope}/${answer.name} rolled back to ${answer.rolled_back_to} as release ${answer.new_release}${wait ? '' : ' (rolling out)'}\n`,

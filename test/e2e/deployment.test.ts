@@ -36,7 +36,7 @@ interface Controller {
   stop(): Promise<void>;
 }
 
-const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'workload', 'deployment'];
+const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'workload', 'deployment', 'pods'];
 
 async function boot(etcdEndpoint: string, graceMs = 1500): Promise<Controller> {
   const root = await mkdtemp(join(tmpdir(), 'voodu-deploy-test-'));
@@ -548,6 +548,8 @@ test.serial('the restart and rollback verbs drive the endpoints and report in te
   const restarted = await cli(ctl, 'restart', `${scope}/api`);
   t.is(restarted.code, 0, restarted.stderr);
   t.is(restarted.stdout, `deployment/${scope}/api restarted (1 replica(s))\n`);
+  // While it waits, the CLI follows the rollout (the new replica needs its readiness grace first).
+  t.regex(restarted.stderr, /restart: \d new replica\(s\) running, \d old left/);
   t.notDeepEqual(ids(await replicas(scope, 'api')), before);
 
   const rolled = await cli(ctl, 'rollback', `${scope}/api`, '-o', 'json');
