@@ -11,7 +11,6 @@ import type {} from '../runtime/contract.js';
 import type {} from '../store/contract.js';
 import type {} from '../workload/contract.js';
 import { deleteDeployment } from './delete.js';
-import { deploymentOps } from './ops.js';
 import { reconcileDeployment } from './reconcile.js';
 import { RepairBackoff } from '../../lib/repair-backoff.js';
 import { registerRoutes } from './routes.js';
@@ -86,7 +85,7 @@ export default defineModule<DeploymentOptions>({
       }
     });
 
-    workload.registerOps('deployment', deploymentOps({ store, workload, reconciler }));
+    workload.registerOps('deployment', workload.standardOps('deployment'));
     registerRoutes(ctx.service('api'), store, workload);
 
     return {

@@ -7,7 +7,7 @@
 import { defineModule, type ResourceRef } from '../../kernel/index.js';
 import { RepairBackoff } from '../../lib/repair-backoff.js';
 import type { Statefulsets } from './contract.js';
-import { rebootstrap, statefulsetOps, type OpsDeps } from './ops.js';
+import { rebootstrap, type OpsDeps } from './ops.js';
 import { deleteStatefulset, reconcileStatefulset, type StatefulsetDeps } from './reconcile.js';
 
 export interface StatefulsetOptions {
@@ -59,8 +59,8 @@ export default defineModule<StatefulsetOptions>({
       return reconcileStatefulset(deps, event.ref, event.manifest!);
     });
 
-    const opsDeps: OpsDeps = { store, runtime, workload, reconciler };
-    workload.registerOps('statefulset', statefulsetOps(opsDeps));
+    const opsDeps: OpsDeps = { store, workload, reconciler };
+    workload.registerOps('statefulset', workload.standardOps('statefulset'));
     const service: Statefulsets = {
       rebootstrap: (ref, ordinal, { prune }) => rebootstrap(opsDeps, ref, ordinal, prune),
     };

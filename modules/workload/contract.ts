@@ -320,6 +320,13 @@ export interface WorkloadService {
   readonly status: StatusStore;
 
   registerOps(kind: WorkloadKind, ops: WorkloadOps): void;
+  /**
+   * Restart and rollback as intents the kind's reconcile carries out: restart
+   * puts the replicas to replace in `status.restart_pending` (and lifts
+   * freezes); rollback appends a `running` release record and re-puts the
+   * snapshot spec. What a kind module registers unless it needs its own.
+   */
+  standardOps(kind: WorkloadKind): WorkloadOps;
   opsFor(kind: WorkloadKind): WorkloadOps | undefined;
 
   /** The current readiness gate (see the file comment for who provides it). */

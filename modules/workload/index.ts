@@ -38,7 +38,7 @@ export default defineModule<WorkloadOptions>({
   name: 'workload',
   description: 'What deployments and statefulsets share: defaults, spec hash, env, replica containers, inits, releases, freezes, readiness',
   requires: ['store', 'runtime', 'paths', 'config'],
-  optional: ['assets', 'readiness'],
+  optional: ['assets', 'readiness', 'reconciler'],
   provides: ['workload'],
   register(ctx) {
     const options = validateOptions(ctx.options);
@@ -50,6 +50,7 @@ export default defineModule<WorkloadOptions>({
         paths: ctx.service('paths'),
         config: ctx.service('config'),
         assets: () => (ctx.has('assets') ? ctx.service('assets') : undefined),
+        reconciler: () => (ctx.has('reconciler') ? ctx.service('reconciler') : undefined),
         ...(ctx.has('readiness') ? { readiness: ctx.service('readiness') } : {}),
         log: ctx.log,
         ...(options.readinessGraceMs !== undefined && { graceMs: options.readinessGraceMs }),

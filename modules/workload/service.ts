@@ -4,6 +4,7 @@ import type { Assets } from '../assets/contract.js';
 import type { ConfigService } from '../config/contract.js';
 import type { Paths } from '../paths/contract.js';
 import type { Runtime } from '../runtime/contract.js';
+import type { Reconciler } from '../reconciler/contract.js';
 import type { Store } from '../store/contract.js';
 import type { Readiness, Workload, WorkloadOps, WorkloadService } from './contract.js';
 import { buildContainerSpec } from './container.js';
@@ -14,6 +15,7 @@ import { runInitChain } from './inits.js';
 import { resolveFields, type ResolvedFields } from './interpolate.js';
 import { createdMs, identityLabels, isIdentity, toReplica } from './labels.js';
 import { graceReadiness } from './readiness.js';
+import { standardOps } from './standard-ops.js';
 import { appendRelease, newReleaseId, updateRelease } from './releases.js';
 import { specHash } from './spec-hash.js';
 import { createStatusStore } from './status.js';
@@ -25,6 +27,7 @@ export interface WorkloadDeps {
   config: ConfigService;
   /** Looked up late: optional services may be absent. */
   assets: () => Assets | undefined;
+  reconciler: () => Reconciler | undefined;
   /** A provided `readiness` service, preferred over the default gate. */
   readiness?: Readiness;
   log: Logger;
@@ -51,7 +54,7 @@ export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
   const warnedOptions = new Set<string>();
   const ops = new Map<string, WorkloadOps>();
 
-  return {
+  const service: WorkloadService = {
     defaults: applyDefaults,
     specHash: (w) =>
       specHash(w, async (ref, scope) => {
@@ -111,6 +114,7 @@ export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
       ops.set(kind, impl);
     },
     opsFor: (kind) => ops.get(kind),
+    standardOps: (kind) => standardOps(kind, { store: deps.store, workload: service, reconciler: deps.reconciler }),
     frozen,
     status,
     get readiness() {
@@ -120,4 +124,5 @@ export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
       readiness = r;
     },
   };
+  return service;
 }

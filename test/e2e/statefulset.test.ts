@@ -106,6 +106,17 @@ test.serial('scale down removes the top ordinal first and keeps its volume', asy
   t.true((await volumes()).includes(`voodu-${scope}-db-data-2`));
 });
 
+test.serial('restart replaces every pod in place, through the kind-neutral endpoint', async (t) => {
+  const before = await pods();
+  const answer = await call('POST', `/restart?kind=statefulset&scope=${scope}&name=db`);
+  t.like(answer, { kind: 'statefulset', replicas: 2, unfroze: [] });
+  await settle();
+  const after = await pods();
+  t.deepEqual(after.map((p) => p.name), before.map((p) => p.name));
+  t.true(after.every((p, i) => p.id !== before[i]!.id && p.state === 'running'));
+  t.is((await exec(`${scope}-db.1`, ['cat', '/data/marker'])).stdout.trim(), 'survived');
+});
+
 test.serial('a pod removed by hand comes back with its data', async (t) => {
   await docker.getContainer(`${scope}-db.1`).remove({ force: true });
   await new Promise((r) => setTimeout(r, 500)); // the destroy event queues the repair
