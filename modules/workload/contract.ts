@@ -288,10 +288,11 @@ export interface WorkloadService {
   /** Every container carrying the identity labels, whatever its role (init, release, …). */
   listAll(ref: ResourceRef & { kind: WorkloadKind }): Promise<ContainerSummary[]>;
   /**
-   * Takes one container out of service; idempotent. With `drain` it first
-   * leaves its networks, so DNS stops answering with it before the process
-   * is told to stop (a connection still open to it is cut). Then stop
-   * (SIGTERM, SIGKILL after `timeoutSec`, default 10) and force-remove.
+   * Takes one container out of service; idempotent: stop (SIGTERM, SIGKILL
+   * after `timeoutSec`, default 10) with its networks still attached, so it
+   * can finish in-flight work while new connections are refused, then
+   * force-remove. `drain` names that intent at call sites that retire a
+   * serving replica.
    */
   retire(idOrName: string, opts?: { timeoutSec?: number; drain?: boolean }): Promise<void>;
   /** True when `image`'s current ID differs from the one `container` was created from. */

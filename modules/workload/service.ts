@@ -82,7 +82,10 @@ export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
       return (await runtime.list(identityLabels(ref))).filter((c) => isIdentity(c, ref));
     },
     async retire(idOrName, opts = {}) {
-      if (opts.drain) await runtime.disconnect(idOrName).catch((err) => log.debug(`drain of ${idOrName}: ${String(err)}`));
+      // Drain = stop with the network still attached: the process gets SIGTERM and finishes what it
+      // serves, new connections are refused at once (clients move to the next address), and only when
+      // it has exited do its address and DNS record go. Disconnecting first instead would leave every
+      // connection in flight hanging on an address that no longer exists.
       await runtime.stop(idOrName, { timeoutSec: opts.timeoutSec ?? 10 }).catch(async (err) => {
         // A container that cannot be stopped politely is still removed by force.
         log.debug(`stop of ${idOrName}: ${String(err)}`);

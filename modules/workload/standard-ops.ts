@@ -9,7 +9,8 @@
 import { ConflictError, NotFoundError, formatRef, keys, type Manifest, type ResourceRef } from '../../kernel/index.js';
 import type { Reconciler } from '../reconciler/contract.js';
 import type { Store } from '../store/contract.js';
-import type { ReleaseRecord, WorkloadKind, WorkloadOps, WorkloadService } from './contract.js';
+import type { ReleaseRecord, WorkloadKind, WorkloadOps, WorkloadService, WorkloadStatus } from './contract.js';
+import { RELEASE_HISTORY, newReleaseId } from './releases.js';
 import { pickRollbackTarget } from './rollback-target.js';
 
 export interface StandardOpsDeps {
@@ -46,33 +47,50 @@ export function standardOps(kind: WorkloadKind, d: StandardOpsDeps): WorkloadOps
     },
 
     async rollback(ref, { releaseId, wait }) {
-      const { manifest } = await load(ref);
-      const status = await d.workload.status.read(ref);
-      const target = pickRollbackTarget((status.releases ?? []) as ReleaseRecord[], status.spec_hash ?? '', releaseId);
-      const id = d.workload.newReleaseId();
-      const now = new Date().toISOString();
-      // The record first: the reconcile the new spec triggers finds it `running` and finishes it.
-      await d.workload.appendRelease(ref, {
-        id,
-        rolled_back_from: target.id,
-        spec_hash: target.spec_hash,
-        ...(target.image ? { image: target.image } : {}),
-        ...(target.build_id ? { build_id: target.build_id } : {}),
-        status: 'running',
-        started_at: now,
-        spec_snapshot: target.spec_snapshot,
-      });
-      const next: Manifest = {
-        kind,
-        scope: ref.scope,
-        name: ref.name,
-        spec: target.spec_snapshot,
-        metadata: { ...(manifest.metadata?.created_at ? { created_at: manifest.metadata.created_at } : {}), updated_at: now },
-      };
-      await d.store.put(keys.desired(ref), JSON.stringify(next));
-      // The put already queued a reconcile through the watch; waiting joins it rather than adding one.
-      if (wait) await d.reconciler()?.reconcileNow(ref);
-      return { scope: ref.scope, name: ref.name, kind, rolled_back_to: target.id, new_release: id };
+      const desiredKey = keys.desired(ref);
+      const statusKey = keys.status(kind, ref.scope, ref.name);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const [dkv, skv] = await Promise.all([d.store.get(desiredKey), d.store.get(statusKey)]);
+        if (!dkv) throw new NotFoundError(`${formatRef(ref)} not found`);
+        const manifest = JSON.parse(dkv.value) as Manifest;
+        const status = (skv ? JSON.parse(skv.value) : {}) as WorkloadStatus;
+        const target = pickRollbackTarget((status.releases ?? []) as ReleaseRecord[], status.spec_hash ?? '', releaseId);
+        const id = newReleaseId();
+        const now = new Date().toISOString();
+        const record: ReleaseRecord = {
+          id,
+          rolled_back_from: target.id,
+          spec_hash: target.spec_hash,
+          ...(target.image ? { image: target.image } : {}),
+          ...(target.build_id ? { build_id: target.build_id } : {}),
+          status: 'running',
+          started_at: now,
+          spec_snapshot: target.spec_snapshot,
+        };
+        const next: Manifest = {
+          kind,
+          scope: ref.scope,
+          name: ref.name,
+          spec: target.spec_snapshot,
+          metadata: { ...(manifest.metadata?.created_at ? { created_at: manifest.metadata.created_at } : {}), updated_at: now },
+        };
+        // One transaction: no reconcile may see the `running` record without its spec, or the spec without it.
+        const res = await d.store.txn({
+          compare: [
+            { key: desiredKey, target: 'mod', op: '==', value: dkv.modRevision },
+            skv ? { key: statusKey, target: 'mod', op: '==', value: skv.modRevision } : { key: statusKey, target: 'create', op: '==', value: 0 },
+          ],
+          success: [
+            { op: 'put', key: statusKey, value: JSON.stringify({ ...status, releases: [record, ...(status.releases ?? [])].slice(0, RELEASE_HISTORY) }) },
+            { op: 'put', key: desiredKey, value: JSON.stringify(next) },
+          ],
+        });
+        if (!res.succeeded) continue; // someone wrote in between: read again
+        // The put queued a reconcile through the watch; waiting joins it rather than adding one.
+        if (wait) await d.reconciler()?.reconcileNow(ref);
+        return { scope: ref.scope, name: ref.name, kind, rolled_back_to: target.id, new_release: id };
+      }
+      throw new ConflictError(`${formatRef(ref)} kept changing during the rollback; retry it`);
     },
   };
 }
