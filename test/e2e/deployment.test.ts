@@ -92,11 +92,16 @@ let scopes = 0;
 const newScope = () => `${prefix}s${++scopes}`;
 const SLEEPER = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1000 & wait; done'];
 const WEB = ['sh', '-c', 'echo ok > /tmp/index.html; trap "exit 0" TERM; httpd -f -p 8080 -h /tmp & wait'];
-/** Like a client built on a standard dialer (Go, curl, Python): try each address until one connects, then send the request there. */
+/**
+ * Like a client built on a standard dialer (Go, curl, Python): try each address until one connects,
+ * then send the request there. Refused and timed-out connects move on to the next address (a retired
+ * replica's address can outlive its interface for a moment); a connection that is accepted and then
+ * cut (empty answer) is a failed request.
+ */
 const dialAll = (host: string, onOk: string, onFail: string) =>
   `ips=$(nslookup ${host} 127.0.0.11 | awk '/^Address: / && !/:53$/ {print $2}'); ok=; tries=0; ` +
   `for ip in $ips; do tries=$((tries+1)); out=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 $ip 8080 2>&1); ` +
-  `case "$out" in *"can't connect"*) continue;; esac; echo "$out" | grep -q '^ok' && ok=1; break; done; ` +
+  `case "$out" in *"can't connect"*|"nc: timed out") continue;; esac; echo "$out" | grep -q '^ok' && ok=1; break; done; ` +
   `if [ -n "$ok" ]; then ${onOk}; else ${onFail}; fi`;
 
 const dep = (scope: string, name: string, spec: Record<string, unknown> = {}) => ({
