@@ -150,16 +150,37 @@ export const describe: Verb = {
     const fmt = format(ctx, opts);
     const [kind, ref] = args as [string, string];
     const { scope, name } = parseRef(ref);
-    const data = await ctx.client.data<{ manifest: StoredManifest; status: unknown }>('GET', '/describe', { query: { kind, scope, name } });
+    const data = await ctx.client.data<{ manifest: StoredManifest; status: unknown; pods?: DescribedPod[]; volumes?: string[] }>('GET', '/describe', {
+      query: { kind, scope, name },
+    });
     if (emit(ctx, fmt, data)) return 0;
     const m = data.manifest;
     ctx.stdout.write(`${refOf(m)}\n`);
     if (m.metadata) ctx.stdout.write(`  created ${m.metadata.created_at ?? '?'}  updated ${m.metadata.updated_at ?? '?'}  revision ${m.metadata.revision ?? '?'}\n`);
+    if (data.pods) {
+      ctx.stdout.write(`\npods (${data.pods.length}):\n`);
+      if (data.pods.length) {
+        const rows = [['NAME', 'REPLICA', 'RELEASE', 'IMAGE', 'STATUS', 'CREATED']];
+        for (const p of data.pods) rows.push([p.name, p.replica_id || '-', p.release_id || '-', p.image, `${p.status}${p.frozen ? ' (frozen)' : ''}`, p.created_at]);
+        ctx.stdout.write(indent(table(rows)));
+      }
+    }
+    if (data.volumes) ctx.stdout.write(`\nvolumes (${data.volumes.length}):\n${data.volumes.map((v) => `  ${v}\n`).join('')}`);
     ctx.stdout.write(`\nspec:\n${indent(toYaml(m.spec ?? {}))}`);
     ctx.stdout.write(`\nstatus:\n${data.status ? indent(toYaml(data.status)) : '  (none yet)\n'}`);
     return 0;
   },
 };
+
+interface DescribedPod {
+  name: string;
+  replica_id?: string;
+  release_id?: string;
+  image: string;
+  status: string;
+  frozen?: boolean;
+  created_at: string;
+}
 
 const indent = (text: string) => text.replace(/^(?=.)/gm, '  ');
 

@@ -117,11 +117,37 @@ test.serial('restart replaces every pod in place, through the kind-neutral endpo
   t.is((await exec(`${scope}-db.1`, ['cat', '/data/marker'])).stdout.trim(), 'survived');
 });
 
+test.serial('describe lists the pods and the volumes', async (t) => {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (c) => (text += c));
+  const code = await main(['node', 'voodu', '--controller-url', ctl.url, 'describe', 'statefulset', `${scope}/db`], { stdout: out, stderr: new PassThrough(), env: {} });
+  t.is(code, 0, text);
+  t.regex(text, /pods \(2\):\n\s+NAME\s+REPLICA\s+RELEASE\s+IMAGE\s+STATUS\s+CREATED/);
+  t.regex(text, new RegExp(`${scope}-db\\.1\\s+1\\s`));
+  t.regex(text, new RegExp(`volumes \\(3\\):[\\s\\S]*voodu-${scope}-db-data-2`));
+});
+
 test.serial('a pod removed by hand comes back with its data', async (t) => {
   await docker.getContainer(`${scope}-db.1`).remove({ force: true });
   await new Promise((r) => setTimeout(r, 500)); // the destroy event queues the repair
   await settle();
   t.deepEqual((await pods()).map((p) => p.name), [`${scope}-db.0`, `${scope}-db.1`]);
+  t.is((await exec(`${scope}-db.1`, ['cat', '/data/marker'])).stdout.trim(), 'survived');
+});
+
+test.serial('a frozen ordinal is left alone by reconciles until it is started again', async (t) => {
+  const stopped = await call('POST', `/pods/${scope}-db.1/stop`);
+  t.like(stopped, { name: `${scope}-db.1`, freeze: true });
+  t.deepEqual(await etcd.store.getJSON(`/frozen/statefulsets/${scope}/db`), { replica_ids: ['1'] });
+  await ctl.kernel.services.get('reconciler', 'test').reconcileNow({ kind: 'statefulset', scope, name: 'db' });
+  await new Promise((r) => setTimeout(r, 1500)); // past the die-settle re-check
+  await settle();
+  t.is((await pods()).find((p) => p.name === `${scope}-db.1`)?.state, 'exited', 'a frozen pod was repaired');
+  const started = await call('POST', `/pods/${scope}-db.1/start`);
+  t.like(started, { recreated: true, unfroze: true });
+  await until(async () => (await pods()).find((p) => p.name === `${scope}-db.1`)?.state === 'running', 'pod 1 to run again');
+  t.is(await etcd.store.get(`/frozen/statefulsets/${scope}/db`), undefined);
   t.is((await exec(`${scope}-db.1`, ['cat', '/data/marker'])).stdout.trim(), 'survived');
 });
 
