@@ -7,6 +7,9 @@
  */
 import { isIP } from 'node:net';
 import { ValidationError } from '../../kernel/errors.js';
+import { normalisePort } from '../../lib/ports.js';
+
+export { normalisePort };
 
 export interface PortBinding {
   /** `80/tcp` — the engine's key for exposed ports and bindings. */
@@ -17,16 +20,6 @@ export interface PortBinding {
 }
 
 const PROTOCOLS = new Set(['tcp', 'udp', 'sctp']);
-
-/** `80` → `127.0.0.1::80`, `3000:80` → `127.0.0.1:3000:80`; two or more colons, or `[`, are the operator's own choice. */
-export function normalisePort(raw: string): string {
-  const s = raw.trim();
-  if (s.startsWith('[')) return s;
-  const colons = s.split(':').length - 1;
-  if (colons === 0) return `127.0.0.1::${s}`;
-  if (colons === 1) return `127.0.0.1:${s}`;
-  return s;
-}
 
 /** Parses one normalised `ip:hostPort:containerPort[/proto]` into one binding per container port. */
 export function parsePortSpec(spec: string, field = 'ports'): PortBinding[] {

@@ -8,6 +8,7 @@
  * manifest carries them), statefulsets include `env_from`, and assets used
  * only by webhook config (`on_deploy` / `on_probe` files) never count.
  */
+import { normalisePort } from '../../lib/ports.js';
 import { createHash } from 'node:crypto';
 import type { Workload } from './contract.js';
 
@@ -113,16 +114,6 @@ function collect(value: unknown, top: boolean, into: Set<string>): void {
       collect(v, false, into);
     }
   }
-}
-
-/** §3.6, as the runtime applies it: the hash sees the port as it will be bound. */
-export function normalisePort(raw: string): string {
-  const s = raw.trim();
-  if (s.startsWith('[')) return s;
-  const colons = s.split(':').length - 1;
-  if (colons === 0) return `127.0.0.1::${s}`;
-  if (colons === 1) return `127.0.0.1:${s}`;
-  return s;
 }
 
 function isEmpty(value: unknown): boolean {
