@@ -17,9 +17,11 @@ export const coreModules: Record<string, Loader> = {
   reconciler: async () => (await import('./reconciler/index.js')).default,
   apply: async () => (await import('./apply/index.js')).default,
   app: async () => (await import('./app/index.js')).default,
+  probes: async () => (await import('./probes/index.js')).default,
   workload: async () => (await import('./workload/index.js')).default,
   deployment: async () => (await import('./deployment/index.js')).default,
   statefulset: async () => (await import('./statefulset/index.js')).default,
+  job: async () => (await import('./job/index.js')).default,
   pods: async () => (await import('./pods/index.js')).default,
 };
 

@@ -4,10 +4,11 @@ import { verbs as applyVerbs } from '../../modules/apply/cli.js';
 import { verbs as configVerbs } from '../../modules/config/cli.js';
 import { extendGet, verbs as podVerbs } from '../../modules/pods/cli.js';
 import { verbs as deploymentVerbs } from '../../modules/deployment/cli.js';
+import { verbs as jobVerbs } from '../../modules/job/cli.js';
 import type { Verb } from '../verb.js';
 import { version } from './version.js';
 
 // `get` learns `get pods` from the pods module; every other kind stays apply's.
 const withPods = (v: Verb) => (v.name === 'get' ? extendGet(v) : v);
 
-export const allVerbs: Verb[] = [version, ...apiVerbs, ...applyVerbs.map(withPods), ...configVerbs, ...deploymentVerbs, ...podVerbs];
+export const allVerbs: Verb[] = [version, ...apiVerbs, ...applyVerbs.map(withPods), ...configVerbs, ...deploymentVerbs, ...podVerbs, ...jobVerbs];

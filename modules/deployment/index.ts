@@ -63,6 +63,7 @@ export default defineModule<DeploymentOptions>({
     };
     const deps = {
       workload,
+      storedSpec: async (ref: ResourceRef) => (await store.getJSON<Manifest>(keys.desired(ref)))?.spec,
       runtime: ctx.service('runtime'),
       paths: ctx.service('paths'),
       log: ctx.log,

@@ -19,6 +19,8 @@ import { RolloutStopped, rollOut, type RolloutContext } from './rollout.js';
 
 export interface DeploymentDeps {
   workload: WorkloadService;
+  /** The spec stored right now (undefined when deleted): to tell a stale reconcile from a superseded rollback. */
+  storedSpec(ref: ResourceRef): Promise<unknown>;
   runtime: Runtime;
   paths: Paths;
   log: Logger;
@@ -30,6 +32,8 @@ export interface DeploymentDeps {
   readyTimeoutMs: number;
   createConcurrency: number;
 }
+
+const sameSpec = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** A rollout that stopped on a replica that never got ready; not retried until the target changes. */
 export class RolloutFailedError extends VooduError {
@@ -64,7 +68,9 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
 
   // §4.2 step 9, plus the record a rollback left `running` for this reconcile to finish.
   let open = status.releases?.[0]?.status === 'running' ? status.releases[0] : undefined;
-  if (open && JSON.stringify(open.spec_snapshot) !== JSON.stringify(manifest.spec)) {
+  if (open && !sameSpec(open.spec_snapshot, manifest.spec)) {
+    // This reconcile began before the rollback landed: the watch event of the rollback re-runs it.
+    if (sameSpec(open.spec_snapshot, await d.storedSpec(ref))) return;
     // An apply landed before the rollback's own reconcile: that release never happened as recorded.
     await workload.updateRelease(ref, open.id, { status: 'failed', error: 'superseded by a newer apply', ended_at: startedAt });
     open = undefined;

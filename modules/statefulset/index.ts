@@ -4,7 +4,7 @@
  * 'statefulset')`, serves restart and rollback through the workload
  * service's kind registry, and rebootstrap through its own service.
  */
-import { defineModule, type ResourceRef } from '../../kernel/index.js';
+import { defineModule, keys, type Manifest, type ResourceRef } from '../../kernel/index.js';
 import { RepairBackoff } from '../../lib/repair-backoff.js';
 import type { Statefulsets } from './contract.js';
 import { rebootstrap, type OpsDeps } from './ops.js';
@@ -31,6 +31,7 @@ export default defineModule<StatefulsetOptions>({
 
     const deps: StatefulsetDeps = {
       workload,
+      storedSpec: async (ref: ResourceRef) => (await store.getJSON<Manifest>(keys.desired(ref)))?.spec,
       runtime,
       log: ctx.log,
       backoff: new RepairBackoff(),

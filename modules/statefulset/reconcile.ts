@@ -14,6 +14,8 @@ import type { Rebootstrap } from './ops.js';
 
 export interface StatefulsetDeps {
   workload: WorkloadService;
+  /** The spec stored right now (undefined when deleted): to tell a stale reconcile from a superseded rollback. */
+  storedSpec(ref: ResourceRef): Promise<unknown>;
   runtime: Runtime;
   log: Logger;
   backoff: RepairBackoff;
@@ -61,7 +63,13 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
   const pending = new Set(Array.isArray(status['restart_pending']) ? (status['restart_pending'] as string[]) : []);
   let live = await workload.list(id);
 
-  const open = status.releases?.[0]?.status === 'running' ? status.releases[0] : undefined;
+  let open = status.releases?.[0]?.status === 'running' ? status.releases[0] : undefined;
+  if (open && JSON.stringify(open.spec_snapshot) !== JSON.stringify(manifest.spec)) {
+    // Begun before the rollback landed: its watch event re-runs this reconcile with the right spec.
+    if (JSON.stringify(open.spec_snapshot) === JSON.stringify(await d.storedSpec(ref))) return;
+    await workload.updateRelease(ref, open.id, { status: 'failed', error: 'superseded by a newer apply', ended_at: startedAt });
+    open = undefined;
+  }
   const mint =
     !status.spec_hash ||
     status.spec_hash !== hash ||

@@ -39,7 +39,12 @@ import type {
 } from '../../lib/manifest/types.js';
 import type { ContainerSpec, ContainerSummary } from '../runtime/contract.js';
 
-export type WorkloadKind = 'deployment' | 'statefulset';
+/**
+ * `job` borrows defaults, env sync, the container spec, listing and the
+ * status store for its run containers (modules/job); it has no replicas,
+ * hash, releases, freezes or ops of its own.
+ */
+export type WorkloadKind = 'deployment' | 'statefulset' | 'job';
 
 /** Container labels (core.md §3.2). `voodu.env_hash` is ours: the env a replica was started with. */
 export const LABELS = {

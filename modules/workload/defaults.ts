@@ -48,7 +48,8 @@ export function applyDefaults(kind: WorkloadKind, ref: ResourceRef, raw: Record<
     volumes: [...(spec.volumes ?? [])],
     networks,
     networkMode: mode as Workload['networkMode'],
-    restart: spec.restart || 'unless-stopped',
+    // Run-once containers never restart (core.md §1.1: jobs leave docker's default `no`).
+    restart: kind === 'job' ? 'no' : spec.restart || 'unless-stopped',
     replicas,
     extraHosts: [...(spec.extra_hosts ?? [])],
     capAdd: [...(spec.cap_add ?? [])],

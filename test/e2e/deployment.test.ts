@@ -36,7 +36,7 @@ interface Controller {
   stop(): Promise<void>;
 }
 
-const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'workload', 'deployment', 'pods'];
+const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'probes', 'workload', 'deployment', 'pods'];
 
 async function boot(etcdEndpoint: string, graceMs = 1500): Promise<Controller> {
   const root = await mkdtemp(join(tmpdir(), 'voodu-deploy-test-'));
@@ -47,6 +47,8 @@ async function boot(etcdEndpoint: string, graceMs = 1500): Promise<Controller> {
     store: { endpoints: [etcdEndpoint] },
     api: { http: '127.0.0.1:0' },
     workload: { readinessGraceMs: graceMs, initRetryPauseMs: 200 },
+    // The probes module provides the rollout gate; its fallback grace for probe-less workloads.
+    probes: { graceMs },
   };
   const entries = await Promise.all(MODULES.map(async (name) => ({ module: await coreModules[name]!(), options: options[name] ?? {} })));
   await kernel.boot(entries);

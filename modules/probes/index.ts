@@ -1,0 +1,280 @@
+/**
+ * The `probes` module (core.md §5.1, decisions 1 and 2): liveness, readiness
+ * and startup runners for deployment and statefulset replicas, in the
+ * controller process.
+ *
+ * - A replica gets runners when it starts (Docker `start` event, role =
+ *   kind) and at module start for every running replica, so a controller
+ *   restart rebuilds them (decision 2, unlike the reference §9.16). They
+ *   stop on `die` / `destroy`. The probes come from the stored manifest.
+ * - Liveness unhealthy edge → stop + start of the same container.
+ * - Readiness lives in memory (`GET /pods/{name}/ready`) and is persisted
+ *   best-effort to `status.replica_readiness` (64 kept).
+ * - The `readiness` service is the rollout gate: with a readiness or
+ *   startup probe it waits for this module's runner; without, a grace
+ *   period ("running for graceMs, not restarted"), as the workload default.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NotFoundError, ValidationError, defineModule, keys, messageOf, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import type {} from '../api/contract.js';
+import type { Subscription } from '../runtime/contract.js';
+import type {} from '../store/contract.js';
+import type { ReadyResult } from '../workload/contract.js';
+import { sample } from './check.js';
+import { probeConfigs } from './config.js';
+import { ProbeRunner } from './runner.js';
+import { ContainerProbes } from './state.js';
+
+export interface ProbesOptions {
+  /** Rollout gate for workloads without readiness/startup probes: how long a new replica must keep running. Default 3000 ms. */
+  graceMs?: number;
+}
+
+const KINDS = new Set(['deployment', 'statefulset']);
+const READINESS_KEPT = 64;
+const POD_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
+
+function validateOptions(raw: unknown): Required<ProbesOptions> {
+  const o = (raw ?? {}) as Record<string, unknown>;
+  const out = { graceMs: 3000 };
+  for (const [key, value] of Object.entries(o)) {
+    if (key !== 'graceMs') throw new ValidationError(`probes.${key}: unknown option; the probes module takes graceMs`, { field: key });
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new ValidationError(`probes.graceMs: ${JSON.stringify(value)} must be a whole number of milliseconds ≥ 0`, { field: key });
+    }
+    out.graceMs = value;
+  }
+  return out;
+}
+
+export default defineModule<ProbesOptions>({
+  name: 'probes',
+  description: 'Liveness, readiness and startup probes; GET /pods/{name}/ready; the rollout readiness gate',
+  requires: ['runtime', 'api', 'store'],
+  optional: ['reconciler'],
+  provides: ['readiness'],
+  register(ctx) {
+    const options = validateOptions(ctx.options);
+    const runtime = ctx.service('runtime');
+    const store = ctx.service('store');
+    const api = ctx.service('api');
+    /** By container name. */
+    const entries = new Map<string, ContainerProbes>();
+    /** Per container name: ensure and drop run one after another, in arrival order. */
+    const queues = new Map<string, Promise<unknown>>();
+    let stopping = false;
+    let events: Subscription | undefined;
+
+    function serial<T>(name: string, fn: () => Promise<T>): Promise<T> {
+      const prev = queues.get(name) ?? Promise.resolve();
+      const next = prev.then(fn, fn);
+      const tail = next.catch(() => undefined);
+      queues.set(name, tail);
+      void tail.then(() => {
+        if (queues.get(name) === tail) queues.delete(name);
+      });
+      return next;
+    }
+
+    async function dropNow(name: string, id?: string): Promise<void> {
+      const e = entries.get(name);
+      if (!e || (id && e.id !== id && !e.id.startsWith(id))) return;
+      entries.delete(name);
+      await Promise.all([...e.runners.values()].map((r) => r.stop()));
+    }
+
+    /** Runners for one running replica; idempotent per container. `probes` overrides the stored manifest's. */
+    function ensure(name: string, idOrName: string, probes?: unknown): Promise<ContainerProbes | undefined> {
+      return serial(name, async () => {
+        if (stopping) return undefined;
+        const existing = entries.get(name);
+        if (existing && (existing.id === idOrName || existing.id.startsWith(idOrName))) return existing;
+        const d = await runtime.inspect(idOrName);
+        if (!d || !d.running) return undefined;
+        if (existing?.id === d.id) return existing;
+        if (existing) await dropNow(name);
+        const kind = d.labels['voodu.role'] ?? '';
+        if (!KINDS.has(kind) || d.labels['voodu.kind'] !== kind) return undefined;
+        const ref: ResourceRef = { kind, scope: d.labels['voodu.scope'] ?? '', name: d.labels['voodu.name'] ?? '' };
+        if (probes === undefined) {
+          const m = await store.getJSON<Manifest>(keys.desired(ref)).catch(() => undefined);
+          probes = m?.spec?.['probes'];
+        }
+        const configs = probeConfigs(probes);
+        if (!configs.length || stopping) return undefined;
+        const ip = d.networks['voodu0']?.ipAddress || Object.values(d.networks).find((n) => n.ipAddress)?.ipAddress || '127.0.0.1';
+        const e = new ContainerProbes(d.name, d.id, ref, d.labels['voodu.replica_id'] ?? '');
+        for (const cfg of configs) {
+          const runner = new ProbeRunner(cfg, () => sample(runtime, cfg, { ip, containerId: d.id }), (r) => onTransition(e, r), cfg.type === 'startup');
+          e.runners.set(cfg.type, runner);
+        }
+        entries.set(d.name, e);
+        for (const r of e.runners.values()) r.start();
+        ctx.log.debug(`${d.name}: ${configs.map((c) => c.type).join(', ')} probe(s) started`);
+        return e;
+      });
+    }
+
+    function onTransition(e: ContainerProbes, r: ProbeRunner): void {
+      if (entries.get(e.name) !== e || r.stopped) return;
+      const at = new Date().toISOString();
+      switch (r.cfg.type) {
+        case 'liveness':
+          if (r.phase === 'unhealthy' && !e.restarting) {
+            e.restarting = true;
+            ctx.log.warn(`${e.name}: liveness probe failed ${r.cfg.failureThreshold} time(s) (${r.reason}); restarting it`);
+            void restart(e);
+          }
+          return;
+        case 'readiness':
+          e.readinessPhase = r.phase;
+          break;
+        case 'startup':
+          if (r.phase === 'healthy') e.startupPassed = true;
+          break;
+      }
+      e.reason = r.reason;
+      e.lastTransition = at;
+      ctx.log.info(`${e.name}: ${r.cfg.type} ${r.phase} (${r.reason}); ready=${e.ready}`);
+      void persist(e.ref, e.name, e.view());
+    }
+
+    async function restart(e: ContainerProbes): Promise<void> {
+      try {
+        await runtime.stop(e.id, { timeoutSec: 10 });
+        await runtime.start(e.id);
+      } catch (err) {
+        ctx.log.warn(`${e.name}: liveness restart failed: ${messageOf(err)}`);
+      }
+    }
+
+    /** Best-effort, and only into a status blob that exists (a deleted workload gets no residue). */
+    async function persist(ref: ResourceRef, name: string, view: ReturnType<ContainerProbes['view']> | undefined): Promise<void> {
+      const key = keys.status(ref.kind, ref.scope, ref.name);
+      try {
+        for (let i = 0; i < 5; i++) {
+          const kv = await store.get(key);
+          if (!kv) return;
+          const cur = JSON.parse(kv.value) as Record<string, unknown>;
+          const map = { ...((cur['replica_readiness'] as Record<string, { last_transition?: string }> | undefined) ?? {}) };
+          if (!view) {
+            if (!(name in map)) return;
+            delete map[name];
+          } else {
+            map[name] = view;
+          }
+          const kept = Object.entries(map)
+            .sort(([, a], [, b]) => String(a?.last_transition ?? '').localeCompare(String(b?.last_transition ?? '')))
+            .slice(-READINESS_KEPT);
+          const res = await store.txn({
+            compare: [{ key, target: 'mod', op: '==', value: kv.modRevision }],
+            success: [{ op: 'put', key, value: JSON.stringify({ ...cur, replica_readiness: Object.fromEntries(kept) }) }],
+          });
+          if (res.succeeded) return;
+        }
+      } catch (err) {
+        ctx.log.debug(`${name}: readiness not persisted: ${messageOf(err)}`);
+      }
+    }
+
+    async function scan(): Promise<void> {
+      for (const kind of KINDS) {
+        const list = await runtime.list({ 'voodu.role': kind });
+        await Promise.all(list.filter((c) => c.state === 'running').map((c) => ensure(c.name, c.id).catch(() => undefined)));
+      }
+    }
+
+    async function graceGate(container: { name: string; id: string }, timeoutMs: number, signal?: AbortSignal): Promise<ReadyResult> {
+      const first = await runtime.inspect(container.id || container.name);
+      if (!first) return { ready: false, reason: `${container.name} is gone` };
+      const grace = Math.min(options.graceMs, timeoutMs);
+      const deadline = Date.now() + grace;
+      for (;;) {
+        const now = await runtime.inspect(first.id);
+        if (!now) return { ready: false, reason: `${container.name} was removed` };
+        if (now.restartCount > first.restartCount || now.startedAt !== first.startedAt) {
+          return { ready: false, reason: `${container.name} restarted (exit code ${now.exitCode}) within ${grace / 1000} s` };
+        }
+        if (!now.running) return { ready: false, reason: `${container.name} exited with code ${now.exitCode} within ${grace / 1000} s` };
+        if (Date.now() >= deadline) return { ready: true, reason: `running for ${grace / 1000} s` };
+        if (signal?.aborted) return { ready: false, reason: 'cancelled' };
+        await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
+      }
+    }
+
+    ctx.provide('readiness', {
+      async waitReady(container, opts) {
+        const gated = probeConfigs(opts.probes).some((c) => c.type === 'readiness' || c.type === 'startup');
+        if (!gated) return graceGate(container, opts.timeoutMs, opts.signal);
+        const deadline = Date.now() + opts.timeoutMs;
+        let e = await ensure(container.name, container.id || container.name, opts.probes);
+        for (;;) {
+          if (opts.signal?.aborted) return { ready: false, reason: 'cancelled' };
+          const cur = entries.get(container.name);
+          if (cur && cur === e && cur.ready) return { ready: true, reason: cur.reason || 'probes passed' };
+          if (!cur || cur !== e) {
+            const d = await runtime.inspect(container.id || container.name);
+            if (!d) return { ready: false, reason: `${container.name} was removed` };
+            if (!d.running) return { ready: false, reason: `${container.name} exited with code ${d.exitCode}` };
+            e = await ensure(container.name, d.id, opts.probes);
+          }
+          if (Date.now() >= deadline) {
+            const why = e ? `${e.startupPassed || !e.runners.has('startup') ? 'readiness' : 'startup'} probe: ${e.reason || 'no result yet'}` : 'no probe runner';
+            return { ready: false, reason: `not ready after ${opts.timeoutMs / 1000} s (${why})` };
+          }
+          await sleep(Math.min(100, Math.max(0, deadline - Date.now())));
+        }
+      },
+    });
+
+    // From memory only: no etcd, no Docker on this path.
+    api.route('GET', '/pods/:name/ready', (req) => {
+      const name = req.params.name;
+      if (name === undefined || !POD_NAME.test(name)) {
+        throw new ValidationError(`pod name ${JSON.stringify(name ?? '')}: use a container name such as prod-api.a1b2 (letters, digits, '_', '.', '-')`, { field: 'name' });
+      }
+      const e = entries.get(name);
+      if (!e) throw new NotFoundError(`pod ${name} has no probe runner (not running, or its workload declares no probes)`);
+      const readiness = e.view();
+      return readiness.ready ? { readiness } : api.reply(503, { readiness });
+    });
+
+    return {
+      async start() {
+        await follow();
+        // Decision 2: replicas that were already running get their runners again.
+        void scan().catch((err) => ctx.log.warn(`probe scan of running replicas failed: ${messageOf(err)}`));
+      },
+      async stop() {
+        stopping = true;
+        events?.close();
+        await Promise.all([...entries.keys()].map((name) => dropNow(name)));
+      },
+    };
+
+    async function follow(): Promise<void> {
+      events = await runtime.events(
+        (ev) => {
+          const role = ev.labels['voodu.role'] ?? '';
+          if (!KINDS.has(role) || !ev.name) return;
+          if (ev.action === 'start') void ensure(ev.name, ev.containerId).catch((err) => ctx.log.warn(`${ev.name}: probes not started: ${messageOf(err)}`));
+          else if (ev.action === 'die') void serial(ev.name, () => dropNow(ev.name, ev.containerId));
+          else if (ev.action === 'destroy') {
+            const ref = { kind: role, scope: ev.labels['voodu.scope'] ?? '', name: ev.labels['voodu.name'] ?? '' };
+            void serial(ev.name, () => dropNow(ev.name, ev.containerId)).then(() => persist(ref, ev.name, undefined));
+          }
+        },
+        (err) => {
+          if (stopping) return;
+          ctx.log.warn(`docker event stream ended (${err.message}); resubscribing and rescanning`);
+          setTimeout(() => {
+            if (stopping) return;
+            follow()
+              .then(scan)
+              .catch((e) => ctx.log.warn(`probes: cannot follow docker events: ${messageOf(e)}`));
+          }, 1000).unref();
+        },
+      );
+    }
+  },
+});

@@ -1,0 +1,248 @@
+/**
+ * Jobs end to end (spec core.md §1.5, §5.5, decision 8): a controller with
+ * the job module against a real etcd and the real Docker engine. Runs that
+ * succeed, fail, time out; history limits and the GC of run containers;
+ * config env reaching a run; `voodu run` exiting with the job's code;
+ * delete. Each test has its own scope; containers the controller makes are
+ * removed by scope label afterwards.
+ */
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type Docker from 'dockerode';
+import { main } from '../../cli/main.js';
+import { Kernel, createLogger, keys } from '../../kernel/index.js';
+import { coreModules } from '../../modules/core.js';
+import type { JobRun, JobStatus } from '../../modules/job/contract.js';
+import { TEST_IMAGE, dockerClient, requireDocker } from '../helpers/docker.js';
+import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+
+const docker = dockerClient();
+const prefix = `jb${randomBytes(2).toString('hex')}`;
+const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'workload', 'job', 'pods'];
+
+let etcd: TestEtcd;
+let kernel: Kernel;
+let url: string;
+let root: string;
+
+test.before(async () => {
+  await requireDocker(docker);
+  etcd = await startEtcd();
+  root = await mkdtemp(join(tmpdir(), 'voodu-job-test-'));
+  kernel = new Kernel({ log: createLogger({ level: 'warn', sink: () => undefined }) });
+  const options: Record<string, Record<string, unknown>> = { paths: { root }, store: { endpoints: [etcd.endpoint] }, api: { http: '127.0.0.1:0' } };
+  await kernel.boot(await Promise.all(MODULES.map(async (name) => ({ module: await coreModules[name]!(), options: options[name] ?? {} }))));
+  url = kernel.services.get('api', 'test').address().url;
+});
+
+test.after.always(async () => {
+  await kernel?.shutdown();
+  await etcd?.stop();
+  const all = await docker.listContainers({ all: true, filters: { label: ['voodu.scope'] } });
+  await Promise.all(
+    all.filter((c) => c.Labels['voodu.scope']?.startsWith(prefix)).map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)),
+  );
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+let scopes = 0;
+const newScope = () => `${prefix}s${++scopes}`;
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(url + path, {
+    method,
+    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string } };
+}
+
+async function applyJob(scope: string, name: string, spec: Record<string, unknown>) {
+  const res = await call('POST', '/apply', [{ kind: 'job', scope, name, spec: { image: TEST_IMAGE, ...spec } }]);
+  if (res.status !== 200) throw new Error(`apply: ${res.status} ${res.body.error}`);
+}
+
+const runJob = (scope: string, name: string) => call('POST', `/jobs/run?scope=${scope}&name=${name}`);
+
+async function jobStatus(scope: string, name: string): Promise<JobStatus | undefined> {
+  return kernel.services.get('store', 'test').getJSON<JobStatus>(keys.status('job', scope, name));
+}
+
+const runContainers = (scope: string, name: string) =>
+  docker.listContainers({ all: true, filters: { label: [`voodu.scope=${scope}`, `voodu.name=${name}`, 'voodu.kind=job'] } });
+
+function demux(buf: Buffer): string {
+  let out = '';
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const size = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + size).toString('utf8');
+    i += 8 + size;
+  }
+  return out;
+}
+const logsOf = async (name: string) => demux(await docker.getContainer(name).logs({ stdout: true, stderr: true }));
+
+class Sink extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: string, cb: () => void) {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+async function cli(...args: string[]) {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const code = await main(['node', 'voodu', '--controller-url', url, ...args], { stdout, stderr, env: {} });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+test.serial('apply stores the status without running; a run succeeds in a labelled container with no aliases or restart policy', async (t) => {
+  const scope = newScope();
+  await applyJob(scope, 'hello', { command: ['sh', '-c', 'echo hello from the job'] });
+  await kernel.services.get('reconciler', 'test').reconcileNow({ kind: 'job', scope, name: 'hello' });
+  const before = await jobStatus(scope, 'hello');
+  t.is(before?.image, TEST_IMAGE);
+  t.deepEqual(before?.history, []);
+  t.is((await runContainers(scope, 'hello')).length, 0, 'reconcile never runs a job');
+
+  const res = await runJob(scope, 'hello');
+  t.is(res.status, 200, res.body.error);
+  t.is(res.body.status, 'ok');
+  const run = res.body.data as JobRun;
+  t.is(run.status, 'succeeded');
+  t.is(run.exit_code, 0);
+  t.regex(run.run_id, /^[0-9a-f]{4}$/);
+  t.truthy(run.started_at && run.ended_at);
+
+  const name = `${scope}-hello.${run.run_id}`;
+  const info = await docker.getContainer(name).inspect();
+  t.is(info.Config.Labels['voodu.kind'], 'job');
+  t.is(info.Config.Labels['voodu.role'], 'job');
+  t.is(info.Config.Labels['voodu.replica_id'], run.run_id);
+  t.is(info.Config.Labels['voodu.manifest_hash'], undefined);
+  t.is(info.HostConfig.RestartPolicy?.Name || 'no', 'no');
+  for (const net of Object.values(info.NetworkSettings.Networks)) {
+    t.false((net.Aliases ?? []).some((a: string) => a.startsWith('hello')), `no DNS alias for a job: ${net.Aliases}`);
+  }
+  t.false((info.Config.Env ?? []).some((e) => e.startsWith('VOODU_')), 'jobs get no -e');
+  t.regex(await logsOf(name), /hello from the job/);
+
+  const after = await jobStatus(scope, 'hello');
+  t.is(after?.history?.[0]?.run_id, run.run_id);
+  t.is(after?.history?.[0]?.status, 'succeeded');
+  t.is(after?.last_run, run.ended_at);
+
+  // Scope resolved from a unique name.
+  const again = await call('POST', `/jobs/run?name=hello`);
+  t.is(again.status, 200, again.body.error);
+});
+
+test.serial('a non-zero exit is a failed run with its exit code: 500 envelope with the run as data', async (t) => {
+  const scope = newScope();
+  await applyJob(scope, 'boom', { command: ['sh', '-c', 'echo broken >&2; exit 3'] });
+  const res = await runJob(scope, 'boom');
+  t.is(res.status, 500);
+  t.is(res.body.status, 'error');
+  const run = res.body.data as JobRun;
+  t.is(run.status, 'failed');
+  t.is(run.exit_code, 3);
+  t.regex(res.body.error ?? '', new RegExp(`job/${scope}-boom run ${run.run_id} exited 3`));
+  const st = await jobStatus(scope, 'boom');
+  t.is(st?.history?.[0]?.exit_code, 3);
+  t.is(st?.history?.[0]?.status, 'failed');
+});
+
+test.serial('timeout kills the run and fails it', async (t) => {
+  const scope = newScope();
+  await applyJob(scope, 'slow', { command: ['sleep', '30'], timeout: '2s' });
+  const started = Date.now();
+  const res = await runJob(scope, 'slow');
+  const took = Date.now() - started;
+  t.is(res.status, 500);
+  const run = res.body.data as JobRun;
+  t.is(run.status, 'failed');
+  t.regex(run.error ?? '', /timed out after 2s/);
+  t.true(took < 15_000, `ended after ${took} ms, not after the 30 s sleep`);
+  t.true(took >= 2_000, `ran for the 2 s timeout, not less (${took} ms)`);
+  const info = await docker.getContainer(`${scope}-slow.${run.run_id}`).inspect();
+  t.false(info.State.Running);
+});
+
+test.serial('history keeps 3 succeeded runs by default and failed_history_limit failed ones; older run containers are removed', async (t) => {
+  const scope = newScope();
+  await applyJob(scope, 'ok', { command: ['true'] });
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const res = await runJob(scope, 'ok');
+    t.is(res.status, 200, res.body.error);
+    ids.push(res.body.data.run_id);
+  }
+  const st = await jobStatus(scope, 'ok');
+  t.deepEqual(
+    st?.history?.map((r) => r.run_id),
+    ids.slice(2).reverse(),
+    'the three newest, newest first',
+  );
+  const left = (await runContainers(scope, 'ok')).map((c) => c.Labels['voodu.replica_id']).sort();
+  t.deepEqual(left, ids.slice(2).sort());
+
+  await applyJob(scope, 'bad', { command: ['false'], failed_history_limit: 2 });
+  const bad: string[] = [];
+  for (let i = 0; i < 3; i++) bad.push((await runJob(scope, 'bad')).body.data.run_id);
+  t.deepEqual((await jobStatus(scope, 'bad'))?.history?.map((r) => r.run_id), bad.slice(1).reverse());
+  t.is((await runContainers(scope, 'bad')).length, 2);
+});
+
+test.serial('env from the config buckets and the manifest reaches the run', async (t) => {
+  const scope = newScope();
+  t.is((await call('POST', `/config?scope=${scope}&restart=false`, { FROM_SCOPE: 'scope-val', SHARED: 'scope' })).status, 200);
+  t.is((await call('POST', `/config?scope=${scope}&name=envy&restart=false`, { FROM_APP: 'app-val', SHARED: 'app' })).status, 200);
+  await applyJob(scope, 'envy', { command: ['sh', '-c', 'echo "$FROM_SCOPE|$FROM_APP|$FROM_SPEC|$SHARED"'], env: { FROM_SPEC: 'spec-val' } });
+  const res = await runJob(scope, 'envy');
+  t.is(res.status, 200, res.body.error);
+  t.regex(await logsOf(`${scope}-envy.${res.body.data.run_id}`), /scope-val\|app-val\|spec-val\|app/);
+});
+
+test.serial('voodu run prints the output and exits with the job\'s exit code', async (t) => {
+  const scope = newScope();
+  await applyJob(scope, 'say', { command: ['sh', '-c', 'echo said-it'] });
+  await applyJob(scope, 'four', { command: ['sh', '-c', 'echo about-to-fail; exit 4'] });
+
+  const ok = await cli('run', `${scope}/say`);
+  t.is(ok.code, 0, ok.stderr);
+  t.regex(ok.stdout, /said-it/);
+  t.regex(ok.stdout, new RegExp(`job ${scope}/say succeeded in \\S+`));
+
+  const bad = await cli('run', `${scope}/four`);
+  t.is(bad.code, 4, bad.stderr);
+  t.regex(bad.stdout, /about-to-fail/);
+  t.regex(bad.stdout, new RegExp(`job ${scope}/four failed in \\S+ \\(exit 4\\)`));
+
+  const json = await cli('run', `${scope}/four`, '-o', 'json');
+  t.is(json.code, 4);
+  const parsed = JSON.parse(json.stdout) as JobRun;
+  t.is(parsed.exit_code, 4);
+  t.is(parsed.status, 'failed');
+
+  const missing = await cli('run', `${scope}/nope`);
+  t.is(missing.code, 1);
+  t.regex(missing.stderr, /not found/);
+});
+
+test.serial('delete removes every run container and the status', async (t) => {
+  const scope = newScope();
+  await applyJob(scope, 'gone', { command: ['true'] });
+  t.is((await runJob(scope, 'gone')).status, 200);
+  t.is((await runContainers(scope, 'gone')).length, 1);
+  const del = await call('DELETE', `/apply?kind=job&scope=${scope}&name=gone`);
+  t.is(del.status, 200, del.body.error);
+  const deadline = Date.now() + 15_000;
+  while ((await runContainers(scope, 'gone')).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  t.is((await runContainers(scope, 'gone')).length, 0);
+  while ((await jobStatus(scope, 'gone')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  t.is(await jobStatus(scope, 'gone'), undefined);
+});
