@@ -55,30 +55,42 @@ test('replays what is stored at boot, then follows puts and deletes', async (t) 
 
 test('one resource is never reconciled twice at once, a burst collapses to the latest, others run in parallel', async (t) => {
   const kind = freshKind();
-  let running = 0;
-  let maxSameKey = 0;
   const active = new Set<string>();
+  let overlapSameKey = false;
+  let coldStarted!: () => void;
+  const coldGate = new Promise<void>((r) => (coldStarted = r));
+  let hotBlocked!: () => void;
+  const hotRunning = new Promise<void>((r) => (hotBlocked = r));
   let parallel = false;
   const versions: number[] = [];
   const kernel = await boot(kind, async (e) => {
-    if (active.has(e.ref.name)) maxSameKey = 2;
+    if (active.has(e.ref.name)) overlapSameKey = true;
     active.add(e.ref.name);
-    running++;
-    if (running > 1) parallel = true;
-    if (e.ref.name === 'hot') versions.push(Number(e.manifest?.spec.v));
-    await new Promise((r) => setTimeout(r, 150));
-    running--;
-    active.delete(e.ref.name);
+    try {
+      if (e.ref.name === 'cold') coldStarted();
+      if (e.ref.name === 'hot') {
+        versions.push(Number(e.manifest?.spec.v));
+        if (versions.length === 1) {
+          hotBlocked();
+          // Held until the other resource starts: only a parallel worker can release it.
+          parallel = await Promise.race([coldGate.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+        }
+      }
+    } finally {
+      active.delete(e.ref.name);
+    }
   });
   t.teardown(() => kernel.shutdown());
-  for (let v = 1; v <= 6; v++) await put(kind, 's', 'hot', { v });
+  await put(kind, 's', 'hot', { v: 1 });
+  await hotRunning;
+  // A burst for the busy resource while it runs, then another resource.
+  for (let v = 2; v <= 6; v++) await put(kind, 's', 'hot', { v });
   await put(kind, 's', 'cold', { v: 1 });
+  await until(() => versions.at(-1) === 6, 10_000);
   await kernel.services.get('reconciler', 'test').idle();
-  await until(() => versions.at(-1) === 6);
-  t.is(maxSameKey, 0, 'the same resource ran concurrently');
-  t.true(parallel, 'different resources did not run in parallel');
-  t.true(versions.length < 6, `every event ran separately: ${versions.join(',')}`);
-  t.is(versions.at(-1), 6, 'the last run must see the latest manifest');
+  t.false(overlapSameKey, 'the same resource ran concurrently');
+  t.true(parallel, 'a second resource did not start while the first was busy');
+  t.deepEqual(versions, [1, 6], 'the burst should collapse into one run with the latest manifest');
 });
 
 test('transient failures retry and re-read the manifest; a delete during the wait wins', async (t) => {
