@@ -10,9 +10,9 @@
  * - Liveness unhealthy edge → stop + start of the same container.
  * - Readiness lives in memory (`GET /pods/{name}/ready`) and is persisted
  *   best-effort to `status.replica_readiness` (64 kept).
- * - The `readiness` service is the rollout gate: with a readiness or
- *   startup probe it waits for this module's runner; without, a grace
- *   period ("running for graceMs, not restarted"), as the workload default.
+ * - The `readiness` service is the rollout gate for workloads with a
+ *   readiness or startup probe: it waits for this module's runner. The
+ *   workload service keeps judging every other replica by its grace period.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NotFoundError, ValidationError, defineModule, keys, messageOf, type Manifest, type ResourceRef } from '../../kernel/index.js';
@@ -25,36 +25,19 @@ import { probeConfigs } from './config.js';
 import { ProbeRunner } from './runner.js';
 import { ContainerProbes } from './state.js';
 
-export interface ProbesOptions {
-  /** Rollout gate for workloads without readiness/startup probes: how long a new replica must keep running. Default 3000 ms. */
-  graceMs?: number;
-}
-
 const KINDS = new Set(['deployment', 'statefulset']);
 const READINESS_KEPT = 64;
 const POD_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
 
-function validateOptions(raw: unknown): Required<ProbesOptions> {
-  const o = (raw ?? {}) as Record<string, unknown>;
-  const out = { graceMs: 3000 };
-  for (const [key, value] of Object.entries(o)) {
-    if (key !== 'graceMs') throw new ValidationError(`probes.${key}: unknown option; the probes module takes graceMs`, { field: key });
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      throw new ValidationError(`probes.graceMs: ${JSON.stringify(value)} must be a whole number of milliseconds ≥ 0`, { field: key });
-    }
-    out.graceMs = value;
-  }
-  return out;
-}
-
-export default defineModule<ProbesOptions>({
+export default defineModule({
   name: 'probes',
   description: 'Liveness, readiness and startup probes; GET /pods/{name}/ready; the rollout readiness gate',
   requires: ['runtime', 'api', 'store'],
   optional: ['reconciler'],
   provides: ['readiness'],
   register(ctx) {
-    const options = validateOptions(ctx.options);
+    const unknown = Object.keys(ctx.options ?? {});
+    if (unknown.length) throw new ValidationError(`probes.${unknown[0]}: unknown option; the probes module takes none (the grace period is workload.readinessGraceMs)`, { field: unknown[0]! });
     const runtime = ctx.service('runtime');
     const store = ctx.service('store');
     const api = ctx.service('api');
@@ -184,28 +167,10 @@ export default defineModule<ProbesOptions>({
       }
     }
 
-    async function graceGate(container: { name: string; id: string }, timeoutMs: number, signal?: AbortSignal): Promise<ReadyResult> {
-      const first = await runtime.inspect(container.id || container.name);
-      if (!first) return { ready: false, reason: `${container.name} is gone` };
-      const grace = Math.min(options.graceMs, timeoutMs);
-      const deadline = Date.now() + grace;
-      for (;;) {
-        const now = await runtime.inspect(first.id);
-        if (!now) return { ready: false, reason: `${container.name} was removed` };
-        if (now.restartCount > first.restartCount || now.startedAt !== first.startedAt) {
-          return { ready: false, reason: `${container.name} restarted (exit code ${now.exitCode}) within ${grace / 1000} s` };
-        }
-        if (!now.running) return { ready: false, reason: `${container.name} exited with code ${now.exitCode} within ${grace / 1000} s` };
-        if (Date.now() >= deadline) return { ready: true, reason: `running for ${grace / 1000} s` };
-        if (signal?.aborted) return { ready: false, reason: 'cancelled' };
-        await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
-      }
-    }
-
     ctx.provide('readiness', {
       async waitReady(container, opts) {
-        const gated = probeConfigs(opts.probes).some((c) => c.type === 'readiness' || c.type === 'startup');
-        if (!gated) return graceGate(container, opts.timeoutMs, opts.signal);
+        // The workload service routes only probe-gated replicas here; without such a probe there is nothing to wait for.
+        if (!probeConfigs(opts.probes).some((c) => c.type === 'readiness' || c.type === 'startup')) return { ready: true, reason: 'no readiness or startup probe' };
         const deadline = Date.now() + opts.timeoutMs;
         let e = await ensure(container.name, container.id || container.name, opts.probes);
         for (;;) {

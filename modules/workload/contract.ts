@@ -21,12 +21,12 @@
  * module registered with `workload.registerOps(kind, ops)`.
  *
  * Readiness: `workload.readiness` is the gate a zero-downtime rollout waits
- * on. The default says "still running after a grace period (3 s) and never
- * restarted or exited". A module that knows better (probes) replaces it
- * either by providing the optional `readiness` service (the workload module
- * lists it in `optional`, so that provider registers first and is preferred
- * when present) or at runtime with `workload.setReadiness(r)`; the last
- * `setReadiness` wins over both.
+ * on. For a workload with a readiness or startup probe it asks the module
+ * that runs probes — the optional `readiness` service (listed in
+ * `optional`, so its provider registers first), or whatever was passed to
+ * `setReadiness(r)`, which wins. Every other replica is judged by the grace
+ * gate: "still running after a grace period (3 s) and never restarted or
+ * exited".
  */
 import { VooduError, type ResourceRef } from '../../kernel/index.js';
 import type {

@@ -28,18 +28,29 @@ export interface WorkloadDeps {
   /** Looked up late: optional services may be absent. */
   assets: () => Assets | undefined;
   reconciler: () => Reconciler | undefined;
-  /** A provided `readiness` service, preferred over the default gate. */
+  /** A provided `readiness` service: the gate for workloads with a readiness or startup probe. */
   readiness?: Readiness;
   log: Logger;
   graceMs?: number;
   initRetryPauseMs?: number;
 }
 
+/** Probes that decide readiness: a readiness or a startup probe (liveness alone does not). */
+function hasGatingProbe(probes: unknown): boolean {
+  return typeof probes === 'object' && probes !== null && ('readiness' in probes || 'startup' in probes);
+}
+
 export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
   const { store, runtime, log } = deps;
   const status = createStatusStore(store);
   const frozen = createFrozenSets(store);
-  let readiness: Readiness = deps.readiness ?? graceReadiness(runtime, deps.graceMs);
+  const grace = graceReadiness(runtime, deps.graceMs);
+  // A provided gate (probes) answers for workloads that declare a readiness or startup probe; every
+  // other replica is judged by the grace period here, so no provider has to re-implement it.
+  let provided: Readiness | undefined = deps.readiness;
+  const readiness: Readiness = {
+    waitReady: (container, opts) => (provided && hasGatingProbe(opts.probes) ? provided : grace).waitReady(container, opts),
+  };
   // One interpolation per Workload value, however many replicas are built from it.
   const resolved = new WeakMap<Workload, Promise<ResolvedFields>>();
   const fieldsOf = (w: Workload) => {
@@ -124,7 +135,7 @@ export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
       return readiness;
     },
     setReadiness(r) {
-      readiness = r;
+      provided = r;
     },
   };
   return service;

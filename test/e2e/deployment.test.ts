@@ -10,16 +10,13 @@
  */
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { main } from '../../cli/main.js';
-import { Kernel, createLogger, keys, type ResourceRef } from '../../kernel/index.js';
-import { coreModules } from '../../modules/core.js';
+import { keys, type ResourceRef } from '../../kernel/index.js';
 import type { WorkloadStatus } from '../../modules/workload/contract.js';
-import { TEST_IMAGE, cleanupDocker, dockerClient, requireDocker, testRunLabel } from '../helpers/docker.js';
+import { bootModules, type ModuleController } from '../helpers/controller.js';
+import { TEST_IMAGE, cleanupDocker, dockerClient, removeScopes, requireDocker, testRunLabel } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 
 const docker = dockerClient();
@@ -28,44 +25,13 @@ const run = testRunLabel();
 const prefix = `dp${randomBytes(2).toString('hex')}`;
 const extraTags: string[] = [];
 
-interface Controller {
-  kernel: Kernel;
-  url: string;
-  logs: string[];
-  root: string;
-  stop(): Promise<void>;
-}
 
 const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'probes', 'workload', 'deployment', 'pods'];
 
-async function boot(etcdEndpoint: string, graceMs = 1500): Promise<Controller> {
-  const root = await mkdtemp(join(tmpdir(), 'voodu-deploy-test-'));
-  const logs: string[] = [];
-  const kernel = new Kernel({ log: createLogger({ level: 'info', sink: (line) => logs.push(line) }) });
-  const options: Record<string, Record<string, unknown>> = {
-    paths: { root },
-    store: { endpoints: [etcdEndpoint] },
-    api: { http: '127.0.0.1:0' },
-    workload: { readinessGraceMs: graceMs, initRetryPauseMs: 200 },
-    // The probes module provides the rollout gate; its fallback grace for probe-less workloads.
-    probes: { graceMs },
-  };
-  const entries = await Promise.all(MODULES.map(async (name) => ({ module: await coreModules[name]!(), options: options[name] ?? {} })));
-  await kernel.boot(entries);
-  return {
-    kernel,
-    url: kernel.services.get('api', 'test').address().url,
-    logs,
-    root,
-    async stop() {
-      await kernel.shutdown();
-      await rm(root, { recursive: true, force: true });
-    },
-  };
-}
+const boot = (etcdEndpoint: string, graceMs = 1500) => bootModules(etcdEndpoint, MODULES, { workload: { readinessGraceMs: graceMs, initRetryPauseMs: 200 } });
 
 let etcd: TestEtcd;
-let ctl: Controller;
+let ctl: ModuleController;
 
 test.before(async () => {
   await requireDocker(docker);
@@ -76,17 +42,11 @@ test.before(async () => {
 test.after.always(async () => {
   await ctl?.stop();
   await etcd?.stop();
-  await removeScopes();
+  await removeScopes(prefix, docker);
   await cleanupDocker(run.filter, docker);
   for (const tag of extraTags) await docker.getImage(tag).remove({ noprune: true }).catch(() => undefined);
 });
 
-async function removeScopes(): Promise<void> {
-  const all = await docker.listContainers({ all: true, filters: { label: ['voodu.scope'] } });
-  await Promise.all(
-    all.filter((c) => c.Labels['voodu.scope']?.startsWith(prefix)).map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)),
-  );
-}
 
 // ---------------------------------------------------------------- helpers
 
@@ -113,7 +73,7 @@ const dep = (scope: string, name: string, spec: Record<string, unknown> = {}) =>
   spec: { image: TEST_IMAGE, command: SLEEPER, ...spec },
 });
 
-async function call(c: Controller, method: string, path: string, body?: unknown) {
+async function call(c: ModuleController, method: string, path: string, body?: unknown) {
   const res = await fetch(c.url + path, {
     method,
     ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
@@ -121,7 +81,7 @@ async function call(c: Controller, method: string, path: string, body?: unknown)
   return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string } };
 }
 
-async function apply(c: Controller, ...manifests: unknown[]) {
+async function apply(c: ModuleController, ...manifests: unknown[]) {
   const res = await call(c, 'POST', '/apply', manifests);
   if (res.status !== 200) throw new Error(`apply: ${res.status} ${res.body.error}`);
   return res.body.data;
@@ -129,7 +89,7 @@ async function apply(c: Controller, ...manifests: unknown[]) {
 
 const refOf = (scope: string, name: string): ResourceRef => ({ kind: 'deployment', scope, name });
 /** One reconcile that starts after this call, waited for; its error is thrown. */
-const settle = (c: Controller, scope: string, name: string) => c.kernel.services.get('reconciler', 'test').reconcileNow(refOf(scope, name));
+const settle = (c: ModuleController, scope: string, name: string) => c.kernel.services.get('reconciler', 'test').reconcileNow(refOf(scope, name));
 
 async function replicas(scope: string, name: string): Promise<Docker.ContainerInfo[]> {
   const list = await docker.listContainers({ all: true, filters: { label: [`voodu.scope=${scope}`, `voodu.name=${name}`, 'voodu.role=deployment'] } });
@@ -146,7 +106,7 @@ function envOf(info: Docker.ContainerInspectInfo): Record<string, string> {
   return Object.fromEntries((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 }
 
-async function status(c: { kernel: Kernel }, scope: string, name: string): Promise<WorkloadStatus> {
+async function status(c: ModuleController, scope: string, name: string): Promise<WorkloadStatus> {
   return (await c.kernel.services.get('store', 'test').getJSON<WorkloadStatus>(keys.status('deployment', scope, name))) ?? {};
 }
 
@@ -194,7 +154,7 @@ class Sink extends Writable {
   }
 }
 
-async function cli(c: Controller, ...args: string[]) {
+async function cli(c: ModuleController, ...args: string[]) {
   const stdout = new Sink();
   const stderr = new Sink();
   const code = await main(['node', 'voodu', '--controller-url', c.url, ...args], { stdout, stderr, env: {} });
@@ -608,8 +568,8 @@ test.serial('latency: apply → first replica created, apply → 10 replicas run
 test.serial('a controller stopped mid-rollout leaves a state the next one finishes: right count, no orphans', async (t) => {
   const ownEtcd = await startEtcd();
   t.teardown(() => ownEtcd.stop());
-  let a: Controller | undefined = await boot(ownEtcd.endpoint, 2500);
-  let b: Controller | undefined;
+  let a: ModuleController | undefined = await boot(ownEtcd.endpoint, 2500);
+  let b: ModuleController | undefined;
   t.teardown(async () => {
     await a?.stop();
     await b?.stop();

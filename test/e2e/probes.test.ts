@@ -8,52 +8,21 @@
  */
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Kernel, createLogger, keys } from '../../kernel/index.js';
-import { coreModules } from '../../modules/core.js';
+import { keys } from '../../kernel/index.js';
 import type { WorkloadStatus } from '../../modules/workload/contract.js';
-import { TEST_IMAGE, dockerClient, requireDocker } from '../helpers/docker.js';
+import { bootModules, type ModuleController } from '../helpers/controller.js';
+import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 
 const docker = dockerClient();
 const prefix = `pr${randomBytes(2).toString('hex')}`;
 const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'probes', 'workload', 'deployment', 'pods'];
 
-interface Controller {
-  kernel: Kernel;
-  url: string;
-  logs: string[];
-  stop(): Promise<void>;
-}
 
-async function boot(etcdEndpoint: string): Promise<Controller> {
-  const root = await mkdtemp(join(tmpdir(), 'voodu-probes-test-'));
-  const logs: string[] = [];
-  const kernel = new Kernel({ log: createLogger({ level: 'info', sink: (line) => logs.push(line) }) });
-  const options: Record<string, Record<string, unknown>> = {
-    paths: { root },
-    store: { endpoints: [etcdEndpoint] },
-    api: { http: '127.0.0.1:0' },
-    probes: { graceMs: 1000 },
-    deployment: { readyTimeoutMs: 8000 },
-  };
-  const entries = await Promise.all(MODULES.map(async (name) => ({ module: await coreModules[name]!(), options: options[name] ?? {} })));
-  await kernel.boot(entries);
-  return {
-    kernel,
-    url: kernel.services.get('api', 'test').address().url,
-    logs,
-    async stop() {
-      await kernel.shutdown();
-      await rm(root, { recursive: true, force: true });
-    },
-  };
-}
+const boot = (etcdEndpoint: string) => bootModules(etcdEndpoint, MODULES, { deployment: { readyTimeoutMs: 8000 } });
 
 let etcd: TestEtcd;
-let ctl: Controller;
+let ctl: ModuleController;
 
 test.before(async () => {
   await requireDocker(docker);
@@ -64,10 +33,7 @@ test.before(async () => {
 test.after.always(async () => {
   await ctl?.stop();
   await etcd?.stop();
-  const all = await docker.listContainers({ all: true, filters: { label: ['voodu.scope'] } });
-  await Promise.all(
-    all.filter((c) => c.Labels['voodu.scope']?.startsWith(prefix)).map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)),
-  );
+  await removeScopes(prefix, docker);
 });
 
 let scopes = 0;
@@ -83,7 +49,7 @@ const dep = (scope: string, name: string, script: string, probes: Record<string,
   spec: { image: TEST_IMAGE, command: ['sh', '-c', script], probes },
 });
 
-async function call(c: Controller, method: string, path: string, body?: unknown) {
+async function call(c: ModuleController, method: string, path: string, body?: unknown) {
   const res = await fetch(c.url + path, {
     method,
     ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
@@ -91,7 +57,7 @@ async function call(c: Controller, method: string, path: string, body?: unknown)
   return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string } };
 }
 
-async function apply(c: Controller, ...manifests: unknown[]) {
+async function apply(c: ModuleController, ...manifests: unknown[]) {
   const res = await call(c, 'POST', '/apply', manifests);
   if (res.status !== 200) throw new Error(`apply: ${res.status} ${res.body.error}`);
 }

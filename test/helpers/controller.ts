@@ -2,7 +2,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kernel, createLogger } from '../../kernel/index.js';
 import { startController, type ControllerHandle } from '../../lib/controller.js';
+import { coreModules } from '../../modules/core.js';
 
 export interface TestController extends ControllerHandle {
   root: string;
@@ -36,3 +38,50 @@ export async function bootController(options: { modules?: unknown; flags?: strin
 
 /** Module config that runs the HTTP API alone: every core module that needs etcd or Docker is off. */
 export const API_ONLY = { disable: ['store', 'runtime', 'config', 'assets', 'reconciler', 'apply', 'workload', 'deployment', 'statefulset', 'job', 'pods', 'probes'] };
+
+export interface ModuleController {
+  kernel: Kernel;
+  url: string;
+  /** Every log line the controller wrote, for assertions and for failure reports. */
+  logs: string[];
+  root: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Boots exactly the named core modules on a temp root, against an existing
+ * etcd, with the API on a free port. `options` overlay per module.
+ */
+export async function bootModules(
+  etcdEndpoint: string,
+  modules: string[],
+  options: Record<string, Record<string, unknown>> = {},
+): Promise<ModuleController> {
+  const root = await mkdtemp(join(tmpdir(), 'voodu-test-'));
+  const logs: string[] = [];
+  const kernel = new Kernel({ log: createLogger({ level: 'info', sink: (line) => logs.push(line) }) });
+  const base: Record<string, Record<string, unknown>> = { paths: { root }, store: { endpoints: [etcdEndpoint] }, api: { http: '127.0.0.1:0' } };
+  const entries = await Promise.all(
+    modules.map(async (name) => {
+      const load = coreModules[name];
+      if (!load) throw new Error(`bootModules: no core module "${name}"`);
+      return { module: await load(), options: { ...base[name], ...options[name] } };
+    }),
+  );
+  try {
+    await kernel.boot(entries);
+  } catch (err) {
+    await rm(root, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    kernel,
+    url: kernel.services.get('api', 'test').address().url,
+    logs,
+    root,
+    async stop() {
+      await kernel.shutdown();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}

@@ -86,3 +86,11 @@ export async function cleanupDocker(
   }
   return { containers: containers.length, volumes: Volumes?.length ?? 0, networks: networks.length };
 }
+
+/** Force-removes every container whose `voodu.scope` starts with `prefix` (controller-made, so it carries no run label). */
+export async function removeScopes(prefix: string, docker: Docker = dockerClient()): Promise<void> {
+  const all = await docker.listContainers({ all: true, filters: { label: ['voodu.scope'] } });
+  await Promise.all(
+    all.filter((c) => c.Labels['voodu.scope']?.startsWith(prefix)).map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)),
+  );
+}
