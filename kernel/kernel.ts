@@ -21,6 +21,11 @@ export interface KernelOptions {
   log?: Logger;
   /** Clock period; 1 s in production, shorter only in tests. */
   tickMs?: number;
+  /**
+   * Leave the clock stopped after boot: only `kernel.clock.tick(now)` fires
+   * `onTick`. Tests drive time-based modules (cron, autoscaler) this way.
+   */
+  manualClock?: boolean;
   /** Budget for each module's stop before the kernel moves on. */
   stopTimeoutMs?: number;
 }
@@ -36,6 +41,7 @@ export class Kernel {
   readonly log: Logger;
   readonly clock: Clock;
   readonly #stopTimeoutMs: number;
+  readonly #manualClock: boolean;
   #loaded: Loaded[] = [];
   #started: Loaded[] = [];
   #state: 'new' | 'booting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -44,6 +50,7 @@ export class Kernel {
     this.log = options.log ?? createLogger();
     this.clock = new Clock(this.hooks, this.log.child('clock'), options.tickMs);
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
+    this.#manualClock = options.manualClock ?? false;
   }
 
   /** Names of the registered modules, in start order. */
@@ -76,7 +83,7 @@ export class Kernel {
         this.#started.push(loaded);
       }
       await this.hooks.onStart.promise();
-      this.clock.start();
+      if (!this.#manualClock) this.clock.start();
       this.#state = 'running';
       this.log.info(`started ${this.#loaded.length} modules: ${this.modules().join(', ')}`);
     } catch (err) {

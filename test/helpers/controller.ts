@@ -50,16 +50,18 @@ export interface ModuleController {
 
 /**
  * Boots exactly the named core modules on a temp root, against an existing
- * etcd, with the API on a free port. `options` overlay per module.
+ * etcd, with the API on a free port. `options` overlay per module;
+ * `kernelOptions.manualClock` leaves the clock to `kernel.clock.tick(now)`.
  */
 export async function bootModules(
   etcdEndpoint: string,
   modules: string[],
   options: Record<string, Record<string, unknown>> = {},
+  kernelOptions: { manualClock?: boolean } = {},
 ): Promise<ModuleController> {
   const root = await mkdtemp(join(tmpdir(), 'voodu-test-'));
   const logs: string[] = [];
-  const kernel = new Kernel({ log: createLogger({ level: 'info', sink: (line) => logs.push(line) }) });
+  const kernel = new Kernel({ ...kernelOptions, log: createLogger({ level: 'info', sink: (line) => logs.push(line) }) });
   const base: Record<string, Record<string, unknown>> = { paths: { root }, store: { endpoints: [etcdEndpoint] }, api: { http: '127.0.0.1:0' } };
   const entries = await Promise.all(
     modules.map(async (name) => {
