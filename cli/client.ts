@@ -14,6 +14,22 @@ export class CliError extends Error {
   }
 }
 
+/** The controller's error message from a failed answer's body (`{error}`), else a status line with the text. */
+export function controllerError(status: number | undefined, text: string): CliError {
+  let message: string | undefined;
+  try {
+    message = (JSON.parse(text) as { error?: string }).error;
+  } catch {
+    message = undefined;
+  }
+  return new CliError(message || `controller returned ${status}${text ? `: ${text}` : ' (empty body)'}`);
+}
+
+/** Reads a failed response's body and turns it into a CliError (see `controllerError`). */
+export async function failureOf(res: Response): Promise<CliError> {
+  return controllerError(res.status, await res.text());
+}
+
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
@@ -104,15 +120,7 @@ export class ControllerClient {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (text += c));
-        res.on('end', () => {
-          let message: string | undefined;
-          try {
-            message = (JSON.parse(text) as { error?: string }).error;
-          } catch {
-            message = undefined;
-          }
-          reject(new CliError(message || `controller returned ${res.statusCode}${text ? `: ${text}` : ' (empty body)'}`));
-        });
+        res.on('end', () => reject(controllerError(res.statusCode, text)));
       });
       req.once('error', (err) => reject(this.#unreachable(err)));
       req.end(body);

@@ -7,8 +7,9 @@ import sade from 'sade';
 import { buildInfo } from '../lib/build-info.js';
 import { CliError, ControllerClient } from './client.js';
 import { parseOutput } from './output.js';
+import { takeOwnVersionFlag } from './own-version-flag.js';
 import type { Verb, VerbContext } from './verb.js';
-import { allVerbs } from './verbs/index.js';
+import { allVerbs, pluginCall, runPluginVerb } from './verbs/index.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -84,9 +85,17 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     }
     const known = (word: string) => verbs.some((v) => v.name.split(' ')[0] === word || v.aliases?.includes(word));
     if (!first.startsWith('-') && !known(first)) {
+      // Not a built-in: `<plugin>:<command> args…` goes to the plugin with its argv untouched.
+      const call = pluginCall(rest);
+      if (call && !known(call.plugin)) {
+        const client = new ControllerClient(globals.controllerUrl ?? io.env.VOODU_CONTROLLER_URL ?? 'http://127.0.0.1:8686', io.env.VOODU_API_TOKEN);
+        const pctx: VerbContext = { client, output: parseOutput(globals.output), stdout: io.stdout, stderr: io.stderr, stdin: io.stdin ?? process.stdin, env: io.env };
+        return await runPluginVerb(pctx, call);
+      }
       throw new CliError(`unknown command "${first}"; run \`voodu --help\` for the list of commands`);
     }
-    const parsed = prog.parse([argv[0]!, argv[1]!, ...rest], {
+    const own = takeOwnVersionFlag(verbs, rest);
+    const parsed = prog.parse([argv[0]!, argv[1]!, ...own.args], {
       lazy: true,
       // Throw rather than let sade print and process.exit: errors leave through one door, ours.
       unknown: (flag: string) => {
@@ -97,6 +106,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     const verb = verbs.find((v) => v.name === parsed.name || v.aliases?.includes(parsed.name));
     if (!verb) throw new CliError(`unknown command "${parsed.name}"`);
     const opts = (parsed.args[parsed.args.length - 1] ?? {}) as Record<string, unknown>;
+    if (own.value !== undefined) opts.version = own.value;
     const positionals = parsed.args.slice(0, -1).filter((a): a is string => typeof a === 'string');
     const output = parseOutput(verb.output ? opts.output ?? opts.o ?? globals.output : globals.output);
     const ctx: VerbContext = {

@@ -17,12 +17,17 @@ export const coreModules: Record<string, Loader> = {
   reconciler: async () => (await import('./reconciler/index.js')).default,
   apply: async () => (await import('./apply/index.js')).default,
   app: async () => (await import('./app/index.js')).default,
+  webhooks: async () => (await import('./webhooks/index.js')).default,
   probes: async () => (await import('./probes/index.js')).default,
   workload: async () => (await import('./workload/index.js')).default,
   deployment: async () => (await import('./deployment/index.js')).default,
   statefulset: async () => (await import('./statefulset/index.js')).default,
   job: async () => (await import('./job/index.js')).default,
+  cronjob: async () => (await import('./cronjob/index.js')).default,
   pods: async () => (await import('./pods/index.js')).default,
+  plugins: async () => (await import('./plugins/index.js')).default,
+  release: async () => (await import('./release/index.js')).default,
+  autoscaler: async () => (await import('./autoscaler/index.js')).default,
 };
 
 export const coreModuleNames = Object.keys(coreModules);

@@ -9,6 +9,8 @@ import { printJson, table } from '../../cli/output.js';
 import { autoApproved, confirm } from '../../cli/prompt.js';
 import type { Verb, VerbContext, VerbOption } from '../../cli/verb.js';
 import { toYaml } from '../../cli/yaml.js';
+import { RELEASES_RUN_PATH, followReleaseStream, wantsRelease } from '../release/contract.js';
+import { parseRef } from '../../cli/refs.js';
 
 const fileOptions: VerbOption[] = [
   { flags: '-f, --file', description: 'manifest file, directory, or - for stdin (repeatable)' },
@@ -37,6 +39,8 @@ const colorsFor = (ctx: VerbContext) =>
 
 interface ApplyAnswer extends DryRun {
   plugin_expansions?: { from: string; to: string[] }[];
+  /** Plugins installed on the fly for block kinds no installed plugin owned. */
+  plugin_installs?: { plugin: string; version?: string; source: string }[];
   actions?: string[];
 }
 
@@ -71,12 +75,22 @@ export const apply: Verb = {
       }
     }
     const answer = await ctx.client.data<ApplyAnswer>('POST', '/apply', { query: { prune: prune || undefined }, body: manifests });
-    if (emit(ctx, fmt, answer)) return 0;
-    for (const e of answer.plugin_expansions ?? []) ctx.stdout.write(`expand/${e.from} expanded → ${e.to.join(', ')}\n`);
-    for (const a of answer.actions ?? []) ctx.stdout.write(`  ✓ ${a}\n`);
-    for (const m of answer.applied) ctx.stdout.write(`${refOf(m)} applied\n`);
-    for (const p of answer.pruned) ctx.stdout.write(`${p} pruned (removed from manifests)\n`);
-    return 0;
+    if (!emit(ctx, fmt, answer)) {
+      for (const i of answer.plugin_installs ?? []) ctx.stdout.write(`plugin/${i.plugin} installed ${i.plugin}${i.version ? ` ${i.version}` : ''} from ${i.source}\n`);
+      for (const e of answer.plugin_expansions ?? []) ctx.stdout.write(`expand/${e.from} expanded → ${e.to.join(', ')}\n`);
+      for (const a of answer.actions ?? []) ctx.stdout.write(`  ✓ ${a}\n`);
+      for (const m of answer.applied) ctx.stdout.write(`${refOf(m)} applied\n`);
+      for (const p of answer.pruned) ctx.stdout.write(`${p} pruned (removed from manifests)\n`);
+    }
+    // §4.8: deployments with release commands are released right after the apply (json/yaml keep stdout clean).
+    let released = true;
+    for (const m of answer.applied.filter(wantsRelease)) {
+      const res = await ctx.client.fetch('POST', RELEASES_RUN_PATH, { query: { scope: m.scope, name: m.name }, timeoutMs: 0 });
+      if (!res.ok) throw new CliError(`${refOf(m)}: release: ${((await res.json().catch(() => ({}))) as { error?: string }).error ?? `controller returned ${res.status}`}`);
+      const out = fmt === 'text' ? ctx.stdout : ctx.stderr;
+      released = (await followReleaseStream(res.body, (text) => out.write(text))).ok && released;
+    }
+    return released ? 0 : 1;
   },
 };
 
@@ -130,13 +144,6 @@ export const get: Verb = {
   },
 };
 
-/** `scope/name` or `name` → parts. */
-export function parseRef(ref: string): { scope?: string; name: string } {
-  const parts = ref.split('/');
-  if (parts.length === 1 && parts[0]) return { name: parts[0] };
-  if (parts.length === 2 && parts[0] && parts[1]) return { scope: parts[0], name: parts[1] };
-  throw new CliError(`"${ref}" is not a reference; use <scope>/<name> (or <name> when it is unique)`);
-}
 
 export const describe: Verb = {
   name: 'describe',

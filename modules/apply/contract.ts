@@ -18,3 +18,14 @@ export const ApplyStage = {
   check: 100,
   commit: 500,
 } as const;
+
+/**
+ * What `onExpand` taps receive from the apply pipeline: the kernel's
+ * ExpandContext plus the apply's report, where an expansion records what it
+ * did besides expanding (`plugin_installs`); the answer carries it.
+ */
+export interface ApplyExpandContext {
+  dryRun: boolean;
+  config: Record<string, string>;
+  report: Record<string, unknown>;
+}

@@ -18,6 +18,7 @@ import {
 } from '../../kernel/index.js';
 import { parseKind, validateManifest } from '../../lib/manifest/index.js';
 import type { ApiRequest } from '../api/contract.js';
+import { registerApplyActions } from './actions.js';
 import { commit, planCommit, PRUNABLE_KINDS } from './commit.js';
 import { ApplyStage } from './contract.js';
 import { getManifest, listManifests, resolveRef } from './desired.js';
@@ -91,6 +92,8 @@ export default defineModule({
         `applied ${done.applied.map((m) => formatRef(refOf(m))).join(', ')}${done.pruned.length ? `; pruned ${done.pruned.map(formatRef).join(', ')}` : ''} at revision ${done.revision}`,
       );
     });
+
+    registerApplyActions(ctx.hooks, store, ctx.log, (m) => runApply({ hooks: ctx.hooks, configFor }, [m], { dryRun: false, prune: false, force: false }));
 
     api.route('POST', '/apply', (req) =>
       runApply({ hooks: ctx.hooks, configFor }, req.body, { dryRun: flag(req, 'dry_run'), prune: flag(req, 'prune'), force: flag(req, 'force') }),

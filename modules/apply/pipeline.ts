@@ -14,6 +14,7 @@ import {
   type Manifest,
 } from '../../kernel/index.js';
 import { isCoreKind } from '../../lib/manifest/index.js';
+import type { ApplyExpandContext } from './contract.js';
 import { decodeManifests } from './decode.js';
 
 export interface ApplyOptions {
@@ -35,11 +36,13 @@ export interface Expanded {
   actions: { action: Action; source: string }[];
 }
 
-export async function expandAll(deps: ExpandDeps, incoming: Manifest[], dryRun: boolean): Promise<Expanded> {
+export async function expandAll(deps: ExpandDeps, incoming: Manifest[], dryRun: boolean, report: Record<string, unknown> = {}): Promise<Expanded> {
   const out: Expanded = { manifests: [], expansions: [], actions: [] };
   for (const m of incoming) {
-    const hook = deps.hooks.onExpand.get(m.kind);
-    const result = hook ? await hook.promise(m, { dryRun, config: await deps.configFor(m.scope ?? '', m.name) }) : undefined;
+    // A kind no module declared gets its hook made here, so a HookMap `factory` interceptor (plugins) can claim it.
+    const hook = isCoreKind(m.kind) ? deps.hooks.onExpand.get(m.kind) : deps.hooks.onExpand.for(m.kind);
+    const ctx: ApplyExpandContext = { dryRun, config: await deps.configFor(m.scope ?? '', m.name), report };
+    const result = hook ? await hook.promise(m, ctx) : undefined;
     if (!result) {
       if (!isCoreKind(m.kind)) {
         throw new ValidationError(
@@ -84,9 +87,10 @@ export async function runActions(hooks: Hooks, batch: ApplyBatch): Promise<strin
 
 export async function runApply(deps: ExpandDeps, body: unknown, opts: ApplyOptions): Promise<Record<string, unknown>> {
   const incoming = decodeManifests(body);
-  const expanded = await expandAll(deps, incoming, opts.dryRun);
+  const report: Record<string, unknown> = {};
+  const expanded = await expandAll(deps, incoming, opts.dryRun, report);
   checkActions(deps.hooks, expanded.actions);
-  const batch: ApplyBatch = { manifests: expanded.manifests, ...opts, report: {}, actions: expanded.actions };
+  const batch: ApplyBatch = { manifests: expanded.manifests, ...opts, report, actions: expanded.actions };
   await deps.hooks.onApply.promise(batch);
   const { applied, pruned, current, ...rest } = batch.report;
   return {

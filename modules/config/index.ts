@@ -7,6 +7,7 @@ import type {} from '../api/contract.js';
 import type {} from '../paths/contract.js';
 import type {} from '../store/contract.js';
 import type {} from './contract.js';
+import { registerConfigActions } from './actions.js';
 import { registerConfigRoutes } from './routes.js';
 import { createConfigService } from './service.js';
 
@@ -19,5 +20,6 @@ export default defineModule({
     const config = createConfigService(ctx.service('store'), ctx.service('paths'), ctx.log);
     ctx.provide('config', config);
     registerConfigRoutes(ctx.service('api'), config);
+    registerConfigActions(ctx.hooks, config, ctx.log);
   },
 });

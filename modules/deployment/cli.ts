@@ -3,10 +3,10 @@
  * plugins-and-cli.md, core.md §4.5 and §4.8). CLI side only: both wait for
  * the rollout by default, so the exit code says whether it worked.
  */
-import { CliError } from '../../cli/client.js';
 import { parseOutput, printJson } from '../../cli/output.js';
 import { followRollout } from '../../cli/rollout-progress.js';
 import { outputOption, type Verb, type VerbContext } from '../../cli/verb.js';
+import { parseRef } from '../../cli/refs.js';
 
 interface RestartAnswer {
   scope: string;
@@ -24,13 +24,6 @@ interface RollbackAnswer {
   new_release: string;
 }
 
-/** `scope/name` or `name` (the controller resolves a unique name). */
-function parseRef(ref: string | undefined): { scope?: string; name: string } {
-  const parts = (ref ?? '').split('/');
-  if (parts.length === 1 && parts[0]) return { name: parts[0] };
-  if (parts.length === 2 && parts[0] && parts[1]) return { scope: parts[0], name: parts[1] };
-  throw new CliError(`${JSON.stringify(ref ?? '')} is not a reference; use <scope>/<name> (or <name> when it is unique)`);
-}
 
 const kindOption = { flags: '--kind', description: 'deployment or statefulset (default: whichever exists)' };
 const waitOption = { flags: '--wait', description: 'wait for the rollout to finish (--no-wait: return once it is scheduled)', default: true };

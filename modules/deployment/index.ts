@@ -3,15 +3,17 @@
  * (reconcile.ts), deleted (delete.ts), restarted and rolled back (ops.ts,
  * routes.ts), on the shared `workload` service.
  */
-import { ValidationError, defineModule, formatRef, keys, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { ValidationError, defineModule, formatRef, keys, messageOf, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import type { OnDeploySpec } from '../../lib/manifest/types.js';
 import type {} from '../api/contract.js';
 import type {} from '../paths/contract.js';
 import type {} from '../reconciler/contract.js';
 import type {} from '../runtime/contract.js';
 import type {} from '../store/contract.js';
+import type {} from '../webhooks/contract.js';
 import type {} from '../workload/contract.js';
 import { deleteDeployment } from './delete.js';
-import { reconcileDeployment } from './reconcile.js';
+import { RolloutFailedError, reconcileDeployment } from './reconcile.js';
 import { RepairBackoff } from '../../lib/repair-backoff.js';
 import { registerRoutes } from './routes.js';
 
@@ -42,7 +44,7 @@ export default defineModule<DeploymentOptions>({
   name: 'deployment',
   description: 'Deployments: replicas, scaling, zero-downtime rollouts, repair, restart and rollback',
   requires: ['store', 'runtime', 'paths', 'api', 'workload'],
-  optional: ['reconciler'],
+  optional: ['reconciler', 'webhooks'],
   register(ctx) {
     const options = validateOptions(ctx.options);
     const store = ctx.service('store');
@@ -72,16 +74,25 @@ export default defineModule<DeploymentOptions>({
       signal: stopping.signal,
       readyTimeoutMs: options.readyTimeoutMs,
       createConcurrency: options.createConcurrency,
+      webhooks: () => (ctx.has('webhooks') ? ctx.service('webhooks') : undefined),
     };
 
     ctx.hooks.onReconcile.for('deployment').tapPromise('deployment', async (event) => {
       if (event.type === 'delete') return deleteDeployment(workload, ctx.log, event.ref);
       const manifest = event.manifest ?? (await store.getJSON<Manifest>(keys.desired(event.ref)));
       if (!manifest) return; // deleted since: its delete event follows
+      const startedAt = new Date().toISOString();
       try {
         await reconcileDeployment(deps, event.ref, manifest);
       } catch (err) {
         if (stopping.signal.aborted) ctx.log.info(`${formatRef(event.ref)}: stopped mid-reconcile; the next start finishes it`);
+        // §5.6: every failed attempt, transient ones included; a stop or a block reported again is none.
+        else if (!(err instanceof RolloutFailedError && err.repeated)) {
+          deps.webhooks()?.deploy(
+            { ref: event.ref, slot: 'failure', error: messageOf(err), started_at: startedAt, completed_at: new Date().toISOString() },
+            (manifest.spec as { on_deploy?: OnDeploySpec } | undefined)?.on_deploy,
+          );
+        }
         throw err;
       }
     });

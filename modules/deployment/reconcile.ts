@@ -16,6 +16,8 @@ import { isStale, isUp, survivors, type Target } from './plan.js';
 import type { RepairBackoff } from '../../lib/repair-backoff.js';
 import { createReplicas } from './replicas.js';
 import { RolloutStopped, rollOut, type RolloutContext } from './rollout.js';
+import type { OnDeploySpec } from '../../lib/manifest/types.js';
+import type { Webhooks } from '../webhooks/contract.js';
 
 export interface DeploymentDeps {
   workload: WorkloadService;
@@ -31,6 +33,8 @@ export interface DeploymentDeps {
   signal: AbortSignal;
   readyTimeoutMs: number;
   createConcurrency: number;
+  /** on_deploy delivery, when the webhooks module runs. */
+  webhooks(): Webhooks | undefined;
 }
 
 const sameSpec = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -38,6 +42,12 @@ const sameSpec = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
 /** A rollout that stopped on a replica that never got ready; not retried until the target changes. */
 export class RolloutFailedError extends VooduError {
   override readonly code = 'rollout_failed';
+  /** The rollout was not attempted again: this reports the block an earlier attempt left (no new on_deploy failure). */
+  readonly repeated: boolean;
+  constructor(message: string, options: { repeated?: boolean } = {}) {
+    super(message);
+    this.repeated = options.repeated ?? false;
+  }
 }
 
 interface Blocked {
@@ -66,8 +76,9 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
   const blocked = prevBlocked?.target === targetKey ? prevBlocked : undefined;
   let live = await workload.list({ kind: 'deployment', scope: ref.scope, name: ref.name });
 
-  // §4.2 step 9, plus the record a rollback left `running` for this reconcile to finish.
-  let open = status.releases?.[0]?.status === 'running' ? status.releases[0] : undefined;
+  // §4.2 step 9, plus the record a rollback left `running` for this reconcile to finish (one with a
+  // `phase` belongs to a release {} run, which modules/release finishes).
+  let open = status.releases?.[0]?.status === 'running' && !status.releases[0].phase ? status.releases[0] : undefined;
   if (open && !sameSpec(open.spec_snapshot, manifest.spec)) {
     // This reconcile began before the rollback landed: the watch event of the rollback re-runs it.
     if (sameSpec(open.spec_snapshot, await d.storedSpec(ref))) return;
@@ -75,13 +86,19 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
     await workload.updateRelease(ref, open.id, { status: 'failed', error: 'superseded by a newer apply', ended_at: startedAt });
     open = undefined;
   }
+  // §4.8, decision 9: with release commands, replicas move onto a spec only once its release cleared it
+  // (commands succeeded) or a rollback asks; they then carry that release's id. Until then: held.
+  const cleared = w.hasReleaseBlock && !open ? workload.clearedRelease(status.releases, hash, imageId) : undefined;
+  const held = w.hasReleaseBlock && !open && !cleared;
   const mint =
     !blocked &&
+    !w.hasReleaseBlock &&
     (!status.spec_hash ||
       status.spec_hash !== hash ||
       (!!status.replicas && status.replicas !== w.replicas) ||
       live.some((r) => !frozen.has(r.replicaId) && r.imageId && r.imageId !== imageId));
-  const releaseId = open?.id ?? (mint ? workload.newReleaseId() : undefined);
+  const minted = mint ? workload.newReleaseId() : undefined;
+  const releaseId = open?.id ?? cleared?.id ?? minted;
 
   const taken = new Set(live.flatMap((r) => [r.name, r.replicaId]));
   const readiness: Record<string, unknown> = {};
@@ -123,15 +140,16 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
   // Frozen replicas keep their old config (§4.6); the rest are rolled when anything they run from changed.
   const stale = live
     .filter((r) => !frozen.has(r.replicaId))
-    .map((replica) => ({ replica, why: isStale(replica, target, pending) }))
+    .map((replica) => ({ replica, why: isStale(replica, target, pending) ?? (cleared && replica.releaseId !== cleared.id ? `release ${cleared.id}` : undefined) }))
     .filter((s): s is { replica: Replica; why: string } => s.why !== undefined);
   let rolloutError: string | undefined;
   let rolled = 0;
   if (stale.length && createError === undefined) {
-    if (blocked) {
+    if (held) {
+      log.info(`${w.appId}: ${stale.length} replica(s) wait for the release of spec ${hash.slice(0, 8)} (voodu release run ${ref.scope ? `${ref.scope}/` : ''}${ref.name})`);
+    } else if (blocked) {
       rolloutError = blocked.error;
     } else {
-      if (w.hasReleaseBlock) log.warn(`${w.appId}: release {} commands are not run by this controller yet; rolling without them`);
       log.info(`${w.appId}: rolling ${stale.length} replica(s): ${[...new Set(stale.map((s) => s.why))].join(', ')}`);
       try {
         rolled = await rollOut(c, stale);
@@ -158,11 +176,14 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
     readiness,
     replicaNames,
     replicaIds,
+    releasePending: held
+      ? { spec_hash: hash.slice(0, 8), message: `release {} commands have not run for this spec; run \`voodu release run ${ref.scope ? `${ref.scope}/` : ''}${ref.name}\` to run them and roll the replicas` }
+      : undefined,
   }));
 
   await collectInitContainers(d, after, replicaIds, written);
 
-  if (releaseId) {
+  if (releaseId && (open || minted)) {
     const outcome: Partial<ReleaseRecord> = {
       spec_hash: hash,
       image,
@@ -188,6 +209,14 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
   if (rolloutError) {
     throw new RolloutFailedError(
       `${formatRef(ref)}: rollout stopped: ${rolloutError}; the previous replicas keep serving (apply a fix, or \`voodu restart ${ref.scope}/${ref.name}\` to try again)`,
+      { repeated: blocked !== undefined },
+    );
+  }
+  // §4.2 step 17: only a reconcile that created or replaced replicas (env changes roll them) is a deploy.
+  if (created > 0 || rolled > 0) {
+    d.webhooks()?.deploy(
+      { ref, slot: 'success', ...(releaseId && { release_id: releaseId }), image, started_at: startedAt, completed_at: new Date().toISOString() },
+      (manifest.spec as { on_deploy?: OnDeploySpec } | undefined)?.on_deploy,
     );
   }
 }
@@ -204,6 +233,8 @@ interface Outcome {
   readiness: Record<string, unknown>;
   replicaNames: Set<string>;
   replicaIds: Set<string>;
+  /** The spec waits for `/releases/run` (shown by `voodu describe`). */
+  releasePending: { spec_hash: string; message: string } | undefined;
 }
 
 function statusFields(cur: WorkloadStatus, o: Outcome): Partial<WorkloadStatus> {
@@ -219,6 +250,7 @@ function statusFields(cur: WorkloadStatus, o: Outcome): Partial<WorkloadStatus> 
     init_failures: cur.init_failures ?? [],
     replica_readiness: Object.fromEntries(readiness),
     restart_pending: pending.length ? pending : undefined,
+    release_pending: o.releasePending,
   };
   if (o.rolloutError) {
     const blocked: Blocked = { target: o.targetKey, error: o.rolloutError, at: new Date().toISOString() };

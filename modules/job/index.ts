@@ -1,28 +1,42 @@
 /**
  * The `job` module (spec core.md §1.5, §5.5, decision 8): a job manifest is
  * stored and its status kept by reconcile, which never runs anything;
- * `POST /jobs/run` runs it once, synchronously (run.ts).
+ * `POST /jobs/run` runs it once, synchronously (run.ts), or streamed with
+ * `follow=true` (serve.ts). It provides the `jobs` service, which runs any
+ * job-like workload (the cronjob module's fires go through it), and
+ * carries out the `run_job` action (action.ts).
  */
-import { NotFoundError, ValidationError, assertSegment, defineModule, keys, parseDesiredKey, type Manifest, type ResourceRef } from '../../kernel/index.js';
-import type { ApiRequest } from '../api/contract.js';
+import { defineModule, keys, type Manifest } from '../../kernel/index.js';
+import type { JobSpec } from '../../lib/manifest/types.js';
 import type {} from '../reconciler/contract.js';
 import type {} from '../runtime/contract.js';
-import type { Store } from '../store/contract.js';
+import type {} from '../store/contract.js';
 import type {} from '../workload/contract.js';
-import type { JobRun, JobStatus } from './contract.js';
+import { tapRunJob } from './action.js';
+import type { JobRun, JobStatus, Jobs } from './contract.js';
 import { lastRunOf } from './history.js';
+import { requireManifest, resolveRef } from './resolve.js';
 import { runJob } from './run.js';
+import { serveRun } from './serve.js';
 
 export default defineModule({
   name: 'job',
-  description: 'Jobs: run-once containers on demand (POST /jobs/run), with timeout and run history',
+  description: 'Jobs: run-once containers on demand (POST /jobs/run), with timeout and run history; the jobs service and the run_job action',
   requires: ['store', 'runtime', 'api', 'workload'],
+  provides: ['jobs'],
   register(ctx) {
     const store = ctx.service('store');
     const runtime = ctx.service('runtime');
     const workload = ctx.service('workload');
     const api = ctx.service('api');
     const deps = { store, runtime, workload, log: ctx.log };
+
+    const jobs: Jobs = {
+      run: (req, hooks) => runJob(deps, req, hooks),
+      resolve: (kind, name, scope) => resolveRef(store, kind, name, scope),
+      serve: (raw, follow, start) => serveRun(deps, raw, follow, start),
+    };
+    ctx.provide('jobs', jobs);
 
     ctx.hooks.onReconcile.for('job').tapPromise('job', async (event) => {
       const ref = { kind: 'job' as const, scope: event.ref.scope, name: event.ref.name };
@@ -40,32 +54,12 @@ export default defineModule({
       });
     });
 
-    // Raw: a failed run answers 500 with the run as `data`, which the enveloping route cannot express.
-    api.raw('POST', '/jobs/run', async (req, { res }) => {
-      const ref = await target(store, req);
-      const run = await runJob(deps, ref);
-      const ok = run.status === 'succeeded';
-      const body = ok ? { status: 'ok', data: run } : { status: 'error', error: run.error ?? `run ${run.run_id} failed`, data: run };
-      res.writeHead(ok ? 200 : 500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
+    api.raw('POST', '/jobs/run', async (req, raw) => {
+      const ref = await resolveRef(store, 'job', req.query.name, req.query.scope);
+      const manifest = await requireManifest(store, ref);
+      await jobs.serve(raw, req.query.follow === 'true', (hooks) => jobs.run({ kind: 'job', ref, spec: (manifest.spec ?? {}) as JobSpec }, hooks));
     });
+
+    tapRunJob(ctx.hooks, { store, jobs, log: ctx.log });
   },
 });
-
-/** The job the query names; a missing scope is resolved when the name is unique. */
-async function target(store: Store, req: ApiRequest): Promise<ResourceRef> {
-  const name = req.query.name;
-  if (!name) throw new ValidationError('query.name: required (the job to run)', { field: 'query.name' });
-  assertSegment(name, 'query.name');
-  const scope = req.query.scope || undefined;
-  if (scope !== undefined) {
-    assertSegment(scope, 'query.scope');
-    return { kind: 'job', scope, name }; // runJob answers 404 when it is not stored
-  }
-  const found = (await store.list(keys.desiredKind('job'))).items.map((kv) => parseDesiredKey(kv.key)).filter((r): r is ResourceRef => r?.name === name);
-  if (!found.length) throw new NotFoundError(`job ${name} not found — apply it first`);
-  if (found.length > 1) {
-    throw new ValidationError(`job ${name} is ambiguous: ${found.map((r) => `${r.scope}/${r.name}`).join(', ')}; pass scope= to choose`, { field: 'query.scope' });
-  }
-  return found[0]!;
-}

@@ -5,7 +5,7 @@
  * headers must arrive within 15 s (spec plugins-and-cli.md §3.12).
  */
 import { once } from 'node:events';
-import { CliError } from '../../cli/client.js';
+import { CliError, failureOf } from '../../cli/client.js';
 import type { Verb, VerbContext } from '../../cli/verb.js';
 import { colorFor, isColorTerminal } from './cli-format.js';
 import { describeRef, parsePodRef } from './cli-refs.js';
@@ -65,15 +65,8 @@ async function open(
     clearTimeout(timer);
   }
   if (res.ok) return res;
-  const text = await res.text();
   if (res.status === 404 && notFound) throw new CliError(notFound());
-  let message: string | undefined;
-  try {
-    message = (JSON.parse(text) as { error?: string }).error;
-  } catch {
-    message = undefined;
-  }
-  throw new CliError(message || `controller returned ${res.status}${text ? `: ${text}` : ''}`);
+  throw await failureOf(res);
 }
 
 async function write(ctx: VerbContext, data: Uint8Array | string): Promise<void> {

@@ -10,6 +10,9 @@
  * - Liveness unhealthy edge → stop + start of the same container.
  * - Readiness lives in memory (`GET /pods/{name}/ready`) and is persisted
  *   best-effort to `status.replica_readiness` (64 kept).
+ * - on_probe webhooks (§5.1 gating, webhook-gate.ts) on every phase edge,
+ *   except while the container is being stopped: Docker's `kill` event
+ *   marks that, and an edge waits TEARDOWN_SETTLE_MS for it to arrive.
  * - The `readiness` service is the rollout gate for workloads with a
  *   readiness or startup probe: it waits for this module's runner. The
  *   workload service keeps judging every other replica by its grace period.
@@ -19,21 +22,26 @@ import { NotFoundError, ValidationError, defineModule, keys, messageOf, type Man
 import type {} from '../api/contract.js';
 import type { Subscription } from '../runtime/contract.js';
 import type {} from '../store/contract.js';
+import type {} from '../webhooks/contract.js';
+import type { OnProbeSpec } from '../../lib/manifest/types.js';
 import type { ReadyResult } from '../workload/contract.js';
 import { sample } from './check.js';
 import { probeConfigs } from './config.js';
 import { ProbeRunner } from './runner.js';
 import { ContainerProbes } from './state.js';
+import { WebhookGate } from './webhook-gate.js';
 
 const KINDS = new Set(['deployment', 'statefulset']);
 const READINESS_KEPT = 64;
 const POD_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
+/** A stop's `kill` event can trail the first failed sample of a server that closes on SIGTERM. */
+const TEARDOWN_SETTLE_MS = 500;
 
 export default defineModule({
   name: 'probes',
   description: 'Liveness, readiness and startup probes; GET /pods/{name}/ready; the rollout readiness gate',
   requires: ['runtime', 'api', 'store'],
-  optional: ['reconciler'],
+  optional: ['reconciler', 'webhooks'],
   provides: ['readiness'],
   register(ctx) {
     const unknown = Object.keys(ctx.options ?? {});
@@ -47,6 +55,8 @@ export default defineModule({
     const queues = new Map<string, Promise<unknown>>();
     let stopping = false;
     let events: Subscription | undefined;
+    const gate = new WebhookGate();
+    const settling = new Set<NodeJS.Timeout>();
 
     function serial<T>(name: string, fn: () => Promise<T>): Promise<T> {
       const prev = queues.get(name) ?? Promise.resolve();
@@ -100,6 +110,7 @@ export default defineModule({
 
     function onTransition(e: ContainerProbes, r: ProbeRunner): void {
       if (entries.get(e.name) !== e || r.stopped) return;
+      probeWebhook(e, r);
       const at = new Date().toISOString();
       switch (r.cfg.type) {
         case 'liveness':
@@ -120,6 +131,25 @@ export default defineModule({
       e.lastTransition = at;
       ctx.log.info(`${e.name}: ${r.cfg.type} ${r.phase} (${r.reason}); ready=${e.ready}`);
       void persist(e.ref, e.name, e.view());
+    }
+
+    function probeWebhook(e: ContainerProbes, r: ProbeRunner): void {
+      if (!ctx.has('webhooks') || (e.tearingDown && !e.restarting)) return;
+      const slot = gate.edge(e.id, r.cfg.type, r.phase);
+      if (!slot) return;
+      const event = { ref: e.ref, slot, pod: e.name, probe: r.cfg.type, transition: r.phase, reason: r.reason, at: Date.now() };
+      const timer = setTimeout(() => {
+        settling.delete(timer);
+        // A liveness restart stops the container too, but that is this module's own doing, not a teardown.
+        if ((e.tearingDown && !e.restarting) || stopping) return void ctx.log.debug(`${e.name}: ${r.cfg.type} ${r.phase} during teardown; no on_probe`);
+        void store
+          .getJSON<Manifest>(keys.desired(e.ref))
+          // Read now, not when the runner started: on_probe is outside the spec hash, so replicas outlive its changes.
+          .then((m) => ctx.service('webhooks').probe(event, m?.spec?.['on_probe'] as OnProbeSpec | undefined))
+          .catch((err) => ctx.log.warn(`${e.name}: on_probe ${slot} not sent: ${messageOf(err)}`));
+      }, TEARDOWN_SETTLE_MS);
+      timer.unref();
+      settling.add(timer);
     }
 
     async function restart(e: ContainerProbes): Promise<void> {
@@ -213,6 +243,7 @@ export default defineModule({
       async stop() {
         stopping = true;
         events?.close();
+        for (const t of settling) clearTimeout(t);
         await Promise.all([...entries.keys()].map((name) => dropNow(name)));
       },
     };
@@ -223,9 +254,14 @@ export default defineModule({
           const role = ev.labels['voodu.role'] ?? '';
           if (!KINDS.has(role) || !ev.name) return;
           if (ev.action === 'start') void ensure(ev.name, ev.containerId).catch((err) => ctx.log.warn(`${ev.name}: probes not started: ${messageOf(err)}`));
+          else if (ev.action === 'kill') {
+            const e = entries.get(ev.name);
+            if (e && ev.containerId && e.id.startsWith(ev.containerId)) e.tearingDown = true;
+          }
           else if (ev.action === 'die') void serial(ev.name, () => dropNow(ev.name, ev.containerId));
           else if (ev.action === 'destroy') {
             const ref = { kind: role, scope: ev.labels['voodu.scope'] ?? '', name: ev.labels['voodu.name'] ?? '' };
+            gate.forget(ev.containerId);
             void serial(ev.name, () => dropNow(ev.name, ev.containerId)).then(() => persist(ref, ev.name, undefined));
           }
         },

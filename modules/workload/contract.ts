@@ -40,11 +40,11 @@ import type {
 import type { ContainerSpec, ContainerSummary } from '../runtime/contract.js';
 
 /**
- * `job` borrows defaults, env sync, the container spec, listing and the
- * status store for its run containers (modules/job); it has no replicas,
- * hash, releases, freezes or ops of its own.
+ * `job` and `cronjob` borrow defaults, env sync, the container spec, listing
+ * and the status store for their run containers (modules/job); no replicas,
+ * hash, releases, freezes or ops of their own.
  */
-export type WorkloadKind = 'deployment' | 'statefulset' | 'job';
+export type WorkloadKind = 'deployment' | 'statefulset' | 'job' | 'cronjob';
 
 /** Container labels (core.md §3.2). `voodu.env_hash` is ours: the env a replica was started with. */
 export const LABELS = {
@@ -101,7 +101,7 @@ export interface Workload {
   buildArgs?: Record<string, string>;
   /** `spec._asset_digests` as stamped by /apply. */
   assetDigests?: Record<string, string>;
-  /** True when the deployment has a `release {}` block (reconcile never drift-recreates it, §4.8). */
+  /** True when the deployment's `release {}` block has a command: rollouts then wait for `/releases/run` (§4.8). */
   hasReleaseBlock: boolean;
   /** The manifest's spec as stored: what a release record snapshots. */
   rawSpec: Record<string, unknown>;
@@ -175,6 +175,17 @@ export interface ReleaseRecord {
   ended_at?: string;
   error?: string;
   spec_snapshot: Record<string, unknown>;
+  /** The image's ID a `release {}` run ran and rolled (a rebuilt `:latest` is another release). */
+  image_id?: string;
+  pre_exit_code?: number;
+  exit_code?: number;
+  post_exit_code?: number;
+  /**
+   * Set while a `release {}` run is under way (modules/release). `pre_command`/`command`: the
+   * commands run, nothing may roll to this spec yet; `rollout`/`post_command`: they succeeded, the
+   * reconcile may roll. Such a record is the release module's to finish, never a reconcile's.
+   */
+  phase?: 'pre_command' | 'command' | 'rollout' | 'post_command';
 }
 
 /** §6 DeploymentStatus (statefulsets use the same shape), plus our rollout report. */
@@ -321,6 +332,13 @@ export interface WorkloadService {
   appendRelease(ref: ResourceRef, record: ReleaseRecord): Promise<void>;
   /** Updates the record `id` in place (e.g. a `running` record that finished); false when it is gone. */
   updateRelease(ref: ResourceRef, id: string, fields: Partial<ReleaseRecord>): Promise<boolean>;
+  /**
+   * Decision 9 for `release {}` deployments: the release that cleared (spec hash, image ID) to be
+   * rolled out — the newest record for that hash (and image, when the record names one) that
+   * succeeded or whose commands did. Undefined: its release commands have not run yet. The
+   * deployment reconcile gates rollouts on it and `/releases/run` skips on it, so the two agree.
+   */
+  clearedRelease(releases: ReleaseRecord[] | undefined, hash: string, imageId: string): ReleaseRecord | undefined;
 
   readonly frozen: FrozenSets;
   readonly status: StatusStore;

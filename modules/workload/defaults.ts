@@ -66,7 +66,8 @@ export function applyDefaults(kind: WorkloadKind, ref: ResourceRef, raw: Record<
     volumeClaims: kind === 'statefulset' ? ((spec.volume_claims ?? []) as VolumeClaim[]) : [],
     ...(spec.build?.args && Object.keys(spec.build.args).length ? { buildArgs: { ...spec.build.args } } : {}),
     ...(spec._asset_digests ? { assetDigests: { ...spec._asset_digests } } : {}),
-    hasReleaseBlock: kind === 'deployment' && spec.release !== undefined && spec.release !== null,
+    // A block with no command has nothing to run: `/releases/run` refuses it, so it must gate nothing.
+    hasReleaseBlock: kind === 'deployment' && !!(spec.release?.pre_command?.length || spec.release?.command?.length || spec.release?.post_command?.length),
     rawSpec: raw,
   };
 }

@@ -28,3 +28,13 @@ export async function updateRelease(status: StatusStore, ref: ResourceRef, id: s
   });
   return found;
 }
+
+/** See WorkloadService.clearedRelease. A record whose commands are still running (or failed) clears nothing. */
+export function clearedRelease(releases: ReleaseRecord[] | undefined, hash: string, imageId: string): ReleaseRecord | undefined {
+  return (Array.isArray(releases) ? releases : []).find(
+    (r) =>
+      r?.spec_hash === hash &&
+      (!r.image_id || !imageId || r.image_id === imageId) &&
+      (r.status === 'succeeded' || (r.status === 'running' && (r.phase === 'rollout' || r.phase === 'post_command'))),
+  );
+}

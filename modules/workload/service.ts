@@ -16,7 +16,7 @@ import { resolveFields, type ResolvedFields } from './interpolate.js';
 import { createdMs, identityLabels, isIdentity, toReplica } from './labels.js';
 import { graceReadiness } from './readiness.js';
 import { standardOps } from './standard-ops.js';
-import { appendRelease, newReleaseId, updateRelease } from './releases.js';
+import { appendRelease, clearedRelease, newReleaseId, updateRelease } from './releases.js';
 import { specHash } from './spec-hash.js';
 import { createStatusStore } from './status.js';
 
@@ -123,6 +123,7 @@ export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
     newReleaseId: () => newReleaseId(),
     appendRelease: (ref, record) => appendRelease(status, ref, record),
     updateRelease: (ref, id, fields) => updateRelease(status, ref, id, fields),
+    clearedRelease,
     registerOps(kind, impl) {
       if (ops.has(kind)) throw new Error(`workload ops for ${kind} are already registered`);
       ops.set(kind, impl);

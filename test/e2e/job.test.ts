@@ -2,8 +2,9 @@
  * Jobs end to end (spec core.md §1.5, §5.5, decision 8): a controller with
  * the job module against a real etcd and the real Docker engine. Runs that
  * succeed, fail, time out; history limits and the GC of run containers;
- * config env reaching a run; `voodu run` exiting with the job's code;
- * delete. Each test has its own scope; containers the controller makes are
+ * config env reaching a run; `voodu run` exiting with the job's code and
+ * streaming the output while the job runs (jobs and cronjobs); the
+ * `run_job` action; delete. Each test has its own scope; containers the controller makes are
  * removed by scope label afterwards.
  */
 import test from 'ava';
@@ -22,7 +23,7 @@ import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 
 const docker = dockerClient();
 const prefix = `jb${randomBytes(2).toString('hex')}`;
-const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'workload', 'job', 'pods'];
+const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'workload', 'job', 'cronjob', 'pods'];
 
 let etcd: TestEtcd;
 let kernel: Kernel;
@@ -87,8 +88,11 @@ const logsOf = async (name: string) => demux(await docker.getContainer(name).log
 
 class Sink extends Writable {
   text = '';
+  /** When each piece arrived (ms since the epoch), to tell streamed output from output printed at the end. */
+  chunks: { at: number; text: string }[] = [];
   override _write(chunk: Buffer, _enc: string, cb: () => void) {
     this.text += chunk.toString();
+    this.chunks.push({ at: Date.now(), text: chunk.toString() });
     cb();
   }
 }
@@ -97,7 +101,7 @@ async function cli(...args: string[]) {
   const stdout = new Sink();
   const stderr = new Sink();
   const code = await main(['node', 'voodu', '--controller-url', url, ...args], { stdout, stderr, env: {} });
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  return { code, stdout: stdout.text, stderr: stderr.text, chunks: stdout.chunks, endedAt: Date.now() };
 }
 
 test.serial('apply stores the status without running; a run succeeds in a labelled container with no aliases or restart policy', async (t) => {
@@ -245,4 +249,90 @@ test.serial('delete removes every run container and the status', async (t) => {
   t.is((await runContainers(scope, 'gone')).length, 0);
   while ((await jobStatus(scope, 'gone')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   t.is(await jobStatus(scope, 'gone'), undefined);
+});
+
+test.serial('voodu run streams the output while the job runs and exits with its code', async (t) => {
+  const scope = newScope();
+  await applyJob(scope, 'slowtalk', { command: ['sh', '-c', 'echo first-line; sleep 2; echo second-line; exit 3'] });
+  const started = Date.now();
+  const res = await cli('run', `${scope}/slowtalk`);
+  t.is(res.code, 3, res.stderr);
+  const first = res.chunks.find((c) => c.text.includes('first-line'));
+  const second = res.chunks.find((c) => c.text.includes('second-line'));
+  t.truthy(first && second, res.stdout);
+  // The job sleeps 2 s between its lines: the first was printed while it still ran.
+  t.true(second!.at - first!.at >= 1500, `first line ${first!.at - started} ms in, second ${second!.at - started} ms in`);
+  t.true(res.endedAt - first!.at >= 1500);
+  t.regex(res.stdout, /first-line\nsecond-line\n/);
+  t.regex(res.stdout, new RegExp(`job ${scope}/slowtalk failed in \\S+ \\(exit 3\\)`));
+
+  // `run job <ref>` is the same thing; --no-logs prints only the outcome.
+  const quiet = await cli('run', 'job', `${scope}/slowtalk`, '--no-logs');
+  t.is(quiet.code, 3);
+  t.notRegex(quiet.stdout, /first-line/);
+
+  // The raw answer: NDJSON log lines, then the run.
+  const raw = await fetch(`${url}/jobs/run?scope=${scope}&name=slowtalk&follow=true`, { method: 'POST' });
+  t.is(raw.status, 200);
+  t.regex(raw.headers.get('content-type') ?? '', /application\/x-ndjson/);
+  const lines = (await raw.text()).trim().split('\n').map((l) => JSON.parse(l));
+  t.deepEqual(lines.slice(0, 2), [{ log: 'first-line\n' }, { log: 'second-line\n' }]);
+  t.is(lines[2].run.exit_code, 3);
+  t.is(lines.length, 3);
+  // A follow request for a job that does not exist still answers 404 in the envelope.
+  t.is((await fetch(`${url}/jobs/run?scope=${scope}&name=nope&follow=true`, { method: 'POST' })).status, 404);
+});
+
+test.serial('voodu run cronjob <ref> runs a cronjob\'s job now; without a kind a cronjob is found after jobs', async (t) => {
+  const scope = newScope();
+  const res = await call('POST', '/apply', [
+    { kind: 'cronjob', scope, name: 'tick', spec: { schedule: '@yearly', job: { image: TEST_IMAGE, command: ['sh', '-c', 'echo from-the-cronjob'] } } },
+  ]);
+  t.is(res.status, 200, res.body.error);
+  const explicit = await cli('run', 'cronjob', `${scope}/tick`);
+  t.is(explicit.code, 0, explicit.stderr);
+  t.regex(explicit.stdout, /from-the-cronjob/);
+  t.regex(explicit.stdout, new RegExp(`job cronjob/${scope}/tick succeeded in`));
+
+  const fallback = await cli('run', `${scope}/tick`);
+  t.is(fallback.code, 0, fallback.stderr);
+  t.regex(fallback.stdout, /from-the-cronjob/);
+  const runs = await docker.listContainers({ all: true, filters: { label: [`voodu.scope=${scope}`, 'voodu.name=tick', 'voodu.kind=cronjob'] } });
+  t.is(runs.length, 2);
+
+  const asJob = await cli('run', 'job', `${scope}/tick`);
+  t.is(asJob.code, 1);
+  t.regex(asJob.stderr, /job\/\S*-tick not found/);
+  const none = await cli('run', `${scope}/nothing`);
+  t.is(none.code, 1);
+  t.regex(none.stderr, /job or cronjob .*nothing not found/);
+  await call('DELETE', `/apply?kind=cronjob&scope=${scope}&name=tick`);
+});
+
+test.serial('the run_job action queues a run in the background and answers at once; a dry run runs nothing; bad actions are refused', async (t) => {
+  const scope = newScope();
+  await applyJob(scope, 'queued', { command: ['sh', '-c', 'sleep 1; echo queued-run'] });
+  const hook = kernel.hooks.onAction.get('run_job');
+  t.truthy(hook, 'the job module taps run_job');
+
+  const dry = await hook!.promise({ type: 'run_job', scope, name: 'queued' }, { source: 'test', dryRun: true });
+  t.deepEqual(dry, { applied: `run_job ${scope}/queued queued` });
+
+  const before = Date.now();
+  const answer = await hook!.promise({ type: 'run_job', scope, name: 'queued' }, { source: 'test', dryRun: false });
+  t.deepEqual(answer, { applied: `run_job ${scope}/queued queued` });
+  t.true(Date.now() - before < 1000, 'answered before the run (which sleeps 1 s) could end');
+
+  const deadline = Date.now() + 30_000;
+  let st = await jobStatus(scope, 'queued');
+  while (!(st?.history?.[0]?.status === 'succeeded') && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    st = await jobStatus(scope, 'queued');
+  }
+  t.is(st?.history?.length, 1, 'one run: the dry run ran nothing');
+  t.is(st?.history?.[0]?.status, 'succeeded');
+  t.regex(await logsOf(`${scope}-queued.${st!.history![0]!.run_id}`), /queued-run/);
+
+  await t.throwsAsync(hook!.promise({ type: 'run_job', name: 'queued' }, { source: 'test', dryRun: false }), { message: /run_job.scope: required/ });
+  await t.throwsAsync(hook!.promise({ type: 'run_job', scope, name: 'Bad Name' }, { source: 'test', dryRun: false }), { message: /run_job.name: "Bad Name" is not a valid name/ });
 });

@@ -1,0 +1,138 @@
+/**
+ * Plugin verbs on the CLI (spec plugins-and-cli.md §3.2, §3.6): any
+ * `<plugin>:<command> args…` (or `<plugin> <command> args…`) that is not a
+ * built-in goes to `POST /plugin/<plugin>/<command>` with its args
+ * untouched. The answer's message and applied lines are printed, then its
+ * `exec_local` commands run here (argv, the user's terminal, exit code
+ * passed on) and its `fetch_file` downloads are written.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CliError, failureOf } from '../../cli/client.js';
+import { printJson } from '../../cli/output.js';
+import type { VerbContext } from '../../cli/verb.js';
+
+const IDENT = /^[A-Za-z0-9_-]+$/;
+const COMMAND_PATH = /^[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)*$/;
+const HELP = ['-h', '--help'];
+/** A plugin command may take minutes (a backup, a promote); the controller's own timeout bounds it. */
+const DISPATCH_TIMEOUT_MS = 10 * 60_000;
+
+export interface PluginCall {
+  plugin: string;
+  /** Absent for `voodu <plugin> --help`. */
+  command?: string;
+  args: string[];
+  help: boolean;
+}
+
+/** Reads a plugin verb from the argv after the global flags; undefined when it is not one. */
+export function pluginCall(rest: string[]): PluginCall | undefined {
+  const [first, second] = rest;
+  if (!first || first.startsWith('-')) return undefined;
+  const colon = first.indexOf(':');
+  if (colon > 0) {
+    const plugin = first.slice(0, colon);
+    const command = first.slice(colon + 1);
+    if (!IDENT.test(plugin) || !COMMAND_PATH.test(command)) return undefined;
+    const args = rest.slice(1);
+    return { plugin, command, args, help: HELP.includes(args[0] ?? '') };
+  }
+  if (!IDENT.test(first) || second === undefined) return undefined;
+  if (HELP.includes(second) && rest.length === 2) return { plugin: first, args: [], help: true };
+  if (!COMMAND_PATH.test(second)) return undefined;
+  const args = rest.slice(2);
+  return { plugin: first, command: second, args, help: HELP.includes(args[0] ?? '') };
+}
+
+interface ListedPlugin {
+  name: string;
+  version?: string;
+  description?: string;
+  aliases?: string[];
+  commands?: { name: string; help?: string }[];
+}
+
+interface DispatchAnswer {
+  message?: string;
+  applied?: string[];
+  exec_local?: { command: string[] }[];
+  fetch_file?: { remote_path: string; dest_path: string; size_bytes?: number }[];
+}
+
+async function showHelp(ctx: VerbContext, call: PluginCall): Promise<number> {
+  const data = await ctx.client.data<{ plugins: ListedPlugin[] }>('GET', '/plugins');
+  const plugin = data.plugins.find((p) => p.name === call.plugin || p.aliases?.includes(call.plugin));
+  if (!plugin) throw new CliError(`unknown command "${call.plugin}": no built-in command and no installed plugin by that name`);
+  const commands = plugin.commands ?? [];
+  const out: string[] = [];
+  const one = call.command ? commands.find((c) => c.name === call.command) : undefined;
+  if (call.command && !one) throw new CliError(`plugin "${plugin.name}" has no command "${call.command}" (available: ${commands.map((c) => c.name).join(', ') || 'none'})`);
+  if (one) {
+    out.push(`voodu ${call.plugin}:${one.name} [args...]`, '', one.help ?? '(no help in plugin.yml)');
+  } else {
+    out.push(`${plugin.name}${plugin.version ? ` ${plugin.version}` : ''}${plugin.description ? ` — ${plugin.description}` : ''}`);
+    if (plugin.aliases?.length) out.push(`aliases: ${plugin.aliases.join(', ')}`);
+    out.push('', `Usage: voodu ${call.plugin}:<command> [args...]`, '', 'Commands:');
+    const width = Math.max(0, ...commands.map((c) => c.name.length)) + call.plugin.length + 1;
+    for (const c of commands) out.push(`  ${`${call.plugin}:${c.name}`.padEnd(width)}  ${c.help ?? ''}`.trimEnd());
+  }
+  ctx.stdout.write(out.join('\n') + '\n');
+  return 0;
+}
+
+/** Runs one `exec_local` command with the user's terminal; resolves with its exit code. */
+function execLocal(ctx: VerbContext, command: string[]): Promise<number> {
+  return new Promise((done, fail) => {
+    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, ...ctx.env } });
+    child.once('error', (err) => fail(new CliError(`exec_local ${command[0]}: ${err.message}`)));
+    child.once('exit', (code, signal) => done(code ?? (signal ? 128 + (constants.signals[signal] ?? 1) : 1)));
+  });
+}
+
+async function fetchFile(ctx: VerbContext, plugin: string, f: { remote_path: string; dest_path: string }): Promise<void> {
+  const dest = resolve(f.dest_path);
+  if (await stat(dest).then(() => true, () => false)) {
+    throw new CliError(`fetch_file ${f.dest_path}: file already exists (move or rename it first)`);
+  }
+  const res = await ctx.client.fetch('GET', `/plugin/${encodeURIComponent(plugin)}/file`, { query: { path: f.remote_path }, timeoutMs: 0 });
+  if (!res.ok || !res.body) throw new CliError(`fetch_file ${f.remote_path}: ${(await failureOf(res)).message}`);
+  const partial = `${dest}.partial-${process.pid}`;
+  try {
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(partial, { flags: 'wx' }));
+    await rename(partial, dest);
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw new CliError(`fetch_file ${f.remote_path} → ${f.dest_path}: ${(err as Error).message}`);
+  }
+  ctx.stdout.write(`  ✓ wrote ${f.dest_path} (${(await stat(dest)).size} bytes)\n`);
+}
+
+/** Dispatches a plugin verb; resolves with the exit code (a failing exec_local's own). */
+export async function runPluginVerb(ctx: VerbContext, call: PluginCall): Promise<number> {
+  if (call.help || !call.command) return showHelp(ctx, call);
+  const path = `/plugin/${encodeURIComponent(call.plugin)}/${encodeURIComponent(call.command)}`;
+  if (ctx.env.VOODU_DEBUG === '1') ctx.stderr.write(`voodu-debug: dispatch URL=${ctx.client.url(path)} args=${JSON.stringify(call.args)}\n`);
+  const body = await ctx.client.request<{ data?: DispatchAnswer }>('POST', path, {
+    ...(call.args.length ? { body: { args: call.args } } : {}),
+    timeoutMs: DISPATCH_TIMEOUT_MS,
+  });
+  if (ctx.output === 'json') {
+    printJson(ctx.stdout, body);
+    return 0;
+  }
+  const data = body?.data ?? {};
+  if (data.message) ctx.stdout.write(data.message.endsWith('\n') ? data.message : `${data.message}\n`);
+  for (const line of data.applied ?? []) ctx.stdout.write(`  ✓ ${line}\n`);
+  for (const e of data.exec_local ?? []) {
+    const code = await execLocal(ctx, e.command);
+    if (code !== 0) return code;
+  }
+  for (const f of data.fetch_file ?? []) await fetchFile(ctx, call.plugin, f);
+  return 0;
+}

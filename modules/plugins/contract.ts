@@ -1,0 +1,85 @@
+/**
+ * The `plugins` module's public face (spec plugins-and-cli.md §1–2,
+ * decisions 14–16): out-of-process plugins on disk under
+ * `$VOODU_ROOT/plugins/<name>/`, loaded from `plugin.yml` + `bin/` +
+ * `commands/`, run as subprocesses speaking a JSON envelope on stdout, and
+ * installed from a local path or a GitHub release. Types only.
+ */
+
+/**
+ * File the installer writes into an installed plugin's directory to record
+ * where it came from (`{"source":"owner/repo","version":"1.2.3"}`); the
+ * loader reads `source` from it into `LoadedPlugin.source`. Hidden, so it is
+ * never discovered as a command.
+ */
+export const PLUGIN_SOURCE_FILE = '.voodu-source.json';
+
+/** Plugin names and aliases: also directory names and block kinds, so no path characters. */
+export const PLUGIN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+
+/** What `loadAll(root)` answers: every plugin that loaded, and `"<dir>: <error>"` for those that did not. */
+export interface LoadAllResult {
+  plugins: LoadedPlugin[];
+  errors: string[];
+}
+
+/** `plugin.yml` after validation (§1.2). */
+export interface PluginManifest {
+  name: string;
+  /** Semver without a leading `v`. */
+  version?: string;
+  description?: string;
+  homepage?: string;
+  /** Exact, case-sensitive alternate names (`pg` for postgres). */
+  aliases: string[];
+  /** Relative path of one binary serving every declared command (argv[1] = command). */
+  entrypoint?: string;
+  commands: { name: string; help?: string }[];
+  env: Record<string, string>;
+  routes?: { prefix: string; port?: number; port_env?: string };
+}
+
+/** One plugin directory, loaded. */
+export interface LoadedPlugin {
+  /** Absolute plugin directory. */
+  dir: string;
+  manifest: PluginManifest;
+  /** Command name → absolute executable path (entrypoint mode: every command → the entrypoint). */
+  commands: Map<string, string>;
+  /** Where it was installed from, when the installer recorded it (`owner/repo`, a path). */
+  source?: string;
+}
+
+/** `{status, data, error}` on a plugin's stdout. */
+export interface PluginEnvelope {
+  status: 'ok' | 'error' | string;
+  data?: unknown;
+  error?: string;
+}
+
+export interface InstallOptions {
+  /** `latest` (default), an exact version, or a semver range. Ignored for local paths. */
+  version?: string;
+  /** One human line per step (resolving, downloading 42%, verifying, extracting, install hook). */
+  onProgress?(line: string): void;
+  signal?: AbortSignal;
+}
+
+export interface InstallResult {
+  name: string;
+  version?: string;
+  /** As given, normalised (`owner/repo`, an absolute path). */
+  source: string;
+  dir: string;
+  /** The tarball came from the download cache, not the network. */
+  cached: boolean;
+  /** plugin.yml of what landed (the install answer and `plugin_installs` report it). */
+  manifest?: PluginManifest;
+}
+
+/** Installs and removes plugin directories atomically (decision 16). */
+export interface PluginInstaller {
+  install(source: string, opts?: InstallOptions): Promise<InstallResult>;
+  /** Runs the `uninstall` hook best-effort, then removes the directory. NotFoundError when absent. */
+  remove(name: string): Promise<void>;
+}

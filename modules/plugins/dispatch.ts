@@ -1,0 +1,123 @@
+/**
+ * `POST /plugin/{name}/{command}` (spec plugins-and-cli.md §1.6, §1.8):
+ * runs a declared command with the CLI's args and the invocation context
+ * on stdin, then carries out the actions it hands back in order. Every
+ * action is first checked as a dry run, so a malformed one fails the call
+ * before any has an effect. `exec_local` and `fetch_file` come back in the
+ * answer for the CLI. The plugin's stderr reaches the answer only as the
+ * text of a failure.
+ */
+import { NotFoundError, ValidationError, VooduError, messageOf, type Action, type ActionContext, type Hooks } from '../../kernel/index.js';
+import { checkActionList } from './actions.js';
+import type { LoadedPlugin } from './contract.js';
+import { loadByName } from './load.js';
+import { PluginRunError, errorDetail, runPlugin } from './run.js';
+
+export interface DispatchDeps {
+  root: string;
+  hooks: Hooks;
+  timeoutMs: number;
+  callEnv(): Record<string, string>;
+  /** For the stdin context: `http://127.0.0.1:<port>`, `voodu-0`. */
+  controllerUrl(): string | undefined;
+  nodeName: string;
+}
+
+export interface DispatchAnswer {
+  message: string;
+  applied: string[];
+  exec_local?: Action[];
+  fetch_file?: Action[];
+}
+
+const MAX_ARGS = 256;
+const MAX_ARG_BYTES = 64 * 1024;
+const COMMAND = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function parseArgs(body: unknown): string[] {
+  if (body === undefined || body === null) return [];
+  if (!isObject(body)) throw new ValidationError('body: must be {"args": ["…"]}', { field: 'body' });
+  for (const key of Object.keys(body)) if (key !== 'args') throw new ValidationError(`body.${key}: unknown field; the body is {"args": [...]}`, { field: `body.${key}` });
+  if (body.args === undefined || body.args === null) return [];
+  if (!Array.isArray(body.args)) throw new ValidationError('body.args: must be a list of strings', { field: 'body.args' });
+  if (body.args.length > MAX_ARGS) throw new ValidationError(`body.args: ${body.args.length} arguments; at most ${MAX_ARGS}`, { field: 'body.args' });
+  return body.args.map((a, i) => {
+    if (typeof a !== 'string') throw new ValidationError(`body.args[${i}]: must be a string`, { field: `body.args[${i}]` });
+    if (Buffer.byteLength(a) > MAX_ARG_BYTES || a.includes('\0')) throw new ValidationError(`body.args[${i}]: longer than 64 KiB or holds a NUL`, { field: `body.args[${i}]` });
+    return a;
+  });
+}
+
+/** Declared commands that have an executable (or the entrypoint), sorted. */
+export function availableCommands(plugin: LoadedPlugin): string[] {
+  return plugin.manifest.commands.map((c) => c.name).filter((c) => plugin.commands.has(c)).sort();
+}
+
+export async function findPlugin(root: string, name: string): Promise<LoadedPlugin> {
+  try {
+    return await loadByName(root, name);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new ValidationError(`plugin "${name}": ${err.message}; install it with \`voodu plugins:install\``, { field: 'plugin' });
+    throw err;
+  }
+}
+
+export async function dispatch(deps: DispatchDeps, name: string, command: string, body: unknown, restart: boolean): Promise<DispatchAnswer> {
+  if (!COMMAND.test(command)) throw new ValidationError(`command ${JSON.stringify(command)}: not a valid command name`, { field: 'command' });
+  const args = parseArgs(body);
+  const plugin = await findPlugin(deps.root, name);
+  const p = plugin.manifest.name;
+  const available = availableCommands(plugin);
+  if (!available.includes(command)) {
+    const list = available.length > 20 ? `${available.slice(0, 20).join(', ')}, ...` : available.join(', ') || 'none';
+    throw new ValidationError(`plugin "${p}" has no command "${command}" (available: ${list})`, { field: 'command' });
+  }
+
+  const url = deps.controllerUrl();
+  const context = { plugin: name, command, ...(url ? { controller_url: url } : {}), plugin_dir: plugin.dir, node_name: deps.nodeName };
+  let result;
+  try {
+    result = await runPlugin(plugin, command, { args, stdin: JSON.stringify(context), env: deps.callEnv(), timeoutMs: deps.timeoutMs });
+  } catch (err) {
+    if (err instanceof PluginRunError) throw new VooduError(`invoke plugin: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (result.exitCode !== 0) throw new ValidationError(`plugin "${p}" ${command} exited ${result.exitCode}: ${errorDetail(result)}`);
+
+  const env = result.envelope;
+  if (!env) return { message: result.stdout.replace(/\r?\n$/, ''), applied: [] };
+  if (env.status !== 'ok') throw new ValidationError(`plugin "${p}" ${command}: ${env.error?.trim() || `status "${env.status}"`}`);
+  const data = env.data ?? {};
+  const where = `plugin "${p}" ${command}`;
+  if (!isObject(data)) throw new ValidationError(`${where}: data must be {"message": "…", "actions": [...]}`);
+  if (data.message !== undefined && data.message !== null && typeof data.message !== 'string') throw new ValidationError(`${where}: data.message must be a string`);
+  const actions = checkActionList(deps.hooks, data.actions, where).map((a) =>
+    // `?restart=false` holds back every fan-out of this call.
+    !restart && (a.type === 'config_set' || a.type === 'config_unset') ? { ...a, skip_restart: true } : a,
+  );
+
+  const source = `plugin:${p}`;
+  await runEach(deps.hooks, actions, { source, dryRun: true }, 400);
+  const answer: DispatchAnswer = { message: typeof data.message === 'string' ? data.message : '', applied: [] };
+  for (const r of await runEach(deps.hooks, actions, { source, dryRun: false }, 500)) {
+    if (r.applied) answer.applied.push(r.applied);
+    if (r.client?.type === 'exec_local') (answer.exec_local ??= []).push(r.client);
+    if (r.client?.type === 'fetch_file') (answer.fetch_file ??= []).push(r.client);
+  }
+  return answer;
+}
+
+/** Actions in emit order; a failure names the action and leaves the earlier ones done. */
+async function runEach(hooks: Hooks, actions: Action[], ctx: ActionContext, status: 400 | 500) {
+  const results = [];
+  for (const [i, action] of actions.entries()) {
+    try {
+      results.push((await hooks.onAction.get(action.type)!.promise(action, ctx)) ?? {});
+    } catch (err) {
+      const msg = `${ctx.dryRun ? 'check' : 'apply'} action ${i} (${action.type}): ${messageOf(err)}`;
+      throw err instanceof ValidationError || status === 400 ? new ValidationError(msg, { cause: err }) : new VooduError(msg, { cause: err });
+    }
+  }
+  return results;
+}

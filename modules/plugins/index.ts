@@ -1,0 +1,97 @@
+/**
+ * The `plugins` module: out-of-process plugins under
+ * `$VOODU_ROOT/plugins/<name>/` bridged onto the kernel hooks — macro
+ * blocks through `onExpand` (installed just in time when missing), CLI
+ * verbs through `POST /plugin/{name}/{command}` and `onAction`. The disk is
+ * the registry: plugins are re-read on every lookup, so an install or a
+ * hand edit needs no restart.
+ */
+import { join, resolve } from 'node:path';
+import { defineModule } from '../../kernel/index.js';
+import type {} from '../../lib/node-service.js';
+import type {} from '../api/contract.js';
+import type {} from '../config/contract.js';
+import type {} from '../paths/contract.js';
+import type {} from '../store/contract.js';
+import { registerClientActions } from './actions.js';
+import type { PluginInstaller } from './contract.js';
+import { registerExpand } from './expand.js';
+import { createInstaller, type InstallerOptions } from './install/index.js';
+import { registerInstallRoutes } from './install/routes.js';
+import { loadPluginDir } from './load.js';
+import { listPlugins, registerPluginRoutes } from './routes.js';
+import { DEFAULT_TIMEOUT_MS } from './run.js';
+
+export interface PluginsOptions {
+  /** Plugins root; default `<VOODU_ROOT>/plugins`. */
+  dir?: string;
+  /** Per-invocation timeout (expand, dispatch, legacy exec). */
+  timeoutMs?: number;
+  /** Owner of `<owner>/voodu-<kind>` for JIT installs. */
+  defaultOwner?: string;
+  /** Passed to plugins as VOODU_ETCD_CLIENT. */
+  etcdClient?: string;
+  /** `false` turns JIT install during apply off. */
+  jit?: boolean;
+  /** Handed to the installer: `githubApi` (default env VOODU_GITHUB_API, else api.github.com), token, timeouts, retries. */
+  install?: Partial<Omit<InstallerOptions, 'pluginsDir' | 'loadPluginDir' | 'log'>>;
+}
+
+export default defineModule<PluginsOptions>({
+  name: 'plugins',
+  description: 'Out-of-process plugins: macro expansion, JIT install, dispatch and actions (/plugins, /plugin/{name}/{command})',
+  requires: ['store', 'api', 'paths', 'config'],
+  optional: ['node'],
+  register(ctx) {
+    const paths = ctx.service('paths');
+    const api = ctx.service('api');
+    const opts = ctx.options;
+    const root = resolve(opts.dir ?? paths.plugins);
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const nodeName = ctx.has('node') ? ctx.service('node').name : 'voodu-0';
+    const githubApi = opts.install?.githubApi ?? process.env.VOODU_GITHUB_API;
+    const installer: PluginInstaller = createInstaller({
+      cacheDir: join(paths.cache, 'plugins'),
+      ...opts.install,
+      ...(githubApi ? { githubApi } : {}),
+      pluginsDir: root,
+      loadPluginDir,
+      log: ctx.log,
+    });
+
+    const controllerUrl = (): string | undefined => {
+      try {
+        const { host, port } = api.address();
+        // A wildcard bind is reached on loopback; a specific address as itself.
+        const reach = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+        return `http://${reach}:${port}`;
+      } catch {
+        return undefined;
+      }
+    };
+    // VOODU_ROOT is the plugins root, as the reference passes it (spec §1.5).
+    const callEnv = (): Record<string, string> => {
+      const url = controllerUrl();
+      return {
+        VOODU_ROOT: root,
+        VOODU_NODE: nodeName,
+        VOODU_ETCD_CLIENT: opts.etcdClient ?? 'http://127.0.0.1:2379',
+        ...(url ? { VOODU_CONTROLLER_URL: url } : {}),
+      };
+    };
+
+    registerClientActions(ctx.hooks);
+    registerExpand({
+      hooks: ctx.hooks,
+      root,
+      ...(opts.jit !== false ? { installer } : {}),
+      defaultOwner: opts.defaultOwner ?? 'thadeu',
+      env: process.env,
+      log: ctx.log,
+      timeoutMs,
+      callEnv,
+    });
+    registerPluginRoutes(api, { root, hooks: ctx.hooks, timeoutMs, callEnv, controllerUrl, nodeName, vooduRoot: paths.root });
+    registerInstallRoutes(api, installer, { listPlugins: () => listPlugins(root), log: ctx.log });
+  },
+});

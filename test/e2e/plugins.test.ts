@@ -1,0 +1,336 @@
+/**
+ * Out-of-process plugins end to end (spec plugins-and-cli.md §1, §3.6,
+ * decision 4): real plugin subprocesses from test/fixtures/plugins, a real
+ * etcd, real HTTP and the real CLI. No workload module runs, so nothing
+ * touches Docker: applied manifests are only stored.
+ */
+import test from 'ava';
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../cli/main.js';
+import { keys } from '../../kernel/index.js';
+import { bootModules, type ModuleController } from '../helpers/controller.js';
+import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
+const MODULES = ['paths', 'store', 'api', 'config', 'apply', 'plugins'];
+
+let etcd: TestEtcd;
+let ctl: ModuleController;
+let work: string;
+
+test.before(async () => {
+  etcd = await startEtcd();
+  ctl = await bootModules(etcd.endpoint, MODULES, { plugins: { timeoutMs: 4000 } });
+  work = await mkdtemp(join(tmpdir(), 'voodu-plugins-e2e-'));
+  // Installed the way an install leaves them: one directory per plugin under $VOODU_ROOT/plugins.
+  await cp(join(FIXTURES, 'macro'), join(ctl.root, 'plugins', 'fakedb'), { recursive: true });
+  await cp(join(FIXTURES, 'dispatch'), join(ctl.root, 'plugins', 'acts'), { recursive: true });
+});
+
+test.after.always(async () => {
+  await ctl?.stop();
+  await etcd?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(ctl.url + path, {
+    method,
+    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string } };
+}
+
+function sink() {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      text += String(chunk);
+      cb();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+async function cli(...args: string[]) {
+  const out = sink();
+  const err = sink();
+  const code = await main(['node', 'voodu', '--controller-url', ctl.url, ...args], { stdout: out.stream, stderr: err.stream, env: {} });
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+async function hcl(name: string, text: string): Promise<string> {
+  const file = join(work, name);
+  await writeFile(file, text);
+  return file;
+}
+
+const stored = (kind: string, scope: string, name: string) => etcd.store.get(keys.desired({ kind, scope, name }));
+const exists = (p: string) => stat(p).then(() => true, () => false);
+
+test.serial('GET /plugins lists the installed plugins with their manifests', async (t) => {
+  const { status, body } = await call('GET', '/plugins');
+  t.is(status, 200);
+  const names = body.data.plugins.map((p: any) => p.name).sort();
+  t.deepEqual(names, ['acts', 'fakedb']);
+  const fakedb = body.data.plugins.find((p: any) => p.name === 'fakedb');
+  t.deepEqual(fakedb.aliases, ['fdb']);
+  t.is(fakedb.version, '0.1.0');
+  t.deepEqual(body.data.errors, []);
+});
+
+test.serial('voodu apply of a plugin block stores the expanded manifests and the config its action sets', async (t) => {
+  const file = await hcl('prod.hcl', 'fakedb "prod" "main" {\n  version = "16"\n}\n');
+  const res = await cli('apply', '-f', file);
+  t.is(res.code, 0, res.stderr);
+  const sts = await stored('statefulset', 'prod', 'main');
+  t.truthy(sts, 'statefulset stored');
+  t.is(JSON.parse(sts!.value).spec.env.FAKEDB_VERSION, '16');
+  t.truthy(await stored('asset', 'prod', 'main-conf'), 'asset stored');
+  const password = (await etcd.store.get('/config/prod/main/FAKEDB_PASSWORD'))?.value;
+  t.regex(password ?? '', /^[0-9a-f]{32}$/);
+  t.false(res.stdout.includes(password!), 'the password reached the CLI output');
+
+  // The API answer carries the lineage; a second apply keeps the password (the plugin sees the bucket as config).
+  const again = await call('POST', '/apply', { kind: 'fakedb', scope: 'prod', name: 'main', spec: { version: '16' } });
+  t.is(again.status, 200, again.body.error);
+  t.deepEqual(again.body.data.plugin_expansions, [{ from: 'fakedb/prod/main', to: ['asset/prod/main-conf', 'statefulset/prod/main'] }]);
+  t.is((await etcd.store.get('/config/prod/main/FAKEDB_PASSWORD'))?.value, password);
+  t.false(JSON.stringify(again.body).includes(password!), 'the password reached the API answer');
+});
+
+test.serial('a plugin command rotates the password: config written, the statefulset re-put, the value never printed', async (t) => {
+  const before = (await etcd.store.get('/config/prod/main/FAKEDB_PASSWORD'))!.value;
+  const stsRev = (await stored('statefulset', 'prod', 'main'))!.modRevision;
+  const res = await cli('fdb:rotate', 'prod/main');
+  t.is(res.code, 0, res.stderr);
+  t.is(res.stdout, 'rotated the password of prod/main\n  ✓ config_set prod/main: FAKEDB_PASSWORD\n');
+  const after = (await etcd.store.get('/config/prod/main/FAKEDB_PASSWORD'))!.value;
+  t.not(after, before);
+  t.true((await stored('statefulset', 'prod', 'main'))!.modRevision > stsRev, 'no restart fan-out');
+  const bad = await cli('fakedb:rotate', 'nope');
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /plugin "fakedb" rotate exited 1: usage: fakedb:rotate <scope>\/<name>/);
+});
+
+test.serial('an alias is a block kind too, and the plugin block is stripped before the plugin sees the spec', async (t) => {
+  const res = await call('POST', '/apply', { kind: 'fdb', scope: 'alias', name: 'db', spec: { version: '15', plugin: { version: '0.1.0' } } });
+  t.is(res.status, 200, res.body.error);
+  t.is(JSON.parse((await stored('statefulset', 'alias', 'db'))!.value).spec.env.FAKEDB_VERSION, '15');
+  const pinned = await call('POST', '/apply', { kind: 'fakedb', scope: 'alias', name: 'db', spec: { plugin: { colour: 'red' } } });
+  t.is(pinned.status, 400);
+  t.regex(pinned.body.error!, /plugin\.colour: unknown; the plugin block takes version and repo/);
+});
+
+test.serial('voodu diff of a plugin block shows the plan and persists nothing, neither manifests nor config', async (t) => {
+  const file = await hcl('stage.hcl', 'fakedb "stage" "main" {\n  version = "17"\n}\n');
+  const before = await etcd.store.revision();
+  const res = await cli('diff', '-f', file);
+  t.true(res.code === 0 || res.code === 2, res.stderr);
+  t.regex(res.stdout, /statefulset\/stage\/main/);
+  t.regex(res.stdout, /asset\/stage\/main-conf/);
+  t.is(await etcd.store.revision(), before, 'a dry run wrote to etcd');
+  t.is(await stored('statefulset', 'stage', 'main'), undefined);
+  t.deepEqual((await etcd.store.list('/config/stage/')).items, []);
+
+  const json = await call('POST', '/apply?dry_run=true', { kind: 'fakedb', scope: 'stage', name: 'main', spec: {} });
+  t.is(json.status, 200, json.body.error);
+  t.deepEqual(json.body.data.actions, ['config_set (dry run: not run)']);
+  t.is(await etcd.store.revision(), before);
+});
+
+test.serial('a dispatch command returning every action type: each has its effect, exec_local and fetch_file run in the CLI', async (t) => {
+  const scope = 'disp';
+  const dep = (name: string) => ({ kind: 'deployment', scope, name, spec: { image: 'voodu-test/busybox:1' } });
+  t.is((await call('POST', '/apply', [dep('api'), dep('doomed')])).status, 200);
+  await etcd.store.put(`/config/${scope}/api/OLD_KEY`, 'old');
+  const apiRevBefore = (await stored('deployment', scope, 'api'))!.modRevision;
+
+  const res = await cli(`acts:all`, scope, work);
+  t.is(res.code, 0, res.stderr);
+  t.regex(res.stdout, /^acts did everything \(hello from plugin\.yml\)$/m);
+  t.regex(res.stdout, /✓ config_set disp\/api: FROM_PLUGIN/);
+  t.regex(res.stdout, /✓ config_unset disp\/api: OLD_KEY/);
+  t.regex(res.stdout, /✓ apply_manifest job\/disp\/made/);
+  t.regex(res.stdout, /✓ delete_manifest deployment\/disp\/doomed$/m);
+  t.regex(res.stdout, /✓ delete_manifest deployment\/disp\/never-there \(no-op\)/);
+  t.regex(res.stdout, /✓ wrote .*report\.txt \(28 bytes\)/);
+
+  t.is((await etcd.store.get(`/config/${scope}/api/FROM_PLUGIN`))?.value, 'yes');
+  t.is(await etcd.store.get(`/config/${scope}/api/OLD_KEY`), undefined);
+  t.true((await stored('deployment', scope, 'api'))!.modRevision > apiRevBefore, 'config_set did not fan out to the deployment');
+  t.truthy(await stored('job', scope, 'made'));
+  t.is(await stored('deployment', scope, 'doomed'), undefined);
+  t.is(await readFile(join(work, 'exec-local.txt'), 'utf8'), 'ran-locally\n');
+  t.is(await readFile(join(work, 'report.txt'), 'utf8'), 'report from the acts plugin\n');
+
+  // Over HTTP with ?restart=false: no fan-out, and the CLI-side actions come back unexecuted.
+  const revBefore = (await stored('deployment', scope, 'api'))!.modRevision;
+  const http = await call('POST', '/plugin/acts/all?restart=false', { args: [scope, join(work, 'http')] });
+  t.is(http.status, 200, http.body.error);
+  t.is((await stored('deployment', scope, 'api'))!.modRevision, revBefore, '?restart=false still fanned out');
+  t.deepEqual(http.body.data.exec_local, [{ type: 'exec_local', command: ['sh', '-c', 'echo ran-locally > "$0"', join(work, 'http', 'exec-local.txt')] }]);
+  t.is(http.body.data.fetch_file[0].dest_path, join(work, 'http', 'report.txt'));
+  t.false(await exists(join(work, 'http')), 'the server ran a CLI-side action');
+
+  // A second CLI run refuses to overwrite the downloaded file.
+  const twice = await cli(`acts:all`, scope, work);
+  t.is(twice.code, 1);
+  t.regex(twice.stderr, /fetch_file .*report\.txt: file already exists/);
+});
+
+test.serial('fetch_file downloads are confined to the plugin dir and $VOODU_ROOT', async (t) => {
+  const outside = await fetch(`${ctl.url}/plugin/acts/file?path=${encodeURIComponent('/etc/passwd')}`);
+  t.is(outside.status, 400);
+  t.regex(((await outside.json()) as any).error, /outside the plugin's directory and \$VOODU_ROOT/);
+  const sneaky = `${ctl.root}/plugins/acts/../../../../etc/passwd`;
+  t.is((await fetch(`${ctl.url}/plugin/acts/file?path=${encodeURIComponent(sneaky)}`)).status, 400);
+  const inside = await fetch(`${ctl.url}/plugin/acts/file?path=${encodeURIComponent(join(ctl.root, 'plugins', 'acts', 'data', 'report.txt'))}`);
+  t.is(inside.status, 200);
+  t.is(await inside.text(), 'report from the acts plugin\n');
+});
+
+test.serial('unknown action types and undeclared commands are 400s naming what is supported', async (t) => {
+  const bogus = await call('POST', '/plugin/acts/bogus');
+  t.is(bogus.status, 400);
+  t.regex(bogus.body.error!, /unknown action type "launch_rocket" \(supported: .*apply_manifest.*config_set.*config_unset.*delete_manifest.*exec_local.*fetch_file/);
+  const undeclared = await call('POST', '/plugin/acts/launch');
+  t.is(undeclared.status, 400);
+  t.is(undeclared.body.error, 'plugin "acts" has no command "launch" (available: all, bogus, expand, garbage, leak, slow)');
+  const missing = await call('POST', '/plugin/nope/x');
+  t.is(missing.status, 400);
+  t.regex(missing.body.error!, /plugin "nope" not found/);
+});
+
+test.serial('a community module tapping onAction adds an action type', async (t) => {
+  const seen: unknown[] = [];
+  ctl.kernel.hooks.onAction.for('launch_rocket').tapPromise('rockets', async (a, actx) => {
+    if (!actx.dryRun) seen.push(a.name);
+    return { applied: `launched ${String(a.name)}` };
+  });
+  const res = await call('POST', '/plugin/acts/bogus');
+  t.is(res.status, 200, res.body.error);
+  t.deepEqual(res.body.data.applied, ['launched n']);
+  t.deepEqual(seen, ['n']);
+});
+
+test.serial('a timeout kills the plugin and the children it started', async (t) => {
+  const pidfile = join(work, 'slow.pids');
+  const res = await call('POST', '/plugin/acts/slow', { args: [pidfile] });
+  t.is(res.status, 500);
+  t.regex(res.body.error!, /invoke plugin: plugin "acts": slow timed out after 4s; it and its children were killed/);
+  const pids = (await readFile(pidfile, 'utf8')).trim().split(/\s+/).map(Number);
+  t.is(pids.length, 2);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + 10_000;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  t.deepEqual(pids.filter(alive), [], 'a plugin process outlived the timeout');
+});
+
+test.serial('malformed plugin output is an error naming the plugin and the command', async (t) => {
+  const garbage = await call('POST', '/plugin/acts/garbage');
+  t.is(garbage.status, 400);
+  t.regex(garbage.body.error!, /^plugin "acts" garbage: data must be/);
+  const expand = await call('POST', '/apply', { kind: 'acts', scope: 'x', name: 'y', spec: {} });
+  t.is(expand.status, 400);
+  t.regex(expand.body.error!, /expand acts\/x\/y: plugin "acts" expand returned no JSON envelope .*got: this is not json/);
+  t.is(await stored('deployment', 'x', 'y'), undefined);
+});
+
+test.serial('a secret a plugin prints on stderr stays out of a successful answer and the log', async (t) => {
+  const res = await call('POST', '/plugin/acts/leak');
+  t.is(res.status, 200, res.body.error);
+  t.is(res.body.data.message, 'all good');
+  t.false(JSON.stringify(res.body).includes('hunter2'));
+  t.false(ctl.logs.some((l) => l.includes('hunter2')), 'the secret reached the controller log');
+});
+
+test.serial('plugin verbs: aliases, args reach the plugin untouched (-r, -o included), context on stdin, --help from plugin.yml', async (t) => {
+  const res = await cli('fdb:info', 'prod/main', '-r', '1', '-o', 'json');
+  t.is(res.code, 0, res.stderr);
+  t.regex(res.stdout, /^fakedb info prod\/main -r 1 -o json$/m);
+  const ctx = JSON.parse(/context: (.*)/.exec(res.stdout)![1]!);
+  t.like(ctx, { plugin: 'fdb', command: 'info', controller_url: ctl.url.replace('localhost', '127.0.0.1'), node_name: 'voodu-0' });
+  t.is(ctx.plugin_dir, join(ctl.root, 'plugins', 'fakedb'));
+
+  const spaced = await cli('fakedb', 'info', 'x');
+  t.regex(spaced.stdout, /^fakedb info x$/m);
+
+  const help = await cli('fdb', '--help');
+  t.is(help.code, 0, help.stderr);
+  t.regex(help.stdout, /fakedb 0\.1\.0 — A pretend database/);
+  t.regex(help.stdout, /fdb:info\s+Echo its arguments and the invocation context/);
+  const one = await cli('fdb:info', '--help');
+  t.regex(one.stdout, /voodu fdb:info \[args\.\.\.\]\n\nEcho its arguments/);
+
+  const json = await cli('-o', 'json', 'acts:leak');
+  t.is(JSON.parse(json.stdout).data.message, 'all good');
+  const unknown = await cli('nosuch:thing');
+  t.is(unknown.code, 1);
+  t.regex(unknown.stderr, /plugin "nosuch"/);
+});
+
+test.serial('JIT install during apply: an unknown kind installs its plugin, a different pin re-installs, a drifted version is refused', async (t) => {
+  const plugin = async (dir: string, version: string) => {
+    const src = join(work, dir);
+    await cp(join(FIXTURES, 'macro'), src, { recursive: true });
+    await writeFile(join(src, 'plugin.yml'), `name: jitdb\nversion: ${version}\ncommands:\n  - name: expand\n`);
+    return src;
+  };
+  const v3 = await plugin('src-jitdb', '0.3.0');
+  process.env.VOODU_PLUGIN_DEFAULT_REPO_JITDB = v3;
+  t.teardown(() => {
+    delete process.env.VOODU_PLUGIN_DEFAULT_REPO_JITDB;
+  });
+
+  const first = await call('POST', '/apply', { kind: 'jitdb', scope: 'jit', name: 'one', spec: {} });
+  t.is(first.status, 200, first.body.error);
+  t.is(first.body.data.plugin_installs.length, 1);
+  t.like(first.body.data.plugin_installs[0], { plugin: 'jitdb', version: '0.3.0' });
+  t.true(await exists(join(ctl.root, 'plugins', 'jitdb', 'plugin.yml')));
+  t.truthy(await stored('statefulset', 'jit', 'one'));
+
+  // Installed and unpinned: used as it is; two blocks of one kind share one lookup.
+  const again = await call('POST', '/apply', [
+    { kind: 'jitdb', scope: 'jit', name: 'one', spec: {} },
+    { kind: 'jitdb', scope: 'jit', name: 'two', spec: {} },
+  ]);
+  t.is(again.status, 200, again.body.error);
+  t.is(again.body.data.plugin_installs, undefined);
+
+  const v4 = await plugin('src-jitdb-v4', '0.4.0');
+  const pinned = await call('POST', '/apply', { kind: 'jitdb', scope: 'jit', name: 'one', spec: { plugin: { version: '0.4.0', repo: v4 } } });
+  t.is(pinned.status, 200, pinned.body.error);
+  t.like(pinned.body.data.plugin_installs[0], { plugin: 'jitdb', version: '0.4.0' });
+  const listed = await call('GET', '/plugins');
+  t.is(listed.body.data.plugins.find((p: any) => p.name === 'jitdb').version, '0.4.0');
+
+  const drifted = await call('POST', '/apply', { kind: 'jitdb', scope: 'jit', name: 'one', spec: { plugin: { version: '9.9.9', repo: v4 } } });
+  t.is(drifted.status, 400);
+  t.regex(drifted.body.error!, /asked for version 9\.9\.9 but .* installed 0\.4\.0/);
+});
+
+test.serial('legacy POST /plugins/exec runs <plugin> <command> args with extra env', async (t) => {
+  const plain = await call('POST', '/plugins/exec', { args: ['fdb', 'info', 'a', 'b'] });
+  t.is(plain.status, 200, plain.body.error);
+  t.regex(plain.body.data.stdout, /^fakedb info a b$/m);
+  const enveloped = await call('POST', '/plugins/exec', { args: ['acts', 'all', 'legacy', '/nonexistent'], env: { ACTS_GREETING: 'from the body' } });
+  t.is(enveloped.status, 200, enveloped.body.error);
+  t.regex(enveloped.body.data.message, /from the body/);
+  t.is(await etcd.store.get('/config/legacy/api/FROM_PLUGIN'), undefined, 'legacy exec does not run actions');
+  t.is((await call('POST', '/plugins/exec', { args: ['fdb'] })).status, 400);
+  const missing = await call('POST', '/plugins/exec', { args: ['nope', 'x'] });
+  t.is(missing.status, 404);
+  t.is(missing.body.error, 'plugin "nope" not installed');
+});
