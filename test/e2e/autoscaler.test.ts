@@ -14,6 +14,7 @@ import type { WorkloadStatus } from '../../modules/workload/contract.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 
 const docker = dockerClient();
 const prefix = `as${randomBytes(2).toString('hex')}`;
@@ -52,15 +53,10 @@ async function call(method: string, path: string, body?: unknown) {
   return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string } };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${ctl.logs.slice(-15).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+/** Waits with the controller's last log lines in the timeout error. */
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 45_000) =>
+  waitUntil(what, fn, { timeoutMs, context: () => `controller log:\n${ctl.logs.slice(-15).join('\n')}` });
+
 
 const store = () => ctl.kernel.services.get('store', 'test');
 const storedReplicas = async (name: string) => (await store().getJSON<Manifest>(keys.desired({ kind: 'deployment', scope, name })))?.spec['replicas'];

@@ -19,6 +19,7 @@ import type { JobRun } from '../../modules/job/contract.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { waitFor } from '../helpers/wait.js';
 
 const docker = dockerClient();
 const prefix = `cj${randomBytes(2).toString('hex')}`;
@@ -85,15 +86,6 @@ const fireTicks = (scope: string, name: string) =>
     return m ? [{ due: m[1]!, tick: m[2]! }] : [];
   });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const finished = (st: CronJobStatus | undefined) => (st?.history ?? []).filter((r) => r.status !== 'running');
 

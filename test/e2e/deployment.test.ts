@@ -18,6 +18,7 @@ import type { WorkloadStatus } from '../../modules/workload/contract.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, cleanupDocker, dockerClient, removeScopes, requireDocker, testRunLabel } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { waitFor } from '../helpers/wait.js';
 
 const docker = dockerClient();
 const run = testRunLabel();
@@ -110,15 +111,6 @@ async function status(c: ModuleController, scope: string, name: string): Promise
   return (await c.kernel.services.get('store', 'test').getJSON<WorkloadStatus>(keys.status('deployment', scope, name))) ?? {};
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A throwaway busybox on voodu0 carrying the run label; resolves with its output once it exits. */
 async function oneShot(script: string): Promise<string> {

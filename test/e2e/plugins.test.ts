@@ -1,8 +1,9 @@
 /**
  * Out-of-process plugins end to end (spec plugins-and-cli.md §1, §3.6,
  * decision 4): real plugin subprocesses from test/fixtures/plugins, a real
- * etcd, real HTTP and the real CLI. No workload module runs, so nothing
- * touches Docker: applied manifests are only stored.
+ * etcd, real HTTP and the real CLI. No deployment or statefulset module
+ * runs, so applied manifests are only stored; the job module is there for
+ * the `run_job` action, whose run is a real container (removed by scope).
  */
 import test from 'ava';
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -13,16 +14,21 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../cli/main.js';
 import { keys } from '../../kernel/index.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
+import { removeScopes, requireDocker, uniqueName } from '../helpers/docker.js';
+import { waitFor } from '../helpers/wait.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
-const MODULES = ['paths', 'store', 'api', 'config', 'apply', 'plugins'];
+const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'apply', 'workload', 'job', 'plugins'];
+/** Scope of the dispatch test's resources; unique, so concurrent runs on one engine never meet. */
+const DISPATCH_SCOPE = uniqueName('disp');
 
 let etcd: TestEtcd;
 let ctl: ModuleController;
 let work: string;
 
 test.before(async () => {
+  await requireDocker();
   etcd = await startEtcd();
   ctl = await bootModules(etcd.endpoint, MODULES, { plugins: { timeoutMs: 4000 } });
   work = await mkdtemp(join(tmpdir(), 'voodu-plugins-e2e-'));
@@ -32,6 +38,7 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
+  await removeScopes(DISPATCH_SCOPE);
   await ctl?.stop();
   await etcd?.stop();
   if (work) await rm(work, { recursive: true, force: true });
@@ -144,7 +151,7 @@ test.serial('voodu diff of a plugin block shows the plan and persists nothing, n
 });
 
 test.serial('a dispatch command returning every action type: each has its effect, exec_local and fetch_file run in the CLI', async (t) => {
-  const scope = 'disp';
+  const scope = DISPATCH_SCOPE;
   const dep = (name: string) => ({ kind: 'deployment', scope, name, spec: { image: 'voodu-test/busybox:1' } });
   t.is((await call('POST', '/apply', [dep('api'), dep('doomed')])).status, 200);
   await etcd.store.put(`/config/${scope}/api/OLD_KEY`, 'old');
@@ -153,17 +160,25 @@ test.serial('a dispatch command returning every action type: each has its effect
   const res = await cli(`acts:all`, scope, work);
   t.is(res.code, 0, res.stderr);
   t.regex(res.stdout, /^acts did everything \(hello from plugin\.yml\)$/m);
-  t.regex(res.stdout, /✓ config_set disp\/api: FROM_PLUGIN/);
-  t.regex(res.stdout, /✓ config_unset disp\/api: OLD_KEY/);
-  t.regex(res.stdout, /✓ apply_manifest job\/disp\/made/);
-  t.regex(res.stdout, /✓ delete_manifest deployment\/disp\/doomed$/m);
-  t.regex(res.stdout, /✓ delete_manifest deployment\/disp\/never-there \(no-op\)/);
+  t.regex(res.stdout, new RegExp(`✓ config_set ${scope}/api: FROM_PLUGIN`));
+  t.regex(res.stdout, new RegExp(`✓ config_unset ${scope}/api: OLD_KEY`));
+  t.regex(res.stdout, new RegExp(`✓ apply_manifest job/${scope}/made`));
+  t.regex(res.stdout, new RegExp(`✓ run_job ${scope}/made queued`));
+  t.regex(res.stdout, new RegExp(`✓ delete_manifest deployment/${scope}/doomed$`, 'm'));
+  t.regex(res.stdout, new RegExp(`✓ delete_manifest deployment/${scope}/never-there \\(no-op\\)`));
   t.regex(res.stdout, /✓ wrote .*report\.txt \(28 bytes\)/);
 
   t.is((await etcd.store.get(`/config/${scope}/api/FROM_PLUGIN`))?.value, 'yes');
   t.is(await etcd.store.get(`/config/${scope}/api/OLD_KEY`), undefined);
   t.true((await stored('deployment', scope, 'api'))!.modRevision > apiRevBefore, 'config_set did not fan out to the deployment');
   t.truthy(await stored('job', scope, 'made'));
+  // run_job answered at once; the run itself happens in the background, in a real container.
+  const runs = await waitFor('the run_job run to finish', async () => {
+    const history = (await etcd.store.getJSON<{ history?: { status: string; exit_code?: number }[] }>(keys.status('job', scope, 'made')))?.history;
+    return history?.some((r) => r.status !== 'running') ? history : undefined;
+  });
+  t.is(runs[0]!.status, 'succeeded');
+  t.is(runs[0]!.exit_code, 0);
   t.is(await stored('deployment', scope, 'doomed'), undefined);
   t.is(await readFile(join(work, 'exec-local.txt'), 'utf8'), 'ran-locally\n');
   t.is(await readFile(join(work, 'report.txt'), 'utf8'), 'report from the acts plugin\n');

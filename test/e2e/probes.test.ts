@@ -13,6 +13,7 @@ import type { WorkloadStatus } from '../../modules/workload/contract.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { waitFor } from '../helpers/wait.js';
 
 const docker = dockerClient();
 const prefix = `pr${randomBytes(2).toString('hex')}`;
@@ -62,15 +63,6 @@ async function apply(c: ModuleController, ...manifests: unknown[]) {
   if (res.status !== 200) throw new Error(`apply: ${res.status} ${res.body.error}`);
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function replicaNames(scope: string, name: string): Promise<string[]> {
   const list = await docker.listContainers({ filters: { label: [`voodu.scope=${scope}`, `voodu.name=${name}`, 'voodu.role=deployment'] } });

@@ -24,6 +24,7 @@ import type { WorkloadStatus } from '../../modules/workload/contract.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { waitFor } from '../helpers/wait.js';
 
 const docker = dockerClient();
 const prefix = `rl${randomBytes(2).toString('hex')}`;
@@ -370,10 +371,3 @@ test('the stream protocol: the last banner decides, indented container output ca
   t.false(wantsRelease({ kind: 'job', spec: { release: { command: ['x'] } } }));
 });
 
-async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

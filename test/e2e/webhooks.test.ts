@@ -15,6 +15,7 @@ import type { WorkloadStatus } from '../../modules/workload/contract.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 
 const docker = dockerClient();
 const prefix = `wh${randomBytes(2).toString('hex')}`;
@@ -96,15 +97,10 @@ async function apply(...manifests: unknown[]) {
   if (res.status !== 200) throw new Error(`apply: ${res.status} ${res.body.error}`);
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; controller log:\n${ctl.logs.slice(-40).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Waits with the controller's last log lines in the timeout error. */
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 45_000) =>
+  waitUntil(what, fn, { timeoutMs, context: () => `controller log:\n${ctl.logs.slice(-40).join('\n')}` });
+
 
 const hitsOf = (path: string) => hits.get(path) ?? [];
 const waitHits = (path: string, n: number, timeoutMs?: number) => waitFor(`${n} request(s) on ${path}`, () => hitsOf(path).length >= n && hitsOf(path), timeoutMs);
