@@ -7,6 +7,8 @@ import sade from 'sade';
 import { buildInfo } from '../lib/build-info.js';
 import { CliError, ControllerClient } from './client.js';
 import { parseOutput } from './output.js';
+import { selectRemote } from './remote/store.js';
+import { forward, isLocalOnly } from './ssh-forward.js';
 import { takeOwnVersionFlag } from './own-version-flag.js';
 import type { Verb, VerbContext } from './verb.js';
 import { allVerbs, pluginCall, runPluginVerb } from './verbs/index.js';
@@ -22,12 +24,15 @@ export interface CliIo {
 interface GlobalFlags {
   controllerUrl?: string;
   output?: string;
+  remote?: string;
 }
 
 const VALUE_FLAGS: Record<string, keyof GlobalFlags> = {
   '--controller-url': 'controllerUrl',
   '-o': 'output',
   '--output': 'output',
+  '-r': 'remote',
+  '--remote': 'remote',
 };
 
 /** Splits `[global flags] verb [verb args]`; `--help`/`--version` before the verb stay for sade. */
@@ -42,7 +47,7 @@ export function splitGlobalFlags(args: string[]): { globals: GlobalFlags; rest: 
     const key = VALUE_FLAGS[name];
     if (!key) {
       if (['-h', '--help', '-v', '--version'].includes(arg)) break;
-      throw new CliError(`unknown global flag ${name}; global flags go before the verb: --controller-url URL, -o text|json`);
+      throw new CliError(`unknown global flag ${name}; global flags go before the verb: --controller-url URL, -o text|json, -r REMOTE`);
     }
     if (eq > 0) globals[key] = arg.slice(eq + 1);
     else {
@@ -57,6 +62,7 @@ export function splitGlobalFlags(args: string[]): { globals: GlobalFlags; rest: 
 const GLOBAL_HELP = `  Global flags (before the command)
     --controller-url URL    controller base URL (env VOODU_CONTROLLER_URL, default http://127.0.0.1:8686)
     -o, --output FORMAT     text or json (built-in commands also take it after the command)
+    -r, --remote NAME       run the command on that remote over ssh (default: \`voodu remote default\`)
 
 `;
 
@@ -71,11 +77,31 @@ function buildProgram(verbs: Verb[]) {
   return prog;
 }
 
+/**
+ * `-f -` / `--file -` (stdin) as `--file=-`: sade's parser reads a lone `-`
+ * as a nameless flag, so the value would be lost and `-f` left `true`.
+ */
+export function stdinFileFlags(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if ((args[i] === '-f' || args[i] === '--file') && args[i + 1] === '-') {
+      out.push('--file=-');
+      i++;
+    } else out.push(args[i]!);
+  }
+  return out;
+}
+
 /** Runs the CLI; resolves with the exit code. */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   try {
     const { globals, rest } = splitGlobalFlags(argv.slice(2));
     const verbs = allVerbs;
+    const remote = isLocalOnly(rest) ? undefined : await selectRemote(globals.remote, io.env);
+    if (remote) {
+      const builtin = (word: string) => verbs.some((v) => v.name.split(' ')[0] === word || v.aliases?.includes(word));
+      return await forward({ remote, globals, rest, io, builtin, pluginVerb: (r) => pluginCall(r) !== undefined });
+    }
     const prog = buildProgram(verbs);
     const first = rest[0];
     if (first === undefined || first === '-h' || first === '--help') {
@@ -95,7 +121,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       throw new CliError(`unknown command "${first}"; run \`voodu --help\` for the list of commands`);
     }
     const own = takeOwnVersionFlag(verbs, rest);
-    const parsed = prog.parse([argv[0]!, argv[1]!, ...own.args], {
+    const parsed = prog.parse([argv[0]!, argv[1]!, ...stdinFileFlags(own.args)], {
       lazy: true,
       // Throw rather than let sade print and process.exit: errors leave through one door, ours.
       unknown: (flag: string) => {

@@ -7,6 +7,7 @@ import { verbs as deploymentVerbs } from '../../modules/deployment/cli.js';
 import { verbs as jobVerbs } from '../../modules/job/cli.js';
 import { verbs as pluginManageVerbs } from '../../modules/plugins/cli-manage.js';
 import { verbs as releaseVerbs } from '../../modules/release/cli.js';
+import { verbs as remoteVerbs } from '../remote/verbs.js';
 import type { Verb } from '../verb.js';
 import { version } from './version.js';
 
@@ -15,4 +16,4 @@ export { pluginCall, runPluginVerb } from '../../modules/plugins/cli.js';
 // `get` learns `get pods` from the pods module; every other kind stays apply's.
 const withPods = (v: Verb) => (v.name === 'get' ? extendGet(v) : v);
 
-export const allVerbs: Verb[] = [version, ...apiVerbs, ...applyVerbs.map(withPods), ...configVerbs, ...deploymentVerbs, ...podVerbs, ...jobVerbs, ...pluginManageVerbs, ...releaseVerbs];
+export const allVerbs: Verb[] = [version, ...apiVerbs, ...applyVerbs.map(withPods), ...configVerbs, ...deploymentVerbs, ...podVerbs, ...jobVerbs, ...pluginManageVerbs, ...releaseVerbs, ...remoteVerbs];

@@ -1,0 +1,181 @@
+/**
+ * Manifest verbs over SSH: the HCL is read and evaluated HERE (so `file()`
+ * reads the laptop's files) and the host gets the JSON on stdin. `apply` is
+ * two-phase: the host's dry run, the plan rendered here, a confirmation,
+ * then the apply and a short watch for reconcile errors.
+ */
+import { readFile } from 'node:fs/promises';
+import { CliError } from './client.js';
+import { ansiColors, buildPlan, hasChanges, noColors, renderPlan, refOf, type DryRun, type WireManifest } from './diff.js';
+import { autoApproved, confirm } from './prompt.js';
+import type { Remote } from './remote/store.js';
+import { describeRemote, preflight, remoteCommand, runRemote, type SshIo } from './ssh.js';
+
+interface ManifestFlags {
+  files: string[];
+  format?: string;
+  approved: boolean;
+  output?: string;
+  prune: boolean;
+  /** Everything else, passed on to the host's verb as typed. */
+  rest: string[];
+}
+
+const VALUE = new Set(['-f', '--file', '--format', '-o', '--output']);
+
+export function parseManifestFlags(args: string[]): ManifestFlags {
+  const flags: ManifestFlags = { files: [], approved: false, prune: false, rest: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (VALUE.has(name)) {
+      const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
+      if (value === undefined) throw new CliError(`${name} needs a value`);
+      if (name === '-f' || name === '--file') flags.files.push(value);
+      else if (name === '--format') flags.format = value;
+      else flags.output = value;
+    } else if (arg === '-y' || arg === '--auto-approve') flags.approved = true;
+    else if (arg === '--prune') flags.prune = true;
+    else flags.rest.push(arg);
+  }
+  return flags;
+}
+
+/**
+ * The HCL pipeline runs here, as `loadFromFlags` runs it locally, except that
+ * config buckets (`env_from`, `${VAR}` from a block's own bucket) are read
+ * from the HOST's controller, over ssh.
+ */
+async function load(remote: Remote, globals: string[], flags: ManifestFlags, io: SshIo): Promise<WireManifest[]> {
+  if (flags.files.length === 0) throw new CliError('no manifests given; pass -f FILE (a file, a directory, or - for stdin with --format hcl|json)');
+  if (flags.format !== undefined && flags.format !== 'hcl' && flags.format !== 'json') throw new CliError(`--format: "${flags.format}" is not a format; use hcl or json`);
+  let stdin: string | undefined;
+  if (flags.files.includes('-')) {
+    if (process.stdin.isTTY) throw new CliError('-f - reads manifests from stdin, but stdin is a terminal; pipe them in');
+    stdin = await readFile('/dev/stdin', 'utf8');
+  }
+  const { loadManifests } = await import('./hcl/index.js');
+  const loaded = await loadManifests({
+    files: flags.files,
+    ...(flags.format ? { format: flags.format as 'hcl' | 'json' } : {}),
+    ...(stdin !== undefined ? { stdin } : {}),
+    cwd: process.cwd(),
+    env: io.env,
+    fetchBucket: async (scope: string, name?: string) => {
+      const ref = name ? `${scope}/${name}` : scope;
+      const res = await runRemote(remote, [...globals, '-o', 'json', 'config', ref, 'list'], io, { capture: true, quiet: true, input: '' });
+      if (res.code !== 0) throw new Error(res.stderr.trim().replace(/^voodu:\s*/, '') || `config ${ref} exited ${res.code}`);
+      return JSON.parse(res.stdout) as Record<string, string>;
+    },
+  });
+  return loaded.map((l) => l.manifest as WireManifest);
+}
+
+const outArgs = (output: string | undefined) => (output ? ['-o', output] : []);
+const colorsFor = (io: SshIo) => ((io.stdout as NodeJS.WriteStream).isTTY && !io.env.NO_COLOR ? ansiColors : noColors);
+
+export async function forwardDiff(remote: Remote, globals: string[], args: string[], io: SshIo): Promise<number> {
+  const flags = parseManifestFlags(args);
+  const manifests = await load(remote, globals, flags, io);
+  const remoteArgs = [...globals, 'diff', '--file=-', '--format', 'json', ...(flags.prune ? ['--prune'] : []), ...flags.rest, ...outArgs(flags.output)];
+  return (await runRemote(remote, remoteArgs, io, { input: JSON.stringify(manifests) })).code;
+}
+
+export async function forwardDelete(remote: Remote, globals: string[], args: string[], io: SshIo): Promise<number> {
+  const flags = parseManifestFlags(args);
+  const manifests = await load(remote, globals, flags, io);
+  // The host has no terminal to ask on: the question is asked here, then the host is told -y.
+  if (!autoApproved(io.env, flags.approved)) {
+    io.stderr.write(`Will delete ${manifests.length} resource(s) on ${describeRemote(remote)}:\n${manifests.map((m) => `  - ${refOf(m)}`).join('\n')}\n`);
+    const ok = await confirm('Delete these resources? [y/N]: ', 'refusing to delete in non-interactive mode without --auto-approve (or VOODU_AUTO_APPROVE=1)', io.stderr);
+    if (!ok) {
+      io.stderr.write('Delete canceled.\n');
+      return 1;
+    }
+  }
+  const remoteArgs = [...globals, 'delete', '--file=-', '--format', 'json', '-y', ...(flags.prune ? ['--prune'] : []), ...flags.rest, ...outArgs(flags.output)];
+  return (await runRemote(remote, remoteArgs, io, { input: JSON.stringify(manifests) })).code;
+}
+
+interface WatchOptions {
+  /** How long to look for reconcile errors after the apply (VOODU_APPLY_WATCH_SECONDS, default 5). */
+  seconds: number;
+}
+
+export async function forwardApply(remote: Remote, globals: string[], args: string[], io: SshIo): Promise<number> {
+  const flags = parseManifestFlags(args);
+  const manifests = await load(remote, globals, flags, io);
+  const input = JSON.stringify(manifests);
+  await preflight(remote, io, globals);
+  const prune = flags.prune ? ['--prune'] : [];
+  const dryRun = await runRemote(remote, [...globals, 'diff', '--file=-', '--format', 'json', '-o', 'json', ...prune], io, { input, capture: true });
+  if (dryRun.code !== 0) return dryRun.code;
+  let dry: DryRun;
+  try {
+    dry = JSON.parse(dryRun.stdout) as DryRun;
+  } catch {
+    throw new CliError(`the dry run on ${describeRemote(remote)} did not answer JSON (is its voodu the same version as this one?)`);
+  }
+  const plan = buildPlan(dry);
+  // With -o json the plan goes to stderr, so stdout stays the apply's JSON.
+  const planOut = flags.output === 'json' || flags.output === 'yaml' ? io.stderr : io.stdout;
+  if (!hasChanges(plan)) {
+    planOut.write('No changes. Nothing to apply.\n');
+    return 0;
+  }
+  planOut.write(renderPlan(plan, planOut === io.stdout ? colorsFor(io) : noColors));
+  if (!autoApproved(io.env, flags.approved)) {
+    const ok = await confirm('Apply these changes? [y/N]: ', 'refusing to apply in non-interactive mode without --auto-approve (or VOODU_AUTO_APPROVE=1)', io.stderr);
+    if (!ok) {
+      io.stderr.write('Apply canceled.\n');
+      return 1;
+    }
+  }
+  const started = Date.now();
+  const applied = await runRemote(remote, [...globals, 'apply', '--file=-', '--format', 'json', '-y', ...prune, ...flags.rest, ...outArgs(flags.output)], io, { input });
+  if (applied.code !== 0) return applied.code;
+  const seconds = Number(io.env.VOODU_APPLY_WATCH_SECONDS ?? 5);
+  const watched = dry.applied.filter((m) => m.kind === 'deployment' || m.kind === 'statefulset');
+  if (watched.length && seconds > 0) {
+    const errors = await watchReconcile(remote, globals, watched, started, io, { seconds: Number.isFinite(seconds) ? seconds : 5 });
+    if (errors > 0) return 1;
+  }
+  return 0;
+}
+
+const MARK = '--voodu-describe--';
+
+/**
+ * Polls `describe -o json` of each workload (all in one ssh call per round)
+ * and prints `status.last_reconcile_error` of reconciles that ran after the
+ * apply started. Resolves with how many resources reported one.
+ */
+async function watchReconcile(remote: Remote, globals: string[], watched: WireManifest[], started: number, io: SshIo, opts: WatchOptions): Promise<number> {
+  const line = watched
+    .map((m) => `${remoteCommand(io.env, [...globals, 'describe', m.kind, `${m.scope ?? ''}/${m.name}`, '-o', 'json'])} 2>/dev/null; echo ${MARK}`)
+    .join('; ');
+  const reported = new Map<string, string>();
+  // A little slack for clock skew between this machine and the host.
+  const since = started - 2000;
+  const deadline = Date.now() + opts.seconds * 1000;
+  while (Date.now() < deadline && reported.size < watched.length) {
+    const res = await runRemote(remote, [], io, { raw: line, capture: true, quiet: true, input: '' });
+    res.stdout.split(MARK).slice(0, watched.length).forEach((chunk, i) => {
+      const m = watched[i]!;
+      let status: { last_reconcile_error?: string; last_reconcile_at?: string } | undefined;
+      try {
+        status = (JSON.parse(chunk) as { status?: typeof status }).status;
+      } catch {
+        return; // not stored yet, or no status yet
+      }
+      const error = status?.last_reconcile_error;
+      const at = status?.last_reconcile_at ? Date.parse(status.last_reconcile_at) : NaN;
+      if (!error || (Number.isFinite(at) && at < since) || reported.get(refOf(m)) === error) return;
+      reported.set(refOf(m), error);
+      io.stderr.write(`! ${refOf(m)}: reconcile failed: ${error}\n`);
+    });
+    if (reported.size < watched.length) await new Promise((r) => setTimeout(r, 1000));
+  }
+  return reported.size;
+}
