@@ -28,6 +28,7 @@ export const coreModules: Record<string, Loader> = {
   plugins: async () => (await import('./plugins/index.js')).default,
   release: async () => (await import('./release/index.js')).default,
   autoscaler: async () => (await import('./autoscaler/index.js')).default,
+  ingress: async () => (await import('./ingress/index.js')).default,
 };
 
 export const coreModuleNames = Object.keys(coreModules);

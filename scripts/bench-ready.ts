@@ -21,6 +21,7 @@ import { Kernel, createLogger } from '../kernel/index.js';
 import { coreModules } from '../modules/core.js';
 import { TEST_IMAGE, dockerClient, requireDocker } from '../test/helpers/docker.js';
 import { startEtcd } from '../test/helpers/etcd.js';
+import { load, printResults } from './lib/http-load.js';
 
 const REPLICAS = 50;
 const REQUESTS = 20_000;
@@ -29,52 +30,16 @@ const ROUND_LIMIT_MS = 60_000;
 const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'probes', 'workload', 'deployment', 'pods'];
 const WEB = 'trap "exit 0" TERM; httpd -f -p 8080 -h /tmp & wait';
 
-interface Result {
-  name: string;
-  done: number;
-  errors: number;
-  seconds: number;
-  p50: number;
-  p99: number;
-  statuses: Record<number, number>;
-}
-
-async function load(name: string, base: string, paths: string[]): Promise<Result> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const lat: number[] = [];
-  const statuses: Record<number, number> = {};
-  let next = 0;
-  let errors = 0;
-  const started = performance.now();
-  const one = (path: string) =>
-    new Promise<number>((resolve, reject) => {
-      const req = http.get(base + path, { agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-    });
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < REQUESTS && performance.now() - started < ROUND_LIMIT_MS) {
-        const path = paths[next++ % paths.length]!;
-        const t0 = performance.now();
-        try {
-          const status = await one(path);
-          statuses[status] = (statuses[status] ?? 0) + 1;
-          lat.push(performance.now() - t0);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
-  lat.sort((a, b) => a - b);
-  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
-  return { name, done: lat.length, errors, seconds, p50: q(0.5), p99: q(0.99), statuses };
-}
+const round = (name: string, base: string, paths: string[]) =>
+  load(name, {
+    requests: REQUESTS,
+    concurrency: CONCURRENCY,
+    limitMs: ROUND_LIMIT_MS,
+    request: (i) => {
+      const u = new URL(base + paths[i % paths.length]!);
+      return { host: u.hostname, port: u.port, path: u.pathname };
+    },
+  });
 
 async function main(): Promise<void> {
   const docker = dockerClient();
@@ -131,17 +96,11 @@ async function main(): Promise<void> {
     const paths = names.map((n) => `/pods/${n}/ready`);
 
     // Warm both, then alternate so neither always runs second.
-    await load('warmup', url, paths.slice(0, 5));
-    await load('warmup', plainUrl, paths.slice(0, 5));
-    const results = [await load('voodu GET /pods/<name>/ready', url, paths), await load('plain node:http (same JSON)', plainUrl, paths)];
+    await round('warmup', url, paths.slice(0, 5));
+    await round('warmup', plainUrl, paths.slice(0, 5));
+    const results = [await round('voodu GET /pods/<name>/ready', url, paths), await round('plain node:http (same JSON)', plainUrl, paths)];
 
-    console.log(`\n${REQUESTS} requests, concurrency ${CONCURRENCY}, keep-alive, loopback, ${REPLICAS} pod names round-robin\n`);
-    console.log(`${'server'.padEnd(32)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'done'.padStart(7)} ${'errors'.padStart(7)}  statuses`);
-    for (const r of results) {
-      console.log(
-        `${r.name.padEnd(32)} ${(r.done / r.seconds).toFixed(0).padStart(9)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${String(r.done).padStart(7)} ${String(r.errors).padStart(7)}  ${JSON.stringify(r.statuses)}`,
-      );
-    }
+    printResults(`${REQUESTS} requests, concurrency ${CONCURRENCY}, keep-alive, loopback, ${REPLICAS} pod names round-robin`, 'server', results);
   } finally {
     plain?.close();
     await kernel.shutdown().catch(() => undefined);

@@ -83,3 +83,38 @@ export interface PluginInstaller {
   /** Runs the `uninstall` hook best-effort, then removes the directory. NotFoundError when absent. */
   remove(name: string): Promise<void>;
 }
+
+/** Options of one `plugins.run` call. */
+export interface PluginCallOptions {
+  args?: string[];
+  /** Per-call env: wins over the controller's, the standard plugin env and plugin.yml `env`. */
+  env?: Record<string, string>;
+  stdin?: string;
+  /** Default: the plugins module's timeout (60 s). */
+  timeoutMs?: number;
+}
+
+export interface PluginCallResult {
+  exitCode: number;
+  /** Present when stdout is a `{status, data, error}` envelope. */
+  envelope?: PluginEnvelope;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The `plugins` service: other modules (ingress → caddy) invoke a plugin
+ * command the way the controller does — argv only, the standard env, output
+ * bounded, the whole process group killed on timeout. Resolves with any exit
+ * code; NotFoundError when the plugin is not installed, ValidationError for
+ * an unknown command.
+ */
+export interface PluginsService {
+  run(nameOrAlias: string, command: string, opts?: PluginCallOptions): Promise<PluginCallResult>;
+}
+
+declare module '../../kernel/services.js' {
+  interface ServiceMap {
+    plugins: PluginsService;
+  }
+}

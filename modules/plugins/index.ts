@@ -14,13 +14,13 @@ import type {} from '../config/contract.js';
 import type {} from '../paths/contract.js';
 import type {} from '../store/contract.js';
 import { registerClientActions } from './actions.js';
-import type { PluginInstaller } from './contract.js';
+import type { PluginInstaller, PluginsService } from './contract.js';
 import { registerExpand } from './expand.js';
 import { createInstaller, type InstallerOptions } from './install/index.js';
 import { registerInstallRoutes } from './install/routes.js';
-import { loadPluginDir } from './load.js';
+import { loadByName, loadPluginDir } from './load.js';
 import { listPlugins, registerPluginRoutes } from './routes.js';
-import { DEFAULT_TIMEOUT_MS } from './run.js';
+import { DEFAULT_TIMEOUT_MS, runPlugin } from './run.js';
 
 export interface PluginsOptions {
   /** Plugins root; default `<VOODU_ROOT>/plugins`. */
@@ -42,6 +42,7 @@ export default defineModule<PluginsOptions>({
   description: 'Out-of-process plugins: macro expansion, JIT install, dispatch and actions (/plugins, /plugin/{name}/{command})',
   requires: ['store', 'api', 'paths', 'config'],
   optional: ['node'],
+  provides: ['plugins'],
   register(ctx) {
     const paths = ctx.service('paths');
     const api = ctx.service('api');
@@ -93,5 +94,18 @@ export default defineModule<PluginsOptions>({
     });
     registerPluginRoutes(api, { root, hooks: ctx.hooks, timeoutMs, callEnv, controllerUrl, nodeName, vooduRoot: paths.root });
     registerInstallRoutes(api, installer, { listPlugins: () => listPlugins(root), log: ctx.log });
+
+    const service: PluginsService = {
+      async run(nameOrAlias, command, call = {}) {
+        const plugin = await loadByName(root, nameOrAlias);
+        return runPlugin(plugin, command, {
+          ...(call.args ? { args: call.args } : {}),
+          ...(call.stdin !== undefined ? { stdin: call.stdin } : {}),
+          env: { ...callEnv(), ...call.env },
+          timeoutMs: call.timeoutMs ?? timeoutMs,
+        });
+      },
+    };
+    ctx.provide('plugins', service);
   },
 });

@@ -11,7 +11,7 @@ let ctl: TestController;
 
 test.before(async () => {
   etcd = await startEtcd();
-  ctl = await bootController({ modules: { disable: ['runtime', 'workload', 'deployment', 'statefulset', 'job', 'cronjob', 'pods', 'probes', 'autoscaler', 'release', 'plugins'] }, flags: ['--etcd-endpoints', etcd.endpoint] });
+  ctl = await bootController({ modules: { disable: ['runtime', 'workload', 'deployment', 'statefulset', 'job', 'cronjob', 'pods', 'probes', 'autoscaler', 'release', 'plugins', 'ingress'] }, flags: ['--etcd-endpoints', etcd.endpoint] });
 });
 test.after.always(async () => {
   await ctl?.cleanup();

@@ -1,0 +1,125 @@
+/**
+ * The `ingress` module (core.md §1.7, plugins-and-cli.md §6.1, decision 7):
+ * an ingress is a route the ingress plugin (`caddy`) serves — host, paths,
+ * TLS — to every running replica of a deployment in the same scope. It
+ * resolves the route, hands it to the plugin, records the status, re-syncs
+ * when the deployment's replicas change (rollouts included, so Caddy never
+ * holds a stale address for long), removes the route on delete, and
+ * refuses at apply time a (host, path) pair another ingress already serves.
+ */
+import { defineModule, keys, ValidationError, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import type { IngressSpec } from '../../lib/manifest/types.js';
+import { ApplyStage } from '../apply/contract.js';
+import type {} from '../plugins/contract.js';
+import type {} from '../reconciler/contract.js';
+import type {} from '../runtime/contract.js';
+import type {} from '../store/contract.js';
+import type {} from '../workload/contract.js';
+import { checkCollisions, type IngressEntry } from './collisions.js';
+import { DEFAULT_INGRESS_PLUGIN } from './contract.js';
+import { createIngressReconciler } from './reconcile.js';
+import { followReplicas } from './follow.js';
+
+export interface IngressOptions {
+  /** Plugin that serves routes; default `caddy`. */
+  plugin?: string;
+  /** Quiet time after a replica event before the affected ingresses re-sync; default 150 ms. */
+  debounceMs?: number;
+}
+
+function validateOptions(raw: unknown): { plugin: string; debounceMs: number } {
+  const o = (raw ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (key !== 'plugin' && key !== 'debounceMs') throw new ValidationError(`ingress.${key}: unknown option; the ingress module takes plugin and debounceMs`, { field: key });
+  }
+  if (o.plugin !== undefined && (typeof o.plugin !== 'string' || !o.plugin)) {
+    throw new ValidationError(`ingress.plugin: must be a plugin name such as "caddy", got ${JSON.stringify(o.plugin)}`, { field: 'plugin' });
+  }
+  if (o.debounceMs !== undefined && (typeof o.debounceMs !== 'number' || !Number.isInteger(o.debounceMs) || o.debounceMs < 0)) {
+    throw new ValidationError(`ingress.debounceMs: must be a whole number of milliseconds ≥ 0, got ${JSON.stringify(o.debounceMs)}`, { field: 'debounceMs' });
+  }
+  return { plugin: (o.plugin as string | undefined) ?? DEFAULT_INGRESS_PLUGIN, debounceMs: (o.debounceMs as number | undefined) ?? 150 };
+}
+
+/** The ingresses whose target is `deployment` (service, default the ingress name, in the same scope). */
+export async function ingressesOf(store: { list(prefix: string): Promise<{ items: { value: string }[] }> }, deployment: ResourceRef): Promise<ResourceRef[]> {
+  const out: ResourceRef[] = [];
+  for (const kv of (await store.list(keys.desiredKind('ingress'))).items) {
+    try {
+      const m = JSON.parse(kv.value) as Manifest<IngressSpec>;
+      if ((m.scope ?? '') === deployment.scope && (m.spec?.service || m.name) === deployment.name) out.push({ kind: 'ingress', scope: m.scope ?? '', name: m.name });
+    } catch {
+      // a value that is not a manifest is not an ingress of anyone
+    }
+  }
+  return out;
+}
+
+export default defineModule<IngressOptions>({
+  name: 'ingress',
+  description: 'Ingresses: routes served by the ingress plugin (caddy) to every replica of a deployment',
+  requires: ['store', 'runtime', 'workload', 'plugins'],
+  optional: ['reconciler'],
+  register(ctx) {
+    const options = validateOptions(ctx.options);
+    const store = ctx.service('store');
+    const runtime = ctx.service('runtime');
+    const reconciler = () => (ctx.has('reconciler') ? ctx.service('reconciler') : undefined);
+    const enqueue = (ref: ResourceRef) => reconciler()?.enqueue(ref, 'runtime');
+
+    const follow = followReplicas({
+      runtime,
+      log: ctx.log,
+      debounceMs: options.debounceMs,
+      // One worker per resource: the reconciler serializes every re-sync of an ingress.
+      onChange: async (deployment) => {
+        for (const ref of await ingressesOf(store, deployment)) enqueue(ref);
+      },
+    });
+
+    const reconcile = createIngressReconciler({
+      store,
+      runtime,
+      workload: ctx.service('workload'),
+      plugins: ctx.service('plugins'),
+      plugin: options.plugin,
+      log: ctx.log,
+      tearingDown: follow.tearingDown,
+      later: follow.later,
+      enqueue,
+    });
+    ctx.hooks.onReconcile.for('ingress').tapPromise('ingress', reconcile);
+
+    // After the deployment module (stage 100): a clean deployment reconcile heals its broken ingresses.
+    ctx.hooks.onReconcile.for('deployment').tapPromise({ name: 'ingress', stage: 100 }, async (event) => {
+      if (event.type !== 'put') return;
+      for (const ref of await ingressesOf(store, event.ref)) {
+        const status = await store.getJSON<{ last_reconcile_error?: string }>(keys.status('ingress', ref.scope, ref.name)).catch(() => undefined);
+        if (!status || status.last_reconcile_error) enqueue(ref);
+      }
+    });
+
+    ctx.hooks.onApply.tapPromise({ name: 'ingress', stage: ApplyStage.check }, async (batch) => {
+      const mine: IngressEntry[] = batch.manifests
+        .filter((m) => m.kind === 'ingress')
+        .map((m) => ({ ref: { kind: 'ingress', scope: m.scope ?? '', name: m.name }, spec: m.spec as unknown as IngressSpec }));
+      if (!mine.length) return;
+      const stored: IngressEntry[] = [];
+      for (const kv of (await store.list(keys.desiredKind('ingress'))).items) {
+        try {
+          const m = JSON.parse(kv.value) as Manifest<IngressSpec>;
+          stored.push({ ref: { kind: 'ingress', scope: m.scope ?? '', name: m.name }, spec: m.spec });
+        } catch {
+          ctx.log.warn(`${kv.key}: stored ingress is not JSON; left out of the collision check`);
+        }
+      }
+      checkCollisions(mine, stored);
+    });
+
+    return {
+      start: () => follow.start(),
+      stop: () => follow.stop(),
+    };
+  },
+});
+
