@@ -17,6 +17,11 @@ export interface ApiRequest {
   /** Parsed JSON body (undefined when none). Capped at the api's body limit. */
   body: unknown;
   headers: IncomingHttpHeaders;
+  /**
+   * Aborted when the client goes away before the answer is sent: long work
+   * done for this request (a plugin subprocess, say) stops with it.
+   */
+  signal: AbortSignal;
 }
 
 /** Answer with a status other than 200, still enveloped. */

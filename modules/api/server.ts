@@ -65,7 +65,7 @@ export class ApiServer implements Api {
       let status = 200;
       let data: unknown;
       try {
-        const apiReq = await toApiRequest(req, this.#opts.maxBodyBytes, true);
+        const apiReq = await toApiRequest(req, res, this.#opts.maxBodyBytes, true);
         data = await handler(apiReq);
         if (isReply(data)) {
           status = data.statusCode;
@@ -85,7 +85,7 @@ export class ApiServer implements Api {
     this.#mount(method, path, async (req, res) => {
       const upgrade = isUpgradeResponse(res) ? new Upgrade(res) : undefined;
       try {
-        await handler(await toApiRequest(req, this.#opts.maxBodyBytes, false), {
+        await handler(await toApiRequest(req, res, this.#opts.maxBodyBytes, false), {
           req: req as unknown as IncomingMessage,
           res: res as unknown as ServerResponse,
           ...(upgrade && { claimUpgrade: () => upgrade.claim() }),
@@ -147,7 +147,16 @@ function isReply(value: unknown): value is ApiReply {
   return typeof value === 'object' && value !== null && REPLY in value;
 }
 
-async function toApiRequest(req: restify.Request, limit: number, withBody: boolean): Promise<ApiRequest> {
+/** Aborts when the response's connection closes before the response finished. */
+function clientGone(res: restify.Response): AbortSignal {
+  const ac = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) ac.abort(new Error('the client went away'));
+  });
+  return ac.signal;
+}
+
+async function toApiRequest(req: restify.Request, res: restify.Response, limit: number, withBody: boolean): Promise<ApiRequest> {
   const url = new URL(req.url ?? '/', 'http://controller');
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = v;
@@ -162,5 +171,6 @@ async function toApiRequest(req: restify.Request, limit: number, withBody: boole
     query,
     body: withBody ? await readJsonBody(req as unknown as IncomingMessage, limit) : undefined,
     headers: req.headers,
+    signal: clientGone(res),
   };
 }

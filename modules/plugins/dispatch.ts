@@ -63,7 +63,7 @@ export async function findPlugin(root: string, name: string): Promise<LoadedPlug
   }
 }
 
-export async function dispatch(deps: DispatchDeps, name: string, command: string, body: unknown, restart: boolean): Promise<DispatchAnswer> {
+export async function dispatch(deps: DispatchDeps, name: string, command: string, body: unknown, restart: boolean, signal?: AbortSignal): Promise<DispatchAnswer> {
   if (!COMMAND.test(command)) throw new ValidationError(`command ${JSON.stringify(command)}: not a valid command name`, { field: 'command' });
   const args = parseArgs(body);
   const plugin = await findPlugin(deps.root, name);
@@ -78,7 +78,7 @@ export async function dispatch(deps: DispatchDeps, name: string, command: string
   const context = { plugin: name, command, ...(url ? { controller_url: url } : {}), plugin_dir: plugin.dir, node_name: deps.nodeName };
   let result;
   try {
-    result = await runPlugin(plugin, command, { args, stdin: JSON.stringify(context), env: deps.callEnv(), timeoutMs: deps.timeoutMs });
+    result = await runPlugin(plugin, command, { args, stdin: JSON.stringify(context), env: deps.callEnv(), timeoutMs: deps.timeoutMs, ...(signal ? { signal } : {}) });
   } catch (err) {
     if (err instanceof PluginRunError) throw new VooduError(`invoke plugin: ${err.message}`, { cause: err });
     throw err;

@@ -37,7 +37,7 @@ export function registerPluginRoutes(api: Api, deps: RouteDeps): void {
   api.route('GET', '/plugins', () => listPlugins(deps.root));
 
   api.route('POST', '/plugin/:name/:command', (req) =>
-    dispatch(deps, req.params.name ?? '', req.params.command ?? '', req.body, restartFlag(req.query.restart)),
+    dispatch(deps, req.params.name ?? '', req.params.command ?? '', req.body, restartFlag(req.query.restart), req.signal),
   );
 
   // Legacy: `{args: [plugin, command, ...], env}`; answers the plugin's data, or its stdout for plain text.
@@ -60,7 +60,7 @@ export function registerPluginRoutes(api: Api, deps: RouteDeps): void {
     if (!plugin.commands.has(command)) throw new NotFoundError(`plugin "${name}": command "${command}" not found`);
     let result;
     try {
-      result = await runPlugin(plugin, command, { args, env: { ...deps.callEnv(), ...env }, timeoutMs: deps.timeoutMs });
+      result = await runPlugin(plugin, command, { args, env: { ...deps.callEnv(), ...env }, timeoutMs: deps.timeoutMs, signal: req.signal });
     } catch (err) {
       if (err instanceof PluginRunError) throw new VooduError(`invoke plugin: ${err.message}`, { cause: err });
       throw err;

@@ -253,6 +253,33 @@ test.serial('a timeout kills the plugin and the children it started', async (t) 
   t.deepEqual(pids.filter(alive), [], 'a plugin process outlived the timeout');
 });
 
+test.serial('a client that goes away takes the plugin and its children with it, long before the timeout', async (t) => {
+  const pidfile = join(work, 'gone.pids');
+  const started = Date.now();
+  const ac = new AbortController();
+  const req = fetch(`${ctl.url}/plugin/acts/slow`, { method: 'POST', body: JSON.stringify({ args: [pidfile] }), headers: { 'content-type': 'application/json' }, signal: ac.signal }).catch(
+    (err: Error) => err,
+  );
+  const pids = await waitFor('the slow plugin to write its pids', async () => {
+    const text = await readFile(pidfile, 'utf8').catch(() => '');
+    const found = text.trim().split(/\s+/).filter(Boolean).map(Number);
+    return found.length === 2 ? found : undefined;
+  }, 3_000);
+  ac.abort();
+  t.true((await req) instanceof Error);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  await waitFor('the plugin and its child to die', () => !pids.some(alive), 3_000);
+  // The timeout of this suite is 4 s: dying before it means the disconnect did it.
+  t.true(Date.now() - started < 4_000, `took ${Date.now() - started} ms`);
+});
+
 test.serial('malformed plugin output is an error naming the plugin and the command', async (t) => {
   const garbage = await call('POST', '/plugin/acts/garbage');
   t.is(garbage.status, 400);
