@@ -21,7 +21,8 @@ import type { ApiRequest } from '../api/contract.js';
 import { registerApplyActions } from './actions.js';
 import { commit, planCommit, PRUNABLE_KINDS } from './commit.js';
 import { ApplyStage } from './contract.js';
-import { getManifest, listManifests, resolveRef } from './desired.js';
+import { getManifest, listManifests } from './desired.js';
+import { resolveDesiredRef } from '../../lib/desired-ref.js';
 import { runActions, runApply } from './pipeline.js';
 import { pruneResource, type PruneDeps } from './prune.js';
 
@@ -104,7 +105,7 @@ export default defineModule({
     api.route('DELETE', '/apply', async (req) => {
       const kind = kindParam(req, true)!;
       const name = segmentParam(req, 'name', true)!;
-      const ref = await resolveRef(store, kind, name, segmentParam(req, 'scope', false));
+      const ref = await resolveDesiredRef(store, kind, name, segmentParam(req, 'scope', false));
       await store.delete(keys.desired(ref));
       ctx.log.info(`deleted ${formatRef(ref)}`);
       return { deleted: formatRef(ref), ...(flag(req, 'prune') ? { pruned: await pruneResource(pruneDeps(), ref) } : {}) };
@@ -155,7 +156,7 @@ export default defineModule({
 
     api.route('GET', '/describe', async (req) => {
       const kind = kindParam(req, true)!;
-      const ref = await resolveRef(store, kind, segmentParam(req, 'name', true)!, segmentParam(req, 'scope', false));
+      const ref = await resolveDesiredRef(store, kind, segmentParam(req, 'name', true)!, segmentParam(req, 'scope', false));
       const manifest = await getManifest(store, ref);
       const status = await store.getJSON<unknown>(keys.status(ref.kind, ref.scope, ref.name));
       return { manifest, status: status ?? null, ...(await podsOf(ref)) };

@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError, VooduError, formatRef, messageOf } from
 import type { Api, ApiRequest } from '../api/contract.js';
 import type { ConfigService, ConfigVars } from './contract.js';
 import { assertBucket, assertKey, assertKeyCount, assertValue } from './validate.js';
+import { queryFlag } from '../../lib/query-flag.js';
 
 interface Target {
   scope: string;
@@ -17,7 +18,7 @@ interface Target {
 export function registerConfigRoutes(api: Api, config: ConfigService): void {
   api.route('GET', '/config', async (req) => {
     const { scope, name } = target(req);
-    const merge = flag(req, 'merge', true);
+    const merge = queryFlag(req.query, 'merge', true);
     const key = optionalKey(req);
     const vars = name && merge ? await config.resolve(scope, name) : await config.bucket(scope, name);
     if (key === undefined) return { vars };
@@ -27,7 +28,7 @@ export function registerConfigRoutes(api: Api, config: ConfigService): void {
 
   api.route('POST', '/config', async (req) => {
     const { scope, name } = target(req);
-    const restart = flag(req, 'restart', true);
+    const restart = queryFlag(req.query, 'restart', true);
     const kv = body(req.body);
     const vars = await config.patch(scope, name, kv);
     return { vars, restarted: await propagate(config, scope, name, restart) };
@@ -35,7 +36,7 @@ export function registerConfigRoutes(api: Api, config: ConfigService): void {
 
   api.route('DELETE', '/config', async (req) => {
     const { scope, name } = target(req);
-    const restart = flag(req, 'restart', true);
+    const restart = queryFlag(req.query, 'restart', true);
     const key = optionalKey(req);
     if (key === undefined) throw new ValidationError('query.key: required; name the variable to unset, e.g. ?key=DATABASE_URL', { field: 'query.key' });
     const removed = await config.unset(scope, name, [key]);
@@ -90,14 +91,6 @@ function optionalKey(req: ApiRequest): string | undefined {
   if (key === undefined || key === '') return undefined;
   assertKey(key, 'query.key');
   return key;
-}
-
-function flag(req: ApiRequest, field: string, fallback: boolean): boolean {
-  const value = req.query[field];
-  if (value === undefined || value === '') return fallback;
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
-  throw new ValidationError(`query.${field}: ${JSON.stringify(value)} is not a boolean; use true or false`, { field: `query.${field}` });
 }
 
 function body(raw: unknown): ConfigVars {

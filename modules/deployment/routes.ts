@@ -7,13 +7,14 @@ import { NotFoundError, ValidationError, assertSegment, keys, parseDesiredKey, t
 import type { Api, ApiRequest } from '../api/contract.js';
 import type { Store } from '../store/contract.js';
 import type { WorkloadKind, WorkloadService } from '../workload/contract.js';
+import { queryFlag } from '../../lib/query-flag.js';
 
 const KINDS: WorkloadKind[] = ['deployment', 'statefulset'];
 
 export function registerRoutes(api: Api, store: Store, workload: WorkloadService): void {
   api.route('POST', '/restart', async (req) => {
     const ref = await target(store, req, undefined);
-    return opsOf(workload, ref).restart(ref, { wait: flag(req, 'wait', true) });
+    return opsOf(workload, ref).restart(ref, { wait: queryFlag(req.query, 'wait', true) });
   });
 
   api.route('POST', '/rollback', async (req) => {
@@ -24,7 +25,7 @@ export function registerRoutes(api: Api, store: Store, workload: WorkloadService
         field: 'query.release_id',
       });
     }
-    return opsOf(workload, ref).rollback(ref, { ...(releaseId ? { releaseId } : {}), wait: flag(req, 'wait', true) });
+    return opsOf(workload, ref).rollback(ref, { ...(releaseId ? { releaseId } : {}), wait: queryFlag(req.query, 'wait', true) });
   });
 }
 
@@ -76,12 +77,4 @@ async function target(store: Store, req: ApiRequest, fallback: WorkloadKind | un
     });
   }
   return found[0]!;
-}
-
-function flag(req: ApiRequest, field: string, fallback: boolean): boolean {
-  const value = req.query[field];
-  if (value === undefined || value === '') return fallback;
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
-  throw new ValidationError(`query.${field}: ${JSON.stringify(value)} is not a boolean; use true or false`, { field: `query.${field}` });
 }

@@ -8,20 +8,10 @@
  * The `run <ref> <cmd…>` (exec) form is not here.
  */
 import { CliError } from '../../cli/client.js';
-import { parseOutput, printJson } from '../../cli/output.js';
+import { formatDuration, parseOutput, printJson } from '../../cli/output.js';
 import { outputOption, type Verb, type VerbContext } from '../../cli/verb.js';
 import { parseRef } from '../../cli/refs.js';
-
-/** Mirrors modules/job/contract.ts (a cli.ts imports only cli/ and lib/). */
-interface JobRun {
-  run_id: string;
-  started_at: string;
-  ended_at?: string;
-  exit_code?: number;
-  status: string;
-  error?: string;
-  container?: string;
-}
+import type { JobRun } from './contract.js';
 
 type Kind = 'job' | 'cronjob';
 const KINDS = new Set<string>(['job', 'cronjob', 'jobs', 'cronjobs']);
@@ -31,15 +21,6 @@ interface Outcome {
   skipped?: string;
 }
 
-
-/** `850ms`, `2.4s`, `3m05s`. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const s = Math.round(ms / 1000);
-  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-}
 
 /** The job's exit code as the CLI's own; a failure without one (never started, killed) is 1 at least. */
 export function exitCodeOf(run: JobRun): number {

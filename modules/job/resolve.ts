@@ -1,21 +1,14 @@
 /** Which stored job (or cronjob) a request names; a missing scope is resolved when the name is unique. */
-import { NotFoundError, ValidationError, appId, assertSegment, keys, parseDesiredKey, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { NotFoundError, ValidationError, appId, assertSegment, keys, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { resolveDesiredRef } from '../../lib/desired-ref.js';
 import type { Store } from '../store/contract.js';
 import type { JobKind } from './contract.js';
 
 export async function resolveRef(store: Store, kind: JobKind, name: string | undefined, scope: string | undefined): Promise<ResourceRef> {
   if (!name) throw new ValidationError(`query.name: required (the ${kind} to run)`, { field: 'query.name' });
   assertSegment(name, 'query.name');
-  if (scope) {
-    assertSegment(scope, 'query.scope');
-    return { kind, scope, name }; // requireManifest answers 404 when it is not stored
-  }
-  const found = (await store.list(keys.desiredKind(kind))).items.map((kv) => parseDesiredKey(kv.key)).filter((r): r is ResourceRef => r?.name === name);
-  if (!found.length) throw new NotFoundError(`${kind} ${name} not found — apply it first`);
-  if (found.length > 1) {
-    throw new ValidationError(`${kind} ${name} is ambiguous: ${found.map((r) => `${r.scope}/${r.name}`).join(', ')}; pass scope= to choose`, { field: 'query.scope' });
-  }
-  return found[0]!;
+  if (scope) assertSegment(scope, 'query.scope');
+  return resolveDesiredRef(store, kind, name, scope);
 }
 
 export async function requireManifest<Spec = Record<string, unknown>>(store: Store, ref: ResourceRef): Promise<Manifest<Spec>> {

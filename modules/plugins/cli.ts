@@ -6,14 +6,10 @@
  * `exec_local` commands run here (argv, the user's terminal, exit code
  * passed on) and its `fetch_file` downloads are written.
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { constants } from 'node:os';
-import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CliError, failureOf } from '../../cli/client.js';
+import { carryOut, type DispatchAnswer } from '../../cli/plugin-actions.js';
 import { printJson } from '../../cli/output.js';
 import type { VerbContext } from '../../cli/verb.js';
 
@@ -58,13 +54,6 @@ interface ListedPlugin {
   commands?: { name: string; help?: string }[];
 }
 
-interface DispatchAnswer {
-  message?: string;
-  applied?: string[];
-  exec_local?: { command: string[] }[];
-  fetch_file?: { remote_path: string; dest_path: string; size_bytes?: number }[];
-}
-
 async function showHelp(ctx: VerbContext, call: PluginCall): Promise<number> {
   const data = await ctx.client.data<{ plugins: ListedPlugin[] }>('GET', '/plugins');
   const plugin = data.plugins.find((p) => p.name === call.plugin || p.aliases?.includes(call.plugin));
@@ -86,33 +75,6 @@ async function showHelp(ctx: VerbContext, call: PluginCall): Promise<number> {
   return 0;
 }
 
-/** Runs one `exec_local` command with the user's terminal; resolves with its exit code. */
-function execLocal(ctx: VerbContext, command: string[]): Promise<number> {
-  return new Promise((done, fail) => {
-    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, ...ctx.env } });
-    child.once('error', (err) => fail(new CliError(`exec_local ${command[0]}: ${err.message}`)));
-    child.once('exit', (code, signal) => done(code ?? (signal ? 128 + (constants.signals[signal] ?? 1) : 1)));
-  });
-}
-
-async function fetchFile(ctx: VerbContext, plugin: string, f: { remote_path: string; dest_path: string }): Promise<void> {
-  const dest = resolve(f.dest_path);
-  if (await stat(dest).then(() => true, () => false)) {
-    throw new CliError(`fetch_file ${f.dest_path}: file already exists (move or rename it first)`);
-  }
-  const res = await ctx.client.fetch('GET', `/plugin/${encodeURIComponent(plugin)}/file`, { query: { path: f.remote_path }, timeoutMs: 0 });
-  if (!res.ok || !res.body) throw new CliError(`fetch_file ${f.remote_path}: ${(await failureOf(res)).message}`);
-  const partial = `${dest}.partial-${process.pid}`;
-  try {
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(partial, { flags: 'wx' }));
-    await rename(partial, dest);
-  } catch (err) {
-    await rm(partial, { force: true });
-    throw new CliError(`fetch_file ${f.remote_path} → ${f.dest_path}: ${(err as Error).message}`);
-  }
-  ctx.stdout.write(`  ✓ wrote ${f.dest_path} (${(await stat(dest)).size} bytes)\n`);
-}
-
 /** Dispatches a plugin verb; resolves with the exit code (a failing exec_local's own). */
 export async function runPluginVerb(ctx: VerbContext, call: PluginCall): Promise<number> {
   if (call.help || !call.command) return showHelp(ctx, call);
@@ -126,13 +88,9 @@ export async function runPluginVerb(ctx: VerbContext, call: PluginCall): Promise
     printJson(ctx.stdout, body);
     return 0;
   }
-  const data = body?.data ?? {};
-  if (data.message) ctx.stdout.write(data.message.endsWith('\n') ? data.message : `${data.message}\n`);
-  for (const line of data.applied ?? []) ctx.stdout.write(`  ✓ ${line}\n`);
-  for (const e of data.exec_local ?? []) {
-    const code = await execLocal(ctx, e.command);
-    if (code !== 0) return code;
-  }
-  for (const f of data.fetch_file ?? []) await fetchFile(ctx, call.plugin, f);
-  return 0;
+  return carryOut(body?.data ?? {}, ctx, async (f, file) => {
+    const res = await ctx.client.fetch('GET', `/plugin/${encodeURIComponent(call.plugin)}/file`, { query: { path: f.remote_path }, timeoutMs: 0 });
+    if (!res.ok || !res.body) throw new Error((await failureOf(res)).message);
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), file);
+  });
 }

@@ -12,6 +12,7 @@ import type { Api } from '../api/contract.js';
 import { dispatch, findPlugin, parseArgs, type DispatchDeps } from './dispatch.js';
 import { isInside, loadAll } from './load.js';
 import { PluginRunError, errorDetail, runPlugin } from './run.js';
+import { queryFlag } from '../../lib/query-flag.js';
 
 export interface RouteDeps extends DispatchDeps {
   hooks: Hooks;
@@ -20,12 +21,6 @@ export interface RouteDeps extends DispatchDeps {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function restartFlag(value: string | undefined): boolean {
-  if (value === undefined || value === '' || value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
-  throw new ValidationError(`query.restart: ${JSON.stringify(value)} is not a boolean; use true or false`, { field: 'query.restart' });
-}
 
 /** `GET /plugins`: each plugin's manifest plus where it was installed from, and the load errors. */
 export async function listPlugins(root: string): Promise<{ plugins: Record<string, unknown>[]; errors: string[] }> {
@@ -37,7 +32,7 @@ export function registerPluginRoutes(api: Api, deps: RouteDeps): void {
   api.route('GET', '/plugins', () => listPlugins(deps.root));
 
   api.route('POST', '/plugin/:name/:command', (req) =>
-    dispatch(deps, req.params.name ?? '', req.params.command ?? '', req.body, restartFlag(req.query.restart), req.signal),
+    dispatch(deps, req.params.name ?? '', req.params.command ?? '', req.body, queryFlag(req.query, 'restart', true), req.signal),
   );
 
   // Legacy: `{args: [plugin, command, ...], env}`; answers the plugin's data, or its stdout for plain text.

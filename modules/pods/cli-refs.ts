@@ -5,28 +5,12 @@
  * `<scope>`. CLI side only: imports nothing from the daemon.
  */
 import { CliError, type ControllerClient } from '../../cli/client.js';
+import type { Pod } from './contract.js';
 
 export type PodRef = { pod: string } | { scope: string; name?: string };
 
-/** The pod record the controller answers (modules/pods/contract.ts `Pod`). */
-export interface WirePod {
-  name: string;
-  id: string;
-  kind: string;
-  scope: string;
-  resource: string;
-  replica_id: string;
-  ordinal?: number;
-  role: string;
-  image: string;
-  state: string;
-  status: string;
-  created_at: string;
-  started_at?: string;
-  release_id?: string;
-  frozen: boolean;
-  orphan: boolean;
-}
+/** The pod record the controller answers (JSON of the pods contract's `Pod`). */
+export type WirePod = Pod;
 
 export function parsePodRef(ref: string | undefined): PodRef {
   const text = ref ?? '';

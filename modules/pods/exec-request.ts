@@ -9,7 +9,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { PayloadTooLargeError, ValidationError } from '../../kernel/index.js';
 import type { UpgradedConnection } from '../api/contract.js';
-import { boolParam, intParam } from './params.js';
+import { intParam } from './params.js';
+import { queryFlag } from '../../lib/query-flag.js';
 
 export interface ExecRequest {
   cmd: string[];
@@ -29,8 +30,8 @@ const ENV_KEY = /^[^=\0\s]+$/;
 
 export function execQuery(query: Record<string, string>): Omit<ExecRequest, 'cmd' | 'env'> {
   const out: Omit<ExecRequest, 'cmd' | 'env'> = {
-    tty: boolParam(query, 'tty', false),
-    interactive: boolParam(query, 'interactive', false),
+    tty: queryFlag(query, 'tty', false),
+    interactive: queryFlag(query, 'interactive', false),
   };
   if (query.workdir) {
     if (!query.workdir.startsWith('/') || query.workdir.includes('\0')) {

@@ -12,15 +12,16 @@ import { serveExec } from './exec.js';
 import { startPod, stopPod, type LifecycleDeps } from './lifecycle.js';
 import { createPods } from './listing.js';
 import { streamMany, streamOne } from './logs.js';
-import { boolParam, filterOf, podName, sinceParam, tailParam } from './params.js';
+import { filterOf, podName, sinceParam, tailParam } from './params.js';
 import { collectStats } from './stats.js';
+import { queryFlag } from '../../lib/query-flag.js';
 
 function logOptions(query: Record<string, string>): LogOptions {
   const tail = tailParam(query);
   const since = sinceParam(query);
   return {
-    follow: boolParam(query, 'follow', false),
-    timestamps: boolParam(query, 'timestamps', false),
+    follow: queryFlag(query, 'follow', false),
+    timestamps: queryFlag(query, 'timestamps', false),
     ...(tail !== undefined && { tail }),
     ...(since !== undefined && { since }),
   };
@@ -47,7 +48,7 @@ export default defineModule({
 
     api.route('GET', '/pods', (req) => pods.list(filterOf(req.query)));
 
-    api.route('GET', '/pods/:name', (req) => podDetail(runtime, store, podName(req.params.name), boolParam(req.query, 'show_env', false)));
+    api.route('GET', '/pods/:name', (req) => podDetail(runtime, store, podName(req.params.name), queryFlag(req.query, 'show_env', false)));
 
     api.raw('GET', '/pods/:name/logs', async (req, { res }) => {
       const name = podName(req.params.name);
@@ -70,12 +71,12 @@ export default defineModule({
 
     api.raw('POST', '/pods/:name/exec', (req, raw) => serveExec(runtime, ctx.log, podName(req.params.name), req, raw));
 
-    api.route('POST', '/pods/:name/stop', (req) => stopPod(lifecycle, podName(req.params.name), boolParam(req.query, 'freeze', true)));
+    api.route('POST', '/pods/:name/stop', (req) => stopPod(lifecycle, podName(req.params.name), queryFlag(req.query, 'freeze', true)));
 
     api.route('POST', '/pods/:name/start', (req) => startPod(lifecycle, podName(req.params.name)));
 
     api.route('GET', '/stats', (req) =>
-      collectStats({ runtime, store, pods }, filterOf(req.query), boolParam(req.query, 'orphans', false)),
+      collectStats({ runtime, store, pods }, filterOf(req.query), queryFlag(req.query, 'orphans', false)),
     );
   },
 });

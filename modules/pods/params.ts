@@ -19,14 +19,6 @@ export function podName(value: string | undefined): string {
   return value;
 }
 
-export function boolParam(query: Record<string, string>, name: string, fallback: boolean): boolean {
-  const raw = query[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new ValidationError(`query.${name}: ${JSON.stringify(raw)} is not a boolean; use true or false`, { field: name });
-}
-
 /** A non-negative integer up to `max`, or undefined when absent. */
 export function intParam(query: Record<string, string>, name: string, max: number): number | undefined {
   const raw = query[name];

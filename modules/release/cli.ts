@@ -6,34 +6,13 @@
  * `voodu apply` uses after an apply.
  */
 import { CliError, failureOf, type ControllerClient } from '../../cli/client.js';
-import { parseOutput, printJson, table } from '../../cli/output.js';
+import { formatDuration, parseOutput, printJson, table } from '../../cli/output.js';
 import { outputOption, type Verb } from '../../cli/verb.js';
 import { RELEASES_RUN_PATH, followReleaseStream } from './contract.js';
 import { parseRef } from '../../cli/refs.js';
-
-/** Mirrors the release record of modules/workload/contract.ts (a cli.ts imports only cli/ and lib/). */
-interface ReleaseRecord {
-  id: string;
-  rolled_back_from?: string;
-  spec_hash: string;
-  image?: string;
-  status: string;
-  started_at: string;
-  ended_at?: string;
-  error?: string;
-  pre_exit_code?: number;
-  exit_code?: number;
-  post_exit_code?: number;
-}
+import type { ReleaseRecord } from '../workload/contract.js';
 
 
-function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '-';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const s = Math.round(ms / 1000);
-  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-}
 
 /**
  * Streams one release to `out`; true when it succeeded (or had already).
@@ -92,7 +71,7 @@ export const release: Verb = {
         (r.spec_hash ?? '').slice(0, 8) || '-',
         r.image || '-',
         r.started_at,
-        r.ended_at ? formatDuration(Date.parse(r.ended_at) - Date.parse(r.started_at)) : '-',
+        r.ended_at ? formatDuration(Date.parse(r.ended_at) - Date.parse(r.started_at), '-') : '-',
         r.rolled_back_from || '-',
       ]);
     }

@@ -15,7 +15,8 @@ import type {} from '../store/contract.js';
 import type {} from '../workload/contract.js';
 import { BANNER, RELEASES_RUN_PATH } from './contract.js';
 import { execute, prepare, type ReleaseDeps, type ReleaseOutput } from './run.js';
-import { forceOf, targetOf } from './target.js';
+import { targetOf } from './target.js';
+import { queryFlag } from '../../lib/query-flag.js';
 
 export interface ReleaseOptions {
   /** How often a release looks at its rollout's progress. Default 1000 ms. */
@@ -41,7 +42,7 @@ export default defineModule<ReleaseOptions>({
     };
 
     ctx.service('api').raw('POST', RELEASES_RUN_PATH, async (req, { res }) => {
-      const force = forceOf(req);
+      const force = queryFlag(req.query, 'force', false);
       const ref = await targetOf(store, req);
       const key = appId(ref.scope, ref.name);
       if (busy.has(key)) throw new ConflictError(`release already in progress for deployment/${key}`);

@@ -32,42 +32,34 @@ export async function specHash(w: Workload, lookup?: DigestLookup): Promise<stri
     volumes: w.volumes,
     env: w.env,
   };
-  const shape: [string, unknown, boolean][] =
+  // [key, value, omitted when empty]; the order is part of the hash, so each kind's tail keeps its own.
+  const shared: [string, unknown, boolean][] = [
+    ['env_from', w.envFrom, true],
+    ['networks', [...w.networks].sort(), false],
+    ['network_mode', w.networkMode, false],
+    ['restart', w.restart, false],
+    ['extra_hosts', [...w.extraHosts].sort(), true],
+    ['cap_add', [...w.capAdd].sort(), true],
+    ['build_args', w.buildArgs, true],
+    ['ulimits', w.ulimits, true],
+    ['docker_options', w.dockerOptions, true],
+    ['resources', w.resources, true],
+  ];
+  const tail: [string, unknown, boolean][] =
     w.kind === 'deployment'
       ? [
-          ['env_from', w.envFrom, true],
-          ['networks', [...w.networks].sort(), false],
-          ['network_mode', w.networkMode, false],
-          ['restart', w.restart, false],
-          ['extra_hosts', [...w.extraHosts].sort(), true],
-          ['cap_add', [...w.capAdd].sort(), true],
-          ['build_args', w.buildArgs, true],
-          ['ulimits', w.ulimits, true],
-          ['docker_options', w.dockerOptions, true],
-          ['resources', w.resources, true],
           ['autoscale', w.autoscale, true],
           ['logs', w.logs, true],
           ['probes', w.probes, true],
           ['inits', w.inits, true],
-          ['assets', assets, true],
         ]
       : [
-          ['env_from', w.envFrom, true],
-          ['networks', [...w.networks].sort(), false],
-          ['network_mode', w.networkMode, false],
-          ['restart', w.restart, false],
-          ['extra_hosts', [...w.extraHosts].sort(), true],
-          ['cap_add', [...w.capAdd].sort(), true],
-          ['build_args', w.buildArgs, true],
-          ['ulimits', w.ulimits, true],
-          ['docker_options', w.dockerOptions, true],
-          ['resources', w.resources, true],
           ['logs', w.logs, true],
           ['volume_claims', [...w.volumeClaims].sort((a, b) => a.name.localeCompare(b.name)), false],
           ['inits', w.inits, true],
           ['probes', w.probes, true],
-          ['assets', assets, true],
         ];
+  const shape = [...shared, ...tail, ['assets', assets, true] as [string, unknown, boolean]];
   let json = canonical(common).slice(0, -1);
   for (const [key, value, omitEmpty] of shape) {
     if (omitEmpty && isEmpty(value)) continue;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { keys } from '../../kernel/index.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { bootController, type TestController } from '../helpers/controller.js';
+import { callApi } from '../helpers/http.js';
 
 // /apply and friends against a real etcd through the real HTTP API.
 let etcd: TestEtcd;
@@ -25,13 +26,7 @@ const dep = (scope: string, name: string, extra: Record<string, unknown> = {}) =
   spec: { image: 'voodu-test/busybox:1', replicas: 1, ...extra },
 });
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(ctl.url + path, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string } };
-}
+const call = (method: string, path: string, body?: unknown) => callApi(ctl.url, method, path, body);
 
 const stored = async (prefix: string) => (await etcd.store.list(prefix)).items.map((kv) => kv.key);
 

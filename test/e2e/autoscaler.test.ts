@@ -15,6 +15,7 @@ import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { waitFor as waitUntil } from '../helpers/wait.js';
+import { callApi } from '../helpers/http.js';
 
 const docker = dockerClient();
 const prefix = `as${randomBytes(2).toString('hex')}`;
@@ -45,13 +46,7 @@ const AUTOSCALE = { min: 1, max: 2, cpu_target: 20, cooldown_up: '30s', cooldown
 const web = { kind: 'deployment', scope, name: 'web', spec: { image: TEST_IMAGE, command: ['sh', '-c', BURN], replicas: 1, autoscale: AUTOSCALE } };
 const plain = { kind: 'deployment', scope, name: 'plain', spec: { image: TEST_IMAGE, command: ['sh', '-c', SLEEPER], replicas: 1 } };
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(ctl.url + path, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string } };
-}
+const call = (method: string, path: string, body?: unknown) => callApi(ctl.url, method, path, body);
 
 /** Waits with the controller's last log lines in the timeout error. */
 const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 45_000) =>

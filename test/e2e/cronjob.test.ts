@@ -20,6 +20,7 @@ import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { waitFor } from '../helpers/wait.js';
+import { callApi } from '../helpers/http.js';
 
 const docker = dockerClient();
 const prefix = `cj${randomBytes(2).toString('hex')}`;
@@ -54,13 +55,7 @@ async function tickTo(ms: number): Promise<void> {
 /** The next whole minute after the clock, plus `sec` seconds. */
 const nextMinute = (sec = 0) => Math.floor(clock / 60_000) * 60_000 + 60_000 + sec * 1000;
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(ctl.url + path, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string; skipped?: string } };
-}
+const call = (method: string, path: string, body?: unknown) => callApi(ctl.url, method, path, body);
 
 /** Applies and reconciles at once, so the scheduler knows the cronjob before the next tick. */
 async function applyCron(scope: string, name: string, spec: Record<string, unknown>, job: Record<string, unknown> = {}) {

@@ -19,6 +19,7 @@ import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, cleanupDocker, dockerClient, removeScopes, requireDocker, testRunLabel } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { waitFor } from '../helpers/wait.js';
+import { callApi } from '../helpers/http.js';
 
 const docker = dockerClient();
 const run = testRunLabel();
@@ -74,13 +75,7 @@ const dep = (scope: string, name: string, spec: Record<string, unknown> = {}) =>
   spec: { image: TEST_IMAGE, command: SLEEPER, ...spec },
 });
 
-async function call(c: ModuleController, method: string, path: string, body?: unknown) {
-  const res = await fetch(c.url + path, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string } };
-}
+const call = (c: ModuleController, method: string, path: string, body?: unknown) => callApi(c.url, method, path, body);
 
 async function apply(c: ModuleController, ...manifests: unknown[]) {
   const res = await call(c, 'POST', '/apply', manifests);

@@ -31,6 +31,7 @@ import { TEST_IMAGE, cleanupDocker, dockerClient, removeScopes, requireDocker, t
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { freePorts } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
+import { callApi } from '../helpers/http.js';
 
 const docker = dockerClient();
 const execFileP = promisify(execFile);
@@ -87,13 +88,7 @@ async function calls(app?: string): Promise<Call[]> {
 }
 const upstreamsOf = (c: Call) => JSON.parse(c.env.VOODU_INGRESS_UPSTREAMS ?? '[]') as string[];
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(ctl.url + path, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string } };
-}
+const call = (method: string, path: string, body?: unknown) => callApi(ctl.url, method, path, body);
 
 async function apply(...manifests: unknown[]) {
   const res = await call('POST', '/apply', manifests);

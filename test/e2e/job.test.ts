@@ -18,8 +18,9 @@ import { main } from '../../cli/main.js';
 import { Kernel, createLogger, keys } from '../../kernel/index.js';
 import { coreModules } from '../../modules/core.js';
 import type { JobRun, JobStatus } from '../../modules/job/contract.js';
-import { TEST_IMAGE, dockerClient, requireDocker } from '../helpers/docker.js';
+import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { callApi } from '../helpers/http.js';
 
 const docker = dockerClient();
 const prefix = `jb${randomBytes(2).toString('hex')}`;
@@ -43,23 +44,14 @@ test.before(async () => {
 test.after.always(async () => {
   await kernel?.shutdown();
   await etcd?.stop();
-  const all = await docker.listContainers({ all: true, filters: { label: ['voodu.scope'] } });
-  await Promise.all(
-    all.filter((c) => c.Labels['voodu.scope']?.startsWith(prefix)).map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)),
-  );
+  await removeScopes(prefix, docker);
   if (root) await rm(root, { recursive: true, force: true });
 });
 
 let scopes = 0;
 const newScope = () => `${prefix}s${++scopes}`;
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(url + path, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string } };
-}
+const call = (method: string, path: string, body?: unknown) => callApi(url, method, path, body);
 
 async function applyJob(scope: string, name: string, spec: Record<string, unknown>) {
   const res = await call('POST', '/apply', [{ kind: 'job', scope, name, spec: { image: TEST_IMAGE, ...spec } }]);

@@ -17,6 +17,7 @@ import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { removeScopes, requireDocker, uniqueName } from '../helpers/docker.js';
 import { waitFor } from '../helpers/wait.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { callApi } from '../helpers/http.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
 const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'apply', 'workload', 'job', 'plugins'];
@@ -44,13 +45,7 @@ test.after.always(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(ctl.url + path, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string } };
-}
+const call = (method: string, path: string, body?: unknown) => callApi(ctl.url, method, path, body);
 
 function sink() {
   let text = '';

@@ -14,6 +14,7 @@ import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { waitFor } from '../helpers/wait.js';
+import { callApi } from '../helpers/http.js';
 
 const docker = dockerClient();
 const prefix = `pr${randomBytes(2).toString('hex')}`;
@@ -50,13 +51,7 @@ const dep = (scope: string, name: string, script: string, probes: Record<string,
   spec: { image: TEST_IMAGE, command: ['sh', '-c', script], probes },
 });
 
-async function call(c: ModuleController, method: string, path: string, body?: unknown) {
-  const res = await fetch(c.url + path, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string } };
-}
+const call = (c: ModuleController, method: string, path: string, body?: unknown) => callApi(c.url, method, path, body);
 
 async function apply(c: ModuleController, ...manifests: unknown[]) {
   const res = await call(c, 'POST', '/apply', manifests);

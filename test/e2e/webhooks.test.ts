@@ -16,6 +16,7 @@ import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { waitFor as waitUntil } from '../helpers/wait.js';
+import { callApi } from '../helpers/http.js';
 
 const docker = dockerClient();
 const prefix = `wh${randomBytes(2).toString('hex')}`;
@@ -84,13 +85,7 @@ const dep = (scope: string, name: string, spec: Record<string, unknown>) => ({
   spec: { image: TEST_IMAGE, command: ['sh', '-c', SLEEPER], ...spec },
 });
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(ctl.url + path, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as { status: string; data?: any; error?: string } };
-}
+const call = (method: string, path: string, body?: unknown) => callApi(ctl.url, method, path, body);
 
 async function apply(...manifests: unknown[]) {
   const res = await call('POST', '/apply', manifests);

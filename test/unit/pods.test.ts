@@ -5,7 +5,8 @@ import { renderPods } from '../../modules/pods/cli-get.js';
 import { statsFilter } from '../../modules/pods/cli-stats.js';
 import { ownerOf, podOf } from '../../modules/pods/identity.js';
 import { LinePrefixer } from '../../modules/pods/logs.js';
-import { boolParam, filterOf, podName, sinceParam, tailParam } from '../../modules/pods/params.js';
+import { filterOf, podName, sinceParam, tailParam } from '../../modules/pods/params.js';
+import { queryFlag as boolParam } from '../../lib/query-flag.js';
 import { execBody, execQuery } from '../../modules/pods/exec-request.js';
 
 test('exec frames survive any chunking, and the trailer is read back or reported unreadable', (t) => {
