@@ -55,7 +55,12 @@ test.after.always(async () => {
 let scopes = 0;
 const newScope = () => `${prefix}s${++scopes}`;
 const SLEEPER = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1000 & wait; done'];
-const WEB = ['sh', '-c', 'echo ok > /tmp/index.html; trap "exit 0" TERM; httpd -f -p 8080 -h /tmp & wait'];
+/**
+ * A web server that shuts down like a well-behaved app: on SIGTERM it stops accepting (new connects are
+ * refused, so clients move on to another replica) and lets requests in flight finish before it exits.
+ * One that dies mid-response on SIGTERM would cut a request now and then, whatever the orchestrator does.
+ */
+const WEB = ['sh', '-c', 'echo ok > /tmp/index.html; httpd -f -p 8080 -h /tmp & pid=$!; trap "kill $pid; sleep 0.5; exit 0" TERM; wait'];
 /**
  * Like a client built on a standard dialer (Go, curl, Python): try each address until one connects,
  * then send the request there. Refused and timed-out connects move on to the next address (a retired
