@@ -288,7 +288,7 @@ test.serial('zero downtime: a client polling the shared alias sees no failed req
   await settle(ctl, scope, 'web');
   const client = await docker.createContainer({
     Image: TEST_IMAGE,
-    Cmd: ['sh', '-c', `while true; do ${dialAll(`web.${scope}`, 'echo "OK $tries"', 'echo "FAIL $(cut -d" " -f1 /proc/uptime)"')}; sleep 0.05; done`],
+    Cmd: ['sh', '-c', `while true; do ${dialAll(`web.${scope}`, 'echo "OK $tries"', 'echo "FAIL $(cut -d" " -f1 /proc/uptime) ips=[$ips] last=[$out]" | tr "\\n" " "; echo')}; sleep 0.05; done`],
     Labels: run.labels,
     HostConfig: { NetworkMode: 'voodu0' },
   });
