@@ -5,6 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { versionString } from '../lib/build-info.js';
+import type { TokenLookup } from './token.js';
 
 export class CliError extends Error {
   readonly exitCode: number;
@@ -42,10 +43,23 @@ export interface RequestOptions {
 export class ControllerClient {
   readonly baseUrl: string;
   readonly #token: string | undefined;
+  /** Why there is no token, said with a 401 instead of the bare refusal. */
+  readonly tokenProblem: string | undefined;
 
-  constructor(baseUrl: string, token?: string) {
+  constructor(baseUrl: string, auth: string | TokenLookup = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
-    this.#token = token;
+    const lookup = typeof auth === 'string' ? { token: auth } : auth;
+    this.#token = lookup.token;
+    this.tokenProblem = lookup.problem;
+  }
+
+  get hasToken(): boolean {
+    return this.#token !== undefined;
+  }
+
+  /** A 401 while the CLI could not read its token: say why, that is the fix. */
+  #unauthorized(): CliError {
+    return new CliError(`the controller at ${this.baseUrl} requires its API token, and the CLI has none: ${this.tokenProblem}`);
   }
 
   url(path: string, query?: RequestOptions['query']): string {
@@ -79,13 +93,19 @@ export class ControllerClient {
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const signals = [...(timeoutMs > 0 ? [AbortSignal.timeout(timeoutMs)] : []), ...(opts.signal ? [opts.signal] : [])];
     try {
-      return await fetch(this.url(path, opts.query), {
+      const res = await fetch(this.url(path, opts.query), {
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
         ...(signals.length ? { signal: AbortSignal.any(signals) } : {}),
       });
+      if (res.status === 401 && !this.#token && this.tokenProblem) {
+        await res.body?.cancel();
+        throw this.#unauthorized();
+      }
+      return res;
     } catch (err) {
+      if (err instanceof CliError) throw err;
       if ((err as Error).name === 'TimeoutError') {
         throw new CliError(`controller at ${this.baseUrl} did not answer within ${timeoutMs / 1000} s`);
       }
@@ -117,6 +137,11 @@ export class ControllerClient {
       });
       req.once('upgrade', (_res, socket, head) => resolve({ socket, head }));
       req.once('response', (res) => {
+        if (res.statusCode === 401 && !this.#token && this.tokenProblem) {
+          res.resume();
+          reject(this.#unauthorized());
+          return;
+        }
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (text += c));

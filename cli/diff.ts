@@ -2,15 +2,19 @@
  * Renders a dry-run answer as a plan (spec plugins-and-cli §3.7): per
  * resource `+` new, `~` changed (with field-level lines), `=` unchanged,
  * then what would be pruned and a one-line summary. Asset contents are
- * summarised, never printed.
+ * summarised, never printed; registry tokens arrive redacted (with a digest
+ * of the controller's) and show as `(changed)` or not at all.
  */
 import { createHash } from 'node:crypto';
+import { changedSecrets, keyedDigest, redactManifest } from '../lib/manifest/redact.js';
 
 export interface WireManifest {
   kind: string;
   scope?: string;
   name: string;
   spec?: Record<string, unknown>;
+  /** `secret_digests`: see lib/manifest/redact.ts. */
+  metadata?: { secret_digests?: Record<string, string>; created_at?: string; updated_at?: string; revision?: number };
 }
 
 export interface DryRun {
@@ -24,6 +28,8 @@ export interface FieldChange {
   path: string;
   from?: unknown;
   to?: unknown;
+  /** A secret field: only whether it changed is known, shown as `(changed)`. */
+  secret?: true;
 }
 
 export interface Plan {
@@ -77,12 +83,29 @@ function summarise(bytes: Buffer): string {
   return `<sha256:${createHash('sha256').update(bytes).digest('hex').slice(0, 8)} ${bytes.length} bytes>`;
 }
 
-export function buildPlan(dry: DryRun): Plan {
+/**
+ * Digest for answers of a controller that predates redaction: both sides of
+ * one answer are digested here under one key, so they still compare.
+ */
+const localDigest = keyedDigest();
+
+/** The dry run with every secret field redacted (a no-op on what a current controller answers). */
+export function redactDryRun<D extends DryRun>(dry: D): D {
+  return { ...dry, applied: dry.applied.map((m) => redactManifest(m, localDigest)), current: dry.current.map((m) => (m ? redactManifest(m, localDigest) : m)) };
+}
+
+export function buildPlan(raw: DryRun): Plan {
+  const dry = redactDryRun(raw);
   const resources = dry.applied.map((m, i) => {
     const cur = dry.current[i] ?? null;
     const redact = (x: WireManifest) => (x.kind === 'asset' ? redactAssetSpec(x.spec) : x.spec) ?? {};
     if (!cur) return { ref: refOf(m), op: '+' as const, changes: diffValues({}, redact(m)) };
-    const changes = diffValues(redact(cur), redact(m));
+    const visible = diffValues(redact(cur), redact(m));
+    // Secret fields show the same marker on both sides; their digests tell whether they changed.
+    const secret = changedSecrets(cur, m)
+      .filter((path) => !visible.some((c) => c.path === path))
+      .map((path): FieldChange => ({ op: '~', path, secret: true }));
+    const changes = [...visible, ...secret].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return { ref: refOf(m), op: changes.length ? ('~' as const) : ('=' as const), changes };
   });
   return {
@@ -138,6 +161,7 @@ export function renderPlan(plan: Plan, colors: Colors = noColors): string {
       const path = c.path.padEnd(width);
       if (c.op === '+') out.push(colors.add(`    + ${path}  ${show(c.to)}`));
       else if (c.op === '-') out.push(colors.del(`    - ${path}  ${show(c.from)}`));
+      else if (c.secret) out.push(colors.mod(`    ~ ${path}  (changed)`));
       else out.push(colors.mod(`    ~ ${path}  ${show(c.from)}  →  ${show(c.to)}`));
     }
     out.push('');

@@ -10,6 +10,7 @@ import { parseOutput } from './output.js';
 import { selectRemote } from './remote/store.js';
 import { forward, isLocalOnly } from './ssh-forward.js';
 import { takeOwnVersionFlag } from './own-version-flag.js';
+import { findToken } from './token.js';
 import type { Verb, VerbContext } from './verb.js';
 import { allVerbs, pluginCall, runPluginVerb } from './verbs/index.js';
 
@@ -92,6 +93,12 @@ export function stdinFileFlags(args: string[]): string[] {
   return out;
 }
 
+/** The controller this CLI talks to, with the token it found for it (cli/token.ts). */
+function clientFor(globals: GlobalFlags, env: NodeJS.ProcessEnv): ControllerClient {
+  const url = globals.controllerUrl ?? env.VOODU_CONTROLLER_URL ?? 'http://127.0.0.1:8686';
+  return new ControllerClient(url, findToken(env, url));
+}
+
 /** Runs the CLI; resolves with the exit code. */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   try {
@@ -114,7 +121,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       // Not a built-in: `<plugin>:<command> args…` goes to the plugin with its argv untouched.
       const call = pluginCall(rest);
       if (call && !known(call.plugin)) {
-        const client = new ControllerClient(globals.controllerUrl ?? io.env.VOODU_CONTROLLER_URL ?? 'http://127.0.0.1:8686', io.env.VOODU_API_TOKEN);
+        const client = clientFor(globals, io.env);
         const pctx: VerbContext = { client, output: parseOutput(globals.output), stdout: io.stdout, stderr: io.stderr, stdin: io.stdin ?? process.stdin, env: io.env };
         return await runPluginVerb(pctx, call);
       }
@@ -136,7 +143,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     const positionals = parsed.args.slice(0, -1).filter((a): a is string => typeof a === 'string');
     const output = parseOutput(verb.output ? opts.output ?? opts.o ?? globals.output : globals.output);
     const ctx: VerbContext = {
-      client: new ControllerClient(globals.controllerUrl ?? io.env.VOODU_CONTROLLER_URL ?? 'http://127.0.0.1:8686', io.env.VOODU_API_TOKEN),
+      client: clientFor(globals, io.env),
       output,
       stdout: io.stdout,
       stderr: io.stderr,

@@ -6,6 +6,7 @@
  */
 import type { Remote } from './remote/store.js';
 import { forwardApply, forwardDelete, forwardDiff } from './ssh-apply.js';
+import { configSetOverStdin, forwardConfigSet } from './ssh-config.js';
 import { forwardPlugin } from './ssh-plugin.js';
 import { preflight, runRemote, type SshIo } from './ssh.js';
 
@@ -50,6 +51,9 @@ export async function forward(fc: ForwardContext): Promise<number> {
     if (verb === 'apply') return forwardApply(remote, globals, args, io);
     if (verb === 'diff') return forwardDiff(remote, globals, args, io);
     if (verb === 'delete' && hasFileFlag(args)) return forwardDelete(remote, globals, args, io);
+    // Config values never ride in the remote command line: they go on stdin.
+    const stdinForm = configSetOverStdin(rest);
+    if (stdinForm) return forwardConfigSet(remote, globals, stdinForm, io);
     if (!fc.builtin(verb) && fc.globals.output !== 'json' && fc.pluginVerb(rest)) return forwardPlugin(remote, globals, rest, io);
   }
   // exec defaults to -it on a terminal locally; over ssh that takes a remote terminal too.

@@ -16,6 +16,8 @@ export interface Manifest<Spec = Record<string, unknown>> {
 }
 
 export interface ManifestMetadata {
+  /** The out-of-process plugin that produced it (an expansion or a plugin's action); absent for the operator's own. */
+  produced_by?: string;
   created_at?: string;
   updated_at?: string;
   revision?: number;

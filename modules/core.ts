@@ -12,6 +12,7 @@ export const coreModules: Record<string, Loader> = {
   store: async () => (await import('./store/index.js')).default,
   runtime: async () => (await import('./runtime/index.js')).default,
   api: async () => (await import('./api/index.js')).default,
+  'pod-api': async () => (await import('./pod-api/index.js')).default,
   config: async () => (await import('./config/index.js')).default,
   assets: async () => (await import('./assets/index.js')).default,
   reconciler: async () => (await import('./reconciler/index.js')).default,

@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { bootController } from '../test/helpers/controller.js';
+import { apiFetch } from '../test/helpers/http.js';
 import { startEtcd } from '../test/helpers/etcd.js';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '100' }, rounds: { type: 'string', default: '5' } } });
@@ -27,7 +28,7 @@ const manifests = (round: number) =>
 
 async function post(query: string, body: unknown): Promise<number> {
   const started = performance.now();
-  const res = await fetch(`${ctl.url}/apply${query}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const res = await apiFetch(ctl, `/apply${query}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
   const json = (await res.json()) as { status: string; error?: string };
   if (json.status !== 'ok') throw new Error(json.error);
   return performance.now() - started;

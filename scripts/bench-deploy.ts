@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { bootController } from '../test/helpers/controller.js';
+import { apiFetch } from '../test/helpers/http.js';
 import { TEST_IMAGE, cleanupDocker, dockerClient, requireDocker } from '../test/helpers/docker.js';
 import { startEtcd } from '../test/helpers/etcd.js';
 
@@ -33,7 +34,7 @@ async function viaController(n: number) {
   let firstCreate = 0;
   const events = (await docker.getEvents({ filters: { type: ['container'], event: ['create'], label: [`voodu.scope=${scope}`, label] } })) as NodeJS.ReadableStream & { destroy(): void };
   events.once('data', () => (firstCreate = performance.now() - t0));
-  const res = await fetch(`${ctl.url}/apply`, {
+  const res = await apiFetch(ctl, `/apply`, {
     method: 'POST',
     body: JSON.stringify({ kind: 'deployment', scope, name, spec: { image: TEST_IMAGE, replicas: n, command: LOOP } }),
   });
@@ -41,7 +42,7 @@ async function viaController(n: number) {
   while ((await running(label)) < n) await new Promise((r) => setTimeout(r, 100));
   const all = performance.now() - t0;
   events.destroy();
-  await fetch(`${ctl.url}/apply?kind=deployment&scope=${scope}&name=${name}`, { method: 'DELETE' });
+  await apiFetch(ctl, `/apply?kind=deployment&scope=${scope}&name=${name}`, { method: 'DELETE' });
   while ((await docker.listContainers({ all: true, filters: { label: [label, `voodu.scope=${scope}`] } })).length) await new Promise((r) => setTimeout(r, 200));
   return { firstCreate, all };
 }

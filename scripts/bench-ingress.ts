@@ -20,6 +20,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { apiFetch } from '../test/helpers/http.js';
 import { bootModules } from '../test/helpers/controller.js';
 import { TEST_IMAGE, dockerClient, requireDocker } from '../test/helpers/docker.js';
 import { startEtcd } from '../test/helpers/etcd.js';
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   const ctl = await bootModules(etcd.endpoint, MODULES, { plugins: { jit: false } });
   try {
     const post = async (path: string, body: unknown) => {
-      const res = await fetch(ctl.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await apiFetch(ctl, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     };
     await post('/plugins/install', { source: copy });

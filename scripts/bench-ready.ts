@@ -20,6 +20,8 @@ import { performance } from 'node:perf_hooks';
 import { Kernel, createLogger } from '../kernel/index.js';
 import { coreModules } from '../modules/core.js';
 import { TEST_IMAGE, dockerClient, requireDocker } from '../test/helpers/docker.js';
+import { readToken } from '../test/helpers/controller.js';
+import { apiFetch } from '../test/helpers/http.js';
 import { startEtcd } from '../test/helpers/etcd.js';
 import { load, printResults } from './lib/http-load.js';
 
@@ -53,8 +55,9 @@ async function main(): Promise<void> {
   try {
     await kernel.boot(await Promise.all(MODULES.map(async (n) => ({ module: await coreModules[n]!(), options: options[n] ?? {} }))));
     const url = kernel.services.get('api', 'bench').address().url;
+    const token = await readToken(root);
     const t0 = performance.now();
-    const res = await fetch(`${url}/apply`, {
+    const res = await apiFetch({ url, token }, `/apply`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify([

@@ -22,6 +22,8 @@ export interface ApiRequest {
    * done for this request (a plugin subprocess, say) stops with it.
    */
   signal: AbortSignal;
+  /** Who the gate let in. */
+  principal: Principal;
 }
 
 /** Answer with a status other than 200, still enveloped. */
@@ -59,14 +61,96 @@ export type RawHandler = (req: ApiRequest, raw: RawContext) => Promise<void> | v
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/**
+ * Who is calling (docs/security.md). `admin` holds the API token; `plugin`
+ * and `pod` hold a capability minted for them; `anonymous` holds nothing.
+ */
+export type Principal =
+  | { kind: 'admin' }
+  | { kind: 'anonymous' }
+  | ({ kind: 'plugin' } & PluginGrant)
+  | ({ kind: 'pod' } & PodGrant);
+
+/** What one plugin invocation's capability names: the plugin it runs. */
+export interface PluginGrant {
+  plugin: string;
+}
+
+/** What a pod's capability names: the pod, its scope, and the plugin that produced its resource (if any). */
+export interface PodGrant {
+  scope: string;
+  pod: string;
+  plugin?: string;
+}
+
+/** The parts of a request an access rule may look at. `body()` reads (once) the JSON body of an enveloped route. */
+export interface AccessRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body(): Promise<unknown>;
+}
+
+/**
+ * Who besides the API token holder may call a route. Nothing given means
+ * the token only: every route is closed to capabilities unless it opens
+ * itself here, next to its handler.
+ */
+export interface RouteAccess {
+  /** Answered with no credential at all (health checks, readiness). */
+  public?: boolean;
+  /** A plugin invocation's capability may call it; a function narrows which calls. */
+  plugin?: true | ((req: AccessRequest, grant: PluginGrant) => boolean | Promise<boolean>);
+  /** A pod's capability may call it when the function says so. */
+  pod?: (req: AccessRequest, grant: PodGrant) => boolean | Promise<boolean>;
+  /** Body content types accepted besides `application/json` (a streamed upload, say). */
+  bodyTypes?: string[];
+}
+
+/** Routes a plugin invocation needs: reading manifests and config, and the effects its actions have. */
+export const OPEN_TO_PLUGINS: RouteAccess = Object.freeze({ plugin: true });
+
+export interface RouteInfo {
+  method: HttpMethod;
+  path: string;
+  raw: boolean;
+  access: RouteAccess;
+}
+
+/** A capability minted for one plugin invocation: its URL prefix works until revoked or expired. */
+export interface Capability {
+  /** `http://127.0.0.1:<port>/cap/<token>`: the `controller_url` handed to the plugin. */
+  url: string;
+  revoke(): void;
+}
+
+/** The second listener, for pods (see the `pod-api` module). */
+export interface PodListenerOptions {
+  host: string;
+  port: number;
+  /** The grant a pod token stands for, or undefined when it is unknown or revoked. `remote` is the caller's address. */
+  resolve(token: string, remote: string): Promise<PodGrant | undefined>;
+  /** Host header values accepted besides the bind address and host.docker.internal. */
+  hosts?: string[];
+  /** The container calling from `remote`, to name it in the log when its token is refused. */
+  nameOf?(remote: string): Promise<string | undefined>;
+}
+
 export interface Api {
-  route(method: HttpMethod, path: string, handler: ApiHandler): void;
+  route(method: HttpMethod, path: string, handler: ApiHandler, access?: RouteAccess): void;
   /** The handler owns the response: streaming logs, hijacked exec (`claimUpgrade`), non-enveloped answers. */
-  raw(method: HttpMethod, path: string, handler: RawHandler): void;
+  raw(method: HttpMethod, path: string, handler: RawHandler, access?: RouteAccess): void;
   /** `reply(201, data)` from a handler sets the status of an enveloped answer. */
   reply(statusCode: number, data: unknown): ApiReply;
   /** Where the server listens, once started. */
   address(): { host: string; port: number; url: string };
+  /** Every registered route and who may call it. */
+  routes(): RouteInfo[];
+  /** A capability URL for one plugin invocation, dead after `ttlMs` at the latest. */
+  mintPluginCapability(plugin: string, ttlMs: number): Capability;
+  /** Opens the pod listener; pods reach `<url>/pod/<token>/…`. */
+  servePods(options: PodListenerOptions): Promise<{ url: string }>;
 }
 
 declare module '../../kernel/services.js' {

@@ -1,19 +1,28 @@
 /**
  * The `api` module: the controller's HTTP API on `--http` (default
- * 127.0.0.1:8686). Other modules add routes through the `api` service; this
- * module owns only `/health`.
+ * 127.0.0.1:8686), every route behind the API token (docs/security.md).
+ * Other modules add routes through the `api` service; this module owns only
+ * `/health`.
  */
+import { join } from 'node:path';
 import { defineModule, ValidationError } from '../../kernel/index.js';
 import { versionString } from '../../lib/build-info.js';
-import { isLoopback } from './auth.js';
+import type {} from '../paths/contract.js';
 import { parseListenAddress } from './listen-address.js';
 import { ApiServer } from './server.js';
+import { checkToken, ensureTokenFile, TOKEN_FILE_NAME } from './token-file.js';
 
 export interface ApiOptions {
   /** HOST:PORT; default 127.0.0.1:8686. */
   http?: string;
-  /** Required when binding a non-loopback address (decision 14). */
+  /** The token itself (env VOODU_API_TOKEN); otherwise it is read from `tokenFile`. */
   token?: string;
+  /** Default `$VOODU_ROOT/api-token`, created on first start. */
+  tokenFile?: string;
+  /** Group that may read the token file too (mode 0640). */
+  group?: string;
+  /** Host header names accepted besides loopback and the listen address. */
+  hosts?: string[];
   /** Request body cap; default 1 MiB. */
   maxBodyBytes?: number;
 }
@@ -24,28 +33,43 @@ export const DEFAULT_MAX_BODY = 1024 * 1024;
 export default defineModule<ApiOptions>({
   name: 'api',
   description: 'HTTP API: envelope, body cap, token gate, /health',
+  requires: ['paths'],
   provides: ['api'],
-  register(ctx) {
+  async register(ctx) {
     const { host, port } = parseListenAddress(ctx.options.http ?? DEFAULT_HTTP, 'api.http');
-    const token = ctx.options.token || undefined;
-    if (!isLoopback(host) && !token) {
-      throw new ValidationError(
-        `api.http: binding ${host}:${port} exposes the API beyond this host; set an API token (--api-token or VOODU_API_TOKEN) or bind 127.0.0.1`,
-        { field: 'http' },
-      );
-    }
     const maxBodyBytes = ctx.options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
       throw new ValidationError(`api.maxBodyBytes: must be a positive integer number of bytes`, { field: 'maxBodyBytes' });
     }
-    const server = new ApiServer({ host, port, maxBodyBytes, ...(token ? { token } : {}), log: ctx.log });
+    const hosts = ctx.options.hosts ?? [];
+    for (const h of hosts) {
+      if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i.test(h)) throw new ValidationError(`api.hosts: ${JSON.stringify(h)} is not a host name`, { field: 'hosts' });
+    }
+    const tokenFile = ctx.options.tokenFile ?? join(ctx.service('paths').root, TOKEN_FILE_NAME);
+    const token = ctx.options.token
+      ? checkToken(ctx.options.token, 'VOODU_API_TOKEN')
+      : await ensureTokenFile({
+          path: tokenFile,
+          create: ctx.options.tokenFile === undefined,
+          ...(ctx.options.group ? { group: ctx.options.group } : {}),
+          warn: (m) => ctx.log.warn(m),
+        });
+    const tokenHint = ctx.options.token ? 'the VOODU_API_TOKEN the controller was started with' : tokenFile;
+    const server = new ApiServer({ host, port, maxBodyBytes, token, tokenHint, hosts, log: ctx.log });
     ctx.provide('api', server);
 
     // Not enveloped (matches the reference): load balancers and scripts read it as is.
-    server.raw('GET', '/health', (_req, { res }) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', version: versionString() }));
-    });
+    server.raw(
+      'GET',
+      '/health',
+      (_req, { res }) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: 'ok', version: versionString() }));
+      },
+      { public: true },
+    );
+    // Who the gate took the caller for: `voodu health` checks its token with it.
+    server.route('GET', '/auth', (req) => ({ principal: req.principal.kind }), { plugin: true });
 
     // Serve only once every module is up: before that, requests get 503.
     ctx.hooks.onStart.tap('api', () => server.markReady());

@@ -1,13 +1,28 @@
 /**
  * The HTTP server behind the `api` service: restify with our envelope,
- * body cap, token gate and request log. Routes come from modules.
+ * body cap, request log and the gate (gate.ts) in front of every route, on
+ * the main listener and on the pods' one alike. Routes come from modules.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import restify from 'restify';
 import { VooduError, messageOf, statusOf, type Logger } from '../../kernel/index.js';
-import { tokenMatches } from './auth.js';
 import { readJsonBody } from './body.js';
-import type { Api, ApiHandler, ApiReply, ApiRequest, HttpMethod, RawHandler } from './contract.js';
+import { PluginCapabilities } from './capabilities.js';
+import type {
+  Api,
+  ApiHandler,
+  ApiReply,
+  ApiRequest,
+  Capability,
+  HttpMethod,
+  PodListenerOptions,
+  Principal,
+  RawHandler,
+  RouteAccess,
+  RouteInfo,
+} from './contract.js';
+import { BODY, Gate, PRINCIPAL, type Listener } from './gate.js';
+import { RouteTable } from './route-table.js';
 import { isUpgradeResponse, Upgrade } from './upgrade.js';
 
 const REPLY = Symbol('voodu.reply');
@@ -16,22 +31,40 @@ export interface ServerOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
-  token?: string;
+  token: string;
+  /** Named in 401 answers: where a caller finds the token. */
+  tokenHint: string;
+  /** Host header names accepted besides loopback and the listen address (--api-host). */
+  hosts?: string[];
   log: Logger;
 }
+
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::' || host === '';
+const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
 type RestifyHandler = (req: restify.Request, res: restify.Response, next: restify.Next) => void;
 
 export class ApiServer implements Api {
   readonly #server: restify.Server;
   readonly #opts: ServerOptions;
+  readonly #table = new RouteTable();
+  readonly #capabilities = new PluginCapabilities();
+  readonly #gate: Gate;
+  readonly #main: Listener;
+  /** Requests that came in on the pod listener, and its options. */
+  readonly #podRequests = new WeakSet<IncomingMessage>();
+  #pod: { server: Server; listener: Listener } | undefined;
   #ready = false;
   #address: { host: string; port: number; url: string } | undefined;
 
   constructor(opts: ServerOptions) {
     this.#opts = opts;
+    this.#gate = new Gate({ table: this.#table, capabilities: this.#capabilities, token: opts.token, tokenHint: opts.tokenHint, maxBodyBytes: opts.maxBodyBytes, log: opts.log });
+    const hosts = new Set(['localhost', ...(opts.hosts ?? []).map((h) => h.toLowerCase())]);
+    if (!isWildcard(opts.host)) hosts.add(opts.host.toLowerCase());
+    this.#main = { kind: 'main', hosts };
     this.#server = restify.createServer({ name: 'voodu-controller', handleUpgrades: true });
-    this.#server.pre(this.#gate);
+    this.#server.pre(this.#pre);
     // restify's own errors (404, 405, bad content) leave in our envelope too.
     this.#server.on('restifyError', (_req: restify.Request, _res: restify.Response, err: any, cb: () => void) => {
       const message = err?.body?.message ?? err?.message ?? 'error';
@@ -45,22 +78,33 @@ export class ApiServer implements Api {
     });
   }
 
-  /** Runs before routing: stamps the start time, enforces the token, holds requests until the controller is up. */
-  #gate: RestifyHandler = (req, res, next) => {
+  /** Runs before routing: stamps the start time, asks the gate, holds requests until the controller is up. */
+  #pre: RestifyHandler = (req, res, next) => {
     (req as any)._vooduStart = process.hrtime.bigint();
-    const { token } = this.#opts;
-    if (token && !tokenMatches(req.headers.authorization, token)) {
-      res.send(401, { status: 'error', error: 'missing or wrong API token (send Authorization: Bearer <token>)' });
-      return next(false);
-    }
-    if (!this.#ready) {
-      res.send(503, { status: 'error', error: 'controller is starting; retry in a moment' });
-      return next(false);
-    }
-    next();
+    const raw = req as unknown as IncomingMessage;
+    const listener = this.#podRequests.has(raw) && this.#pod ? this.#pod.listener : this.#main;
+    this.#gate.check(raw, listener, raw.socket?.remoteAddress ?? '?').then(
+      (decision) => {
+        if (!decision.ok) {
+          res.send(decision.status, { status: 'error', error: decision.message });
+          return next(false);
+        }
+        if (!this.#ready) {
+          res.send(503, { status: 'error', error: 'controller is starting; retry in a moment' });
+          return next(false);
+        }
+        next();
+      },
+      (err) => {
+        this.#opts.log.error(`gate: ${messageOf(err)}`);
+        res.send(500, { status: 'error', error: 'the API gate failed; see the controller log' });
+        next(false);
+      },
+    );
   };
 
-  route(method: HttpMethod, path: string, handler: ApiHandler): void {
+  route(method: HttpMethod, path: string, handler: ApiHandler, access?: RouteAccess): void {
+    this.#table.add(method, path, false, access);
     this.#mount(method, path, async (req, res) => {
       let status = 200;
       let data: unknown;
@@ -81,7 +125,8 @@ export class ApiServer implements Api {
     });
   }
 
-  raw(method: HttpMethod, path: string, handler: RawHandler): void {
+  raw(method: HttpMethod, path: string, handler: RawHandler, access?: RouteAccess): void {
+    this.#table.add(method, path, true, access);
     this.#mount(method, path, async (req, res) => {
       const upgrade = isUpgradeResponse(res) ? new Upgrade(res) : undefined;
       try {
@@ -108,6 +153,38 @@ export class ApiServer implements Api {
     return this.#address;
   }
 
+  routes(): RouteInfo[] {
+    return this.#table.list();
+  }
+
+  /** Every route restify itself knows, for the test that proves none bypasses the table. */
+  restifyRoutes(): Array<{ method: string; path: string }> {
+    const info = this.#server.getDebugInfo() as { routes: Array<{ method: string; path: string }> };
+    return info.routes.map((r) => ({ method: r.method.toUpperCase(), path: String(r.path) }));
+  }
+
+  mintPluginCapability(plugin: string, ttlMs: number): Capability {
+    const { host, port } = this.address();
+    // A wildcard bind is reached on loopback; a specific address as itself.
+    const reach = isWildcard(host) ? '127.0.0.1' : urlHost(host);
+    const { token, revoke } = this.#capabilities.mint({ plugin }, ttlMs);
+    return { url: `http://${reach}:${port}/cap/${token}`, revoke };
+  }
+
+  async servePods(options: PodListenerOptions): Promise<{ url: string }> {
+    if (this.#pod) throw new VooduError('the pod listener is already open');
+    const server = createServer((req, res) => {
+      this.#podRequests.add(req);
+      // Same restify instance, same gate, same routes: only the listener differs.
+      this.#server.server.emit('request', req, res);
+    });
+    const hosts = new Set(['host.docker.internal', options.host.toLowerCase(), ...(options.hosts ?? []).map((h) => h.toLowerCase())]);
+    await listenOn(server, options.port, options.host);
+    this.#pod = { server, listener: { kind: 'pod', hosts, pods: options } };
+    const addr = server.address() as { address: string; port: number };
+    return { url: `http://${urlHost(addr.address)}:${addr.port}` };
+  }
+
   #mount(method: HttpMethod, path: string, run: (req: restify.Request, res: restify.Response) => Promise<void>) {
     const verb = ({ GET: 'get', POST: 'post', PUT: 'put', DELETE: 'del' } as const)[method];
     this.#server[verb](path, (req: restify.Request, res: restify.Response, next: restify.Next) => {
@@ -120,17 +197,9 @@ export class ApiServer implements Api {
 
   async listen(): Promise<void> {
     const { host, port } = this.#opts;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.#server.once('error', onError);
-      this.#server.listen(port, host, () => {
-        this.#server.removeListener('error', onError);
-        resolve();
-      });
-    });
+    await listenOn(this.#server.server, port, host);
     const addr = this.#server.address() as { address: string; port: number };
-    const shownHost = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
-    this.#address = { host: addr.address, port: addr.port, url: `http://${shownHost}:${addr.port}` };
+    this.#address = { host: addr.address, port: addr.port, url: `http://${urlHost(addr.address)}:${addr.port}` };
   }
 
   markReady(): void {
@@ -139,8 +208,25 @@ export class ApiServer implements Api {
 
   async close(): Promise<void> {
     this.#ready = false;
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#capabilities.clear();
+    const pod = this.#pod?.server;
+    this.#pod = undefined;
+    await Promise.all([
+      new Promise<void>((resolve) => this.#server.close(() => resolve())),
+      pod ? new Promise<void>((resolve) => pod.close(() => resolve())) : undefined,
+    ]);
   }
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.removeListener('error', onError);
+      resolve();
+    });
+  });
 }
 
 function isReply(value: unknown): value is ApiReply {
@@ -169,8 +255,9 @@ async function toApiRequest(req: restify.Request, res: restify.Response, limit: 
     path: url.pathname,
     params,
     query,
-    body: withBody ? await readJsonBody(req as unknown as IncomingMessage, limit) : undefined,
+    body: withBody ? await ((req as any)[BODY] ?? readJsonBody(req as unknown as IncomingMessage, limit)) : undefined,
     headers: req.headers,
     signal: clientGone(res),
+    principal: ((req as any)[PRINCIPAL] as Principal | undefined) ?? { kind: 'anonymous' },
   };
 }

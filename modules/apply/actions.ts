@@ -56,12 +56,13 @@ function refToDelete(action: Action): ResourceRef {
 }
 
 /** `apply` runs one manifest through the whole pipeline (not a dry run). */
-export function registerApplyActions(hooks: Hooks, store: Store, log: Logger, apply: (m: Manifest) => Promise<unknown>): void {
+export function registerApplyActions(hooks: Hooks, store: Store, log: Logger, apply: (m: Manifest, producedBy?: string) => Promise<unknown>): void {
   hooks.onAction.for('apply_manifest').tapPromise('apply', async (action, ctx): Promise<ActionResult> => {
     const manifest = manifestOf(action);
     const applied = summaryOf(action, `apply_manifest ${formatRef({ kind: manifest.kind, scope: manifest.scope ?? '', name: manifest.name })}`);
     if (ctx.dryRun) return { applied };
-    await apply(manifest);
+    // `plugin:<name>` sources produced it; that plugin stays the one its pods may call back.
+    await apply(manifest, ctx.source.startsWith('plugin:') ? ctx.source.slice('plugin:'.length) : undefined);
     return { applied };
   });
 

@@ -3,7 +3,8 @@
  * Imports only from cli/ and lib/ (and the kernel's identity types).
  */
 import { CliError } from '../../cli/client.js';
-import { ansiColors, buildPlan, hasChanges, noColors, renderPlan, type DryRun, type WireManifest } from '../../cli/diff.js';
+import { ansiColors, buildPlan, hasChanges, noColors, redactDryRun, renderPlan, type DryRun, type WireManifest } from '../../cli/diff.js';
+import { keyedDigest, redactManifest } from '../../lib/manifest/redact.js';
 import { loadFromFlags } from '../../cli/manifests.js';
 import { printJson, table } from '../../cli/output.js';
 import { autoApproved, confirm } from '../../cli/prompt.js';
@@ -110,7 +111,8 @@ export const diff: Verb = {
   async run(ctx, _args, opts) {
     const fmt = format(ctx, opts);
     const manifests = await loadFromFlags(opts, ctx.client, ctx.env);
-    const dry = await ctx.client.data<ApplyAnswer>('POST', '/apply', { query: { dry_run: true, prune: opts.prune === true || undefined }, body: manifests });
+    // Redacted here too, in case the controller predates redaction: tokens never reach the terminal.
+    const dry = redactDryRun(await ctx.client.data<ApplyAnswer>('POST', '/apply', { query: { dry_run: true, prune: opts.prune === true || undefined }, body: manifests }));
     const plan = buildPlan(dry);
     if (!emit(ctx, fmt, { ...dry, plan })) ctx.stdout.write(renderPlan(plan, colorsFor(ctx)));
     return opts['detailed-exitcode'] === true && hasChanges(plan) ? 2 : 0;
@@ -118,8 +120,14 @@ export const diff: Verb = {
 };
 
 interface StoredManifest extends WireManifest {
-  metadata?: { created_at?: string; updated_at?: string; revision?: number };
+  metadata?: { created_at?: string; updated_at?: string; revision?: number; secret_digests?: Record<string, string> };
 }
+
+/** A current controller answers registry tokens redacted already; an older one does not, so the CLI redacts as well. */
+const hideSecrets = (() => {
+  const digest = keyedDigest();
+  return <M extends StoredManifest>(m: M): M => redactManifest(m, digest);
+})();
 
 export const get: Verb = {
   name: 'get',
@@ -131,7 +139,7 @@ export const get: Verb = {
   async run(ctx, args, opts) {
     const fmt = format(ctx, opts);
     const kind = args[0];
-    const list = await ctx.client.data<StoredManifest[]>('GET', '/apply', { query: { kind } });
+    const list = (await ctx.client.data<StoredManifest[]>('GET', '/apply', { query: { kind } })).map(hideSecrets);
     if (emit(ctx, fmt, list)) return 0;
     if (list.length === 0) {
       ctx.stdout.write(kind ? `No ${kind} resources.\n` : 'No resources.\n');
@@ -160,6 +168,7 @@ export const describe: Verb = {
     const data = await ctx.client.data<{ manifest: StoredManifest; status: unknown; pods?: DescribedPod[]; volumes?: string[] }>('GET', '/describe', {
       query: { kind, scope, name },
     });
+    if (data.manifest) data.manifest = hideSecrets(data.manifest);
     if (emit(ctx, fmt, data)) return 0;
     const m = data.manifest;
     ctx.stdout.write(`${refOf(m)}\n`);

@@ -57,7 +57,11 @@ export async function planCommit(store: Store, batch: Manifest[], prune: boolean
       ...(m.scope ? { scope: m.scope } : {}),
       name: m.name,
       spec: m.spec,
-      metadata: { created_at: current[i]?.metadata?.created_at ?? stamp, updated_at: stamp },
+      metadata: {
+        ...(m.metadata?.produced_by ? { produced_by: m.metadata.produced_by } : {}),
+        created_at: current[i]?.metadata?.created_at ?? stamp,
+        updated_at: stamp,
+      },
     };
     ops.push({ op: 'put', key, value: JSON.stringify(stored) });
     return stored;

@@ -6,7 +6,8 @@
  *
  *   validate  (-100)  per-kind field validation, identity rules, duplicates
  *   resolve      (0)  asset digests computed in memory and stamped on consumers
- *   check      (100)  cross-resource checks: ingress (host, path) collisions
+ *   check      (100)  cross-resource checks: ingress (host, path) collisions, two
+ *                     resources sharing a derived name (app id, volume, …)
  *   commit     (500)  the apply module: one etcd transaction (skipped on dry run)
  *
  * Taps after `commit` must tolerate `batch.dryRun` and must not throw for

@@ -17,11 +17,13 @@ import {
   type ResourceRef,
 } from '../../kernel/index.js';
 import { parseKind, validateManifest } from '../../lib/manifest/index.js';
-import type { ApiRequest } from '../api/contract.js';
+import { OPEN_TO_PLUGINS, type ApiRequest } from '../api/contract.js';
 import { registerApplyActions } from './actions.js';
 import { commit, planCommit, PRUNABLE_KINDS } from './commit.js';
+import { checkNameClashes } from './collisions.js';
 import { ApplyStage } from './contract.js';
 import { getManifest, listManifests } from './desired.js';
+import { redactAllForAnswer, redactApplyAnswer, redactForAnswer } from './answer.js';
 import { resolveDesiredRef } from '../../lib/desired-ref.js';
 import { runActions, runApply } from './pipeline.js';
 import { pruneResource, type PruneDeps } from './prune.js';
@@ -78,6 +80,11 @@ export default defineModule({
       });
     });
 
+    // Stage check: no two resources of different (scope, name) may share a derived name (lib/name-claims.ts).
+    ctx.hooks.onApply.tapPromise({ name: 'apply.names', stage: ApplyStage.check }, (batch) =>
+      checkNameClashes(store, ctx.has('paths') ? ctx.service('paths') : undefined, batch.manifests),
+    );
+
     // Stage commit: actions, then one transaction (or, on a dry run, the plan alone).
     ctx.hooks.onApply.tapPromise({ name: 'apply.commit', stage: ApplyStage.commit }, async (batch) => {
       if (batch.dryRun) {
@@ -94,13 +101,25 @@ export default defineModule({
       );
     });
 
-    registerApplyActions(ctx.hooks, store, ctx.log, (m) => runApply({ hooks: ctx.hooks, configFor }, [m], { dryRun: false, prune: false, force: false }));
-
-    api.route('POST', '/apply', (req) =>
-      runApply({ hooks: ctx.hooks, configFor }, req.body, { dryRun: flag(req, 'dry_run'), prune: flag(req, 'prune'), force: flag(req, 'force') }),
+    registerApplyActions(ctx.hooks, store, ctx.log, (m, producedBy) =>
+      runApply({ hooks: ctx.hooks, configFor }, [m], { dryRun: false, prune: false, force: false, ...(producedBy ? { producedBy } : {}) }),
     );
 
-    api.route('GET', '/apply', (req) => listManifests(store, kindParam(req, false)));
+    api.route(
+      'POST',
+      '/apply',
+      (req) =>
+        // Registry tokens in `applied`/`current` are redacted here, the answer edge; the store keeps them.
+        runApply({ hooks: ctx.hooks, configFor }, req.body, {
+          dryRun: flag(req, 'dry_run'),
+          prune: flag(req, 'prune'),
+          force: flag(req, 'force'),
+          ...(req.principal.kind === 'plugin' ? { producedBy: req.principal.plugin } : {}),
+        }).then(redactApplyAnswer),
+      OPEN_TO_PLUGINS,
+    );
+
+    api.route('GET', '/apply', (req) => listManifests(store, kindParam(req, false)).then(redactAllForAnswer), OPEN_TO_PLUGINS);
 
     api.route('DELETE', '/apply', async (req) => {
       const kind = kindParam(req, true)!;
@@ -109,7 +128,7 @@ export default defineModule({
       await store.delete(keys.desired(ref));
       ctx.log.info(`deleted ${formatRef(ref)}`);
       return { deleted: formatRef(ref), ...(flag(req, 'prune') ? { pruned: await pruneResource(pruneDeps(), ref) } : {}) };
-    });
+    }, OPEN_TO_PLUGINS);
 
     // Every scoped kind at (scope, name): an `app` is a deployment and an ingress sharing one identity.
     api.route('DELETE', '/resource', async (req) => {
@@ -131,7 +150,7 @@ export default defineModule({
       const prune = flag(req, 'prune');
       const pruned = prune ? await Promise.all(refs.map((r) => pruneResource(pruneDeps(), r))) : undefined;
       return { deleted: refs.map(formatRef), ...(pruned ? { pruned: pruned.map((p, i) => ({ resource: formatRef(refs[i]!), ...p })) } : {}) };
-    });
+    }, OPEN_TO_PLUGINS);
 
     api.route('DELETE', '/scope', async (req) => {
       const scope = segmentParam(req, 'scope', true)!;
@@ -159,8 +178,8 @@ export default defineModule({
       const ref = await resolveDesiredRef(store, kind, segmentParam(req, 'name', true)!, segmentParam(req, 'scope', false));
       const manifest = await getManifest(store, ref);
       const status = await store.getJSON<unknown>(keys.status(ref.kind, ref.scope, ref.name));
-      return { manifest, status: status ?? null, ...(await podsOf(ref)) };
-    });
+      return { manifest: redactForAnswer(manifest), status: status ?? null, ...(await podsOf(ref)) };
+    }, { plugin: true, pod: (req, grant) => req.query.scope === grant.scope }); // a pod reads only its own scope
 
     /** The resource's pods (and a statefulset's volumes) when the pods module runs; failures only cost those fields. */
     async function podsOf(ref: ResourceRef): Promise<{ pods?: unknown[]; volumes?: string[] }> {

@@ -21,6 +21,8 @@ export interface ApplyOptions {
   dryRun: boolean;
   prune: boolean;
   force: boolean;
+  /** The plugin sending these manifests (an action or a capability call): recorded as `metadata.produced_by`. */
+  producedBy?: string;
 }
 
 export interface ExpandDeps {
@@ -86,11 +88,13 @@ export async function runActions(hooks: Hooks, batch: ApplyBatch): Promise<strin
 }
 
 export async function runApply(deps: ExpandDeps, body: unknown, opts: ApplyOptions): Promise<Record<string, unknown>> {
-  const incoming = decodeManifests(body);
+  const decoded = decodeManifests(body);
+  const incoming = opts.producedBy ? decoded.map((m) => ({ ...m, metadata: { produced_by: opts.producedBy } })) : decoded;
   const report: Record<string, unknown> = {};
   const expanded = await expandAll(deps, incoming, opts.dryRun, report);
   checkActions(deps.hooks, expanded.actions);
-  const batch: ApplyBatch = { manifests: expanded.manifests, ...opts, report, actions: expanded.actions };
+  const { producedBy: _, ...batchOpts } = opts;
+  const batch: ApplyBatch = { manifests: expanded.manifests, ...batchOpts, report, actions: expanded.actions };
   await deps.hooks.onApply.promise(batch);
   const { applied, pruned, current, ...rest } = batch.report;
   return {

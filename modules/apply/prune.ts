@@ -6,6 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { appId, keys, messageOf, type ResourceRef } from '../../kernel/index.js';
+import { APP_KINDS } from '../../lib/name-claims.js';
 import type { ConfigService } from '../config/contract.js';
 import type { Paths } from '../paths/contract.js';
 import type { Runtime } from '../runtime/contract.js';
@@ -18,8 +19,6 @@ export interface PruneReport {
   volumes_removed: string[];
   errors: string[];
 }
-
-const WORKLOAD_KINDS = new Set(['deployment', 'statefulset', 'job', 'cronjob']);
 
 export interface PruneDeps {
   store: Store;
@@ -44,7 +43,8 @@ export async function pruneResource(deps: PruneDeps, ref: ResourceRef): Promise<
       report.config_wiped = true;
     });
   }
-  if (WORKLOAD_KINDS.has(ref.kind) && deps.paths) {
+  // Exact dirs of this app id: the apply name check keeps any other resource off them.
+  if (APP_KINDS.has(ref.kind) && deps.paths) {
     const id = appId(ref.scope, ref.name);
     await step('app dir', async () => {
       await rm(deps.paths!.appDir(id), { recursive: true, force: true });

@@ -5,6 +5,7 @@
  * values. On a dry run the action is only validated.
  */
 import { ValidationError, formatRef, messageOf, type Action, type ActionContext, type ActionResult, type Hooks, type Logger } from '../../kernel/index.js';
+import type { AppIdGuard } from './app-id-guard.js';
 import type { ConfigService, ConfigVars } from './contract.js';
 import { assertBucket, assertKey, assertKeyCount, assertValue } from './validate.js';
 
@@ -32,7 +33,7 @@ function summaryOf(action: Action, fallback: string): string {
  */
 const wantsRestart = (action: Action, ctx: ActionContext) => action.skip_restart !== true && !ctx.source.startsWith('expand:');
 
-export function registerConfigActions(hooks: Hooks, config: ConfigService, log: Logger): void {
+export function registerConfigActions(hooks: Hooks, config: ConfigService, log: Logger, guard: AppIdGuard): void {
   /** Env file first (containers started from now on read it), then the re-put, as `POST /config` does. */
   async function propagate(b: Bucket, restart: boolean): Promise<string[]> {
     if (b.name) {
@@ -59,6 +60,7 @@ export function registerConfigActions(hooks: Hooks, config: ConfigService, log: 
     }
     const keys = entries.map(([k]) => k).sort();
     const applied = summaryOf(action, `config_set ${label(b)}: ${keys.join(',')}`);
+    await guard(b.scope, b.name);
     if (ctx.dryRun) return { applied };
     await config.patch(b.scope, b.name, Object.fromEntries(entries) as ConfigVars);
     const restarted = await propagate(b, wantsRestart(action, ctx));
@@ -75,6 +77,7 @@ export function registerConfigActions(hooks: Hooks, config: ConfigService, log: 
     action.keys.forEach((k, i) => assertKey(k, `action.keys[${i}]`));
     const keys = [...(action.keys as string[])].sort();
     const applied = summaryOf(action, `config_unset ${label(b)}: ${keys.join(',')}`);
+    await guard(b.scope, b.name);
     if (ctx.dryRun) return { applied };
     const removed = await config.unset(b.scope, b.name, keys);
     // Nothing removed → nothing changed: no restart for a no-op.

@@ -4,8 +4,11 @@
  * controller's to enforce, so its message is the one the operator sees.
  */
 import { CliError } from '../../cli/client.js';
+import { parsePairs, parseStdinPairs, readAll } from '../../cli/config-pairs.js';
 import { printJson } from '../../cli/output.js';
 import { outputOption, type Verb, type VerbContext } from '../../cli/verb.js';
+
+export { parsePairs } from '../../cli/config-pairs.js';
 
 type Vars = Record<string, string>;
 
@@ -26,11 +29,13 @@ export const config: Verb = {
   args: '<ref> [action]',
   description:
     'Show or change the environment variables of a scope or an app. ' +
-    'REF is <scope> or <scope>/<name>; ACTION is list (default), get [PATTERN], set KEY=VALUE [KEY=VALUE...] or unset KEY [KEY...]. ' +
+    'REF is <scope> or <scope>/<name>; ACTION is list (default), get [PATTERN], set KEY=VALUE [KEY=VALUE...] (or set --stdin) or unset KEY [KEY...]. ' +
     'App variables override scope ones, and both override the manifest env. ' +
     'A change restarts the resources that read it, unless --no-restart is given.',
   options: [
     { flags: '--restart', description: 'after set/unset, restart the resources that read the variables (--no-restart: only store them)', default: true },
+    // Values on stdin stay out of argv (ps, shell history); over ssh every `config set` travels this way.
+    { flags: '--stdin', description: 'set: read the variables from stdin, as KEY=VALUE lines or a JSON object {"KEY": "value"}, not from arguments', default: false },
     outputOption,
   ],
   output: true,
@@ -39,6 +44,7 @@ export const config: Verb = {
     'config prod/api get DATABASE',
     'config prod/api set DATABASE_URL=postgres://db/app LOG_LEVEL=debug',
     'config prod set SENTRY_DSN=https://key@sentry.example/1 --no-restart',
+    'config prod/api set --stdin < secrets.env',
     'config prod/api unset LOG_LEVEL',
     'config prod/api list -o json',
   ],
@@ -55,7 +61,7 @@ export const config: Verb = {
       case 'get':
         return get(ctx, bucket, rest);
       case 'set':
-        return set(ctx, bucket, rest, restart);
+        return set(ctx, bucket, opts.stdin === true ? await varsFromStdin(ctx, rest) : parsePairs(rest), restart);
       case 'unset':
         return unset(ctx, bucket, rest, restart);
       default: {
@@ -77,19 +83,6 @@ export function parseRef(ref: string | undefined): Bucket {
   return parts[1] ? { scope: parts[0]!, name: parts[1] } : { scope: parts[0]! };
 }
 
-/** `K=V` arguments → object; later repeats win. Errors name the key, never the value. */
-export function parsePairs(pairs: string[]): Vars {
-  if (!pairs.length) throw new CliError('config set needs at least one KEY=VALUE (an empty VALUE unsets the key)');
-  const vars = new Map<string, string>();
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq === -1) throw new CliError(`argument "${pair}" is not KEY=VALUE; write it as ${pair}=value`);
-    if (eq === 0) throw new CliError(`an argument starts with '='; write it as KEY=VALUE`);
-    vars.set(pair.slice(0, eq), pair.slice(eq + 1));
-  }
-  return Object.fromEntries(vars);
-}
-
 async function get(ctx: VerbContext, bucket: Bucket, rest: string[]) {
   if (rest.length > 1) throw new CliError(`config get takes at most one PATTERN (got ${rest.length})`);
   const vars = await fetchVars(ctx, bucket);
@@ -101,8 +94,13 @@ async function get(ctx: VerbContext, bucket: Bucket, rest: string[]) {
   printVars(ctx, matched);
 }
 
-async function set(ctx: VerbContext, bucket: Bucket, rest: string[], restart: boolean) {
-  const vars = parsePairs(rest);
+async function varsFromStdin(ctx: VerbContext, rest: string[]): Promise<Vars> {
+  if (rest.length) throw new CliError('config set --stdin reads the variables from stdin; give KEY=VALUE either as arguments or on stdin, not both');
+  if ((ctx.stdin as NodeJS.ReadStream).isTTY) throw new CliError('config set --stdin reads KEY=VALUE lines from stdin, but stdin is a terminal; pipe them in (e.g. < secrets.env)');
+  return parseStdinPairs(await readAll(ctx.stdin));
+}
+
+async function set(ctx: VerbContext, bucket: Bucket, vars: Vars, restart: boolean) {
   const answer = await ctx.client.data<ChangeAnswer>('POST', '/config', { query: query(bucket, restart), body: vars });
   printVars(ctx, vars);
   reportRestarts(ctx, answer?.restarted);

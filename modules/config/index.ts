@@ -8,6 +8,7 @@ import type {} from '../paths/contract.js';
 import type {} from '../store/contract.js';
 import type {} from './contract.js';
 import { registerConfigActions } from './actions.js';
+import { createAppIdGuard } from './app-id-guard.js';
 import { registerConfigRoutes } from './routes.js';
 import { createConfigService } from './service.js';
 
@@ -19,7 +20,8 @@ export default defineModule({
   register(ctx) {
     const config = createConfigService(ctx.service('store'), ctx.service('paths'), ctx.log);
     ctx.provide('config', config);
-    registerConfigRoutes(ctx.service('api'), config);
-    registerConfigActions(ctx.hooks, config, ctx.log);
+    const guard = createAppIdGuard(ctx.service('store'), ctx.service('paths'));
+    registerConfigRoutes(ctx.service('api'), config, guard);
+    registerConfigActions(ctx.hooks, config, ctx.log, guard);
   },
 });

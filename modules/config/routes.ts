@@ -4,7 +4,8 @@
  * logs never do.
  */
 import { NotFoundError, ValidationError, VooduError, formatRef, messageOf } from '../../kernel/index.js';
-import type { Api, ApiRequest } from '../api/contract.js';
+import { OPEN_TO_PLUGINS, type Api, type ApiRequest } from '../api/contract.js';
+import type { AppIdGuard } from './app-id-guard.js';
 import type { ConfigService, ConfigVars } from './contract.js';
 import { assertBucket, assertKey, assertKeyCount, assertValue } from './validate.js';
 import { queryFlag } from '../../lib/query-flag.js';
@@ -15,7 +16,7 @@ interface Target {
   name: string | undefined;
 }
 
-export function registerConfigRoutes(api: Api, config: ConfigService): void {
+export function registerConfigRoutes(api: Api, config: ConfigService, guard: AppIdGuard): void {
   api.route('GET', '/config', async (req) => {
     const { scope, name } = target(req);
     const merge = queryFlag(req.query, 'merge', true);
@@ -24,26 +25,28 @@ export function registerConfigRoutes(api: Api, config: ConfigService): void {
     if (key === undefined) return { vars };
     if (!Object.hasOwn(vars, key)) throw notSet(key);
     return { [key]: vars[key] };
-  });
+  }, OPEN_TO_PLUGINS);
 
   api.route('POST', '/config', async (req) => {
     const { scope, name } = target(req);
     const restart = queryFlag(req.query, 'restart', true);
     const kv = body(req.body);
+    await guard(scope, name);
     const vars = await config.patch(scope, name, kv);
     return { vars, restarted: await propagate(config, scope, name, restart) };
-  });
+  }, OPEN_TO_PLUGINS);
 
   api.route('DELETE', '/config', async (req) => {
     const { scope, name } = target(req);
     const restart = queryFlag(req.query, 'restart', true);
     const key = optionalKey(req);
     if (key === undefined) throw new ValidationError('query.key: required; name the variable to unset, e.g. ?key=DATABASE_URL', { field: 'query.key' });
+    await guard(scope, name);
     const removed = await config.unset(scope, name, [key]);
     if (!removed.length) throw notSet(key);
     const vars = await config.bucket(scope, name);
     return { vars, restarted: await propagate(config, scope, name, restart) };
-  });
+  }, OPEN_TO_PLUGINS);
 }
 
 /**

@@ -3,6 +3,7 @@
  * is stale, which survive a scale-down, which need repair.
  */
 import { randomBytes } from 'node:crypto';
+import { replicaContainerName } from '../../lib/resource-names.js';
 import type { Replica, Workload } from '../workload/contract.js';
 
 /** What a replica must match to be current: spec hash, env, image. */
@@ -16,7 +17,7 @@ export interface Target {
 export function newReplicaId(w: Workload, taken: Set<string>): { replicaId: string; name: string } {
   for (;;) {
     const replicaId = randomBytes(2).toString('hex');
-    const name = `${w.appId}.${replicaId}`;
+    const name = replicaContainerName(w.appId, replicaId);
     if (!taken.has(name) && !taken.has(replicaId)) {
       taken.add(name);
       taken.add(replicaId);

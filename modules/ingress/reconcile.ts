@@ -53,7 +53,8 @@ export function createIngressReconciler(deps: ReconcileDeps) {
     if (!status) return;
     const appId = statusKey.slice(statusKey.lastIndexOf('/') + 1);
     const plugin = status.plugin || deps.plugin;
-    const r = await deps.plugins.run(plugin, 'remove', { args: [appId], env: { VOODU_APP: appId } });
+    // redactFor: the plugin's stderr becomes the reconcile error (status and log), masked with this ingress's buckets.
+    const r = await deps.plugins.run(plugin, 'remove', { args: [appId], env: { VOODU_APP: appId }, redactFor: { scope: ref.scope, name: ref.name } });
     const why = failure(plugin, 'remove', r);
     if (why) throw new VooduError(why);
     await deps.store.delete(statusKey);
@@ -81,7 +82,7 @@ export function createIngressReconciler(deps: ReconcileDeps) {
     // Resyncs are cheap: an identical route that was applied cleanly is not handed over again.
     if (current?.env_hash === hash && current.plugin === deps.plugin && !current.last_reconcile_error) return;
 
-    const r = await deps.plugins.run(deps.plugin, 'apply', { args: [appId], env });
+    const r = await deps.plugins.run(deps.plugin, 'apply', { args: [appId], env, redactFor: { scope: ref.scope, name: ref.name } });
     const why = failure(deps.plugin, 'apply', r);
     if (why) throw new VooduError(why);
     const data = r.envelope && isRecord(r.envelope.data) ? r.envelope.data : r.envelope?.data !== undefined ? { value: r.envelope.data } : { host: spec.host, service };

@@ -8,6 +8,7 @@
  */
 import { defineModule, keys, type Manifest } from '../../kernel/index.js';
 import type { JobSpec } from '../../lib/manifest/types.js';
+import { OPEN_TO_PLUGINS } from '../api/contract.js';
 import type {} from '../reconciler/contract.js';
 import type {} from '../runtime/contract.js';
 import type {} from '../store/contract.js';
@@ -58,7 +59,7 @@ export default defineModule({
       const ref = await resolveRef(store, 'job', req.query.name, req.query.scope);
       const manifest = await requireManifest(store, ref);
       await jobs.serve(raw, req.query.follow === 'true', (hooks) => jobs.run({ kind: 'job', ref, spec: (manifest.spec ?? {}) as JobSpec }, hooks));
-    });
+    }, OPEN_TO_PLUGINS);
 
     tapRunJob(ctx.hooks, { store, jobs, log: ctx.log });
   },

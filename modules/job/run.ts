@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { appId, formatRef, keys, messageOf, type Logger, type ResourceRef } from '../../kernel/index.js';
 import { parseDurationMs } from '../../lib/manifest/durations.js';
+import { replicaContainerName } from '../../lib/resource-names.js';
 import type { ContainerSpec, Runtime } from '../runtime/contract.js';
 import type { Store } from '../store/contract.js';
 import { LABELS, type WorkloadService } from '../workload/contract.js';
@@ -37,7 +38,7 @@ export async function runJob(deps: RunDeps, req: JobRunRequest, hooks: RunHooks 
   const timeoutMs = spec.timeout ? parseDurationMs(spec.timeout) : undefined;
 
   const runId = await freeRunId(runtime, app, kind);
-  const container = `${app}.${runId}`;
+  const container = replicaContainerName(app, runId);
   const run: JobRun = { run_id: runId, started_at: new Date().toISOString(), status: 'running', container };
   await workload.status.patch(w.ref, (cur) => {
     const history = upsertRun(((cur as JobStatus).history ?? []) as JobRun[], run);
@@ -106,7 +107,7 @@ export async function gc(deps: RunDeps, ref: ResourceRef, kind: JobKind, keep: s
 async function freeRunId(runtime: Runtime, app: string, kind: JobKind): Promise<string> {
   for (let i = 0; i < 16; i++) {
     const id = randomBytes(2).toString('hex');
-    if (!(await runtime.inspect(`${app}.${id}`))) return id;
+    if (!(await runtime.inspect(replicaContainerName(app, id)))) return id;
   }
   throw new Error(`${kind}/${app}: no free run id after 16 tries; remove old run containers`);
 }

@@ -92,6 +92,12 @@ export interface PluginCallOptions {
   stdin?: string;
   /** Default: the plugins module's timeout (60 s). */
   timeoutMs?: number;
+  /**
+   * The resource the call is about: the values of its config buckets are
+   * replaced by `***` in the result's stderr, envelope error and non-envelope
+   * stdout — the text a caller copies into errors and logs.
+   */
+  redactFor?: { scope: string; name: string };
 }
 
 export interface PluginCallResult {

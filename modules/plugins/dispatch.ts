@@ -12,15 +12,18 @@ import { checkActionList } from './actions.js';
 import type { LoadedPlugin } from './contract.js';
 import { loadByName } from './load.js';
 import { PluginRunError, errorDetail, runPlugin } from './run.js';
+import { refFromArg, type Redactor } from './redact.js';
+import type { OpenSession } from './session.js';
 
 export interface DispatchDeps {
   root: string;
   hooks: Hooks;
   timeoutMs: number;
-  callEnv(): Record<string, string>;
-  /** For the stdin context: `http://127.0.0.1:<port>`, `voodu-0`. */
-  controllerUrl(): string | undefined;
+  /** Env and capability URL for one invocation of `plugin` (see session.ts). */
+  session: OpenSession;
   nodeName: string;
+  /** Masks the config values of the call's `<scope>/<name>` (its first arg) in plugin text copied into errors. */
+  redact?: Redactor;
 }
 
 export interface DispatchAnswer {
@@ -74,20 +77,28 @@ export async function dispatch(deps: DispatchDeps, name: string, command: string
     throw new ValidationError(`plugin "${p}" has no command "${command}" (available: ${list})`, { field: 'command' });
   }
 
-  const url = deps.controllerUrl();
+  const session = deps.session(p, deps.timeoutMs);
+  const url = session.controllerUrl;
   const context = { plugin: name, command, ...(url ? { controller_url: url } : {}), plugin_dir: plugin.dir, node_name: deps.nodeName };
   let result;
   try {
-    result = await runPlugin(plugin, command, { args, stdin: JSON.stringify(context), env: deps.callEnv(), timeoutMs: deps.timeoutMs, ...(signal ? { signal } : {}) });
+    result = await runPlugin(plugin, command, { args, stdin: JSON.stringify(context), env: session.env, timeoutMs: deps.timeoutMs, ...(signal ? { signal } : {}) });
   } catch (err) {
     if (err instanceof PluginRunError) throw new VooduError(`invoke plugin: ${err.message}`, { cause: err });
     throw err;
+  } finally {
+    session.close();
   }
-  if (result.exitCode !== 0) throw new ValidationError(`plugin "${p}" ${command} exited ${result.exitCode}: ${errorDetail(result)}`);
+  // Plugin text in an error is masked with the buckets of the resource the call is about (redact.ts), before any truncation.
+  const masked = (text: string) => (deps.redact ? deps.redact.mask(text, refFromArg(args[0])) : Promise.resolve(text));
+  if (result.exitCode !== 0) {
+    const shown = deps.redact ? await deps.redact.result(result, refFromArg(args[0])) : result;
+    throw new ValidationError(`plugin "${p}" ${command} exited ${result.exitCode}: ${errorDetail(shown)}`);
+  }
 
   const env = result.envelope;
   if (!env) return { message: result.stdout.replace(/\r?\n$/, ''), applied: [] };
-  if (env.status !== 'ok') throw new ValidationError(`plugin "${p}" ${command}: ${env.error?.trim() || `status "${env.status}"`}`);
+  if (env.status !== 'ok') throw new ValidationError(`plugin "${p}" ${command}: ${env.error?.trim() ? await masked(env.error.trim()) : `status "${env.status}"`}`);
   const data = env.data ?? {};
   const where = `plugin "${p}" ${command}`;
   if (!isObject(data)) throw new ValidationError(`${where}: data must be {"message": "…", "actions": [...]}`);

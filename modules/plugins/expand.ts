@@ -13,12 +13,16 @@ import type { ApplyExpandContext } from '../apply/contract.js';
 import { CLIENT_ACTIONS, checkActionList } from './actions.js';
 import { extractPin, pluginForBlock, type JitDeps } from './jit.js';
 import { errorDetail, runPlugin } from './run.js';
+import { maskValues, type Redactor } from './redact.js';
+import type { OpenSession } from './session.js';
 
 export interface ExpandDeps extends JitDeps {
   hooks: Hooks;
   timeoutMs: number;
-  /** Per-call env (VOODU_ROOT, VOODU_NODE, …), computed when the call is made. */
-  callEnv(): Record<string, string>;
+  /** Env and capability URL for one invocation of a plugin. */
+  session: OpenSession;
+  /** Masks the block's config values in plugin text copied into errors; without it, the expansion's `config` is used. */
+  redact?: Redactor;
 }
 
 /** Run last among a kind's taps: an in-process module that expands the kind wins. */
@@ -55,17 +59,26 @@ export async function expandBlock(deps: ExpandDeps, block: Manifest, ctx: ApplyE
     ...(Object.keys(spec).length ? { spec } : {}),
     ...(Object.keys(ctx.config ?? {}).length ? { config: ctx.config } : {}),
   };
-  const result = await runPlugin(plugin, 'expand', { stdin: JSON.stringify(request), env: deps.callEnv(), timeoutMs: deps.timeoutMs });
-  if (result.exitCode !== 0) throw new ValidationError(`${where}: plugin "${p}" expand exited ${result.exitCode}: ${errorDetail(result)}`);
+  const session = deps.session(p, deps.timeoutMs);
+  const result = await runPlugin(plugin, 'expand', { stdin: JSON.stringify(request), env: session.env, timeoutMs: deps.timeoutMs }).finally(() => session.close());
+  // Plugin text in an error is masked with the block's config (redact.ts), before any truncation.
+  const bucket = block.scope ? { scope: block.scope, name: block.name } : undefined;
+  const seen = Object.values(ctx.config ?? {});
+  const masked = (text: string) => (deps.redact ? deps.redact.mask(text, bucket, seen) : Promise.resolve(maskValues(text, seen)));
+  if (result.exitCode !== 0) {
+    const shown = { ...result, stderr: await masked(result.stderr), stdout: await masked(result.stdout), ...(result.envelope?.error !== undefined ? { envelope: { ...result.envelope, error: await masked(result.envelope.error) } } : {}) };
+    throw new ValidationError(`${where}: plugin "${p}" expand exited ${result.exitCode}: ${errorDetail(shown)}`);
+  }
   const env = result.envelope;
   if (!env) {
-    const got = result.stdout.trim().slice(0, 200);
+    const got = (await masked(result.stdout.trim())).slice(0, 200);
     throw new ValidationError(`${where}: plugin "${p}" expand returned no JSON envelope {status, data} (got: ${got ? `${got}…` : 'nothing'})`);
   }
-  if (env.status !== 'ok') throw new ValidationError(`${where}: plugin "${p}" expand: ${env.error?.trim() || `status "${env.status}"`}`);
+  if (env.status !== 'ok') throw new ValidationError(`${where}: plugin "${p}" expand: ${env.error?.trim() ? await masked(env.error.trim()) : `status "${env.status}"`}`);
 
   const { manifests: raw, actions: rawActions } = answerShape(env.data, `${where}: plugin "${p}" expand`);
-  const manifests = raw.map((m, i) => checkManifest(m, block, `${where}: plugin "${p}" expand: manifests[${i}]`));
+  // Recorded so a pod of this resource may call back into this plugin (and no other).
+  const manifests = raw.map((m, i) => ({ ...checkManifest(m, block, `${where}: plugin "${p}" expand: manifests[${i}]`), metadata: { produced_by: p } }));
   const actions = checkActionList(deps.hooks, rawActions, `${where}: plugin "${p}" expand`);
   actions.forEach((a, i) => {
     if ((CLIENT_ACTIONS as readonly string[]).includes(a.type)) {

@@ -21,6 +21,8 @@ import { registerInstallRoutes } from './install/routes.js';
 import { loadByName, loadPluginDir } from './load.js';
 import { listPlugins, registerPluginRoutes } from './routes.js';
 import { DEFAULT_TIMEOUT_MS, runPlugin } from './run.js';
+import { sessionOpener } from './session.js';
+import { createRedactor } from './redact.js';
 
 export interface PluginsOptions {
   /** Plugins root; default `<VOODU_ROOT>/plugins`. */
@@ -60,26 +62,15 @@ export default defineModule<PluginsOptions>({
       log: ctx.log,
     });
 
-    const controllerUrl = (): string | undefined => {
-      try {
-        const { host, port } = api.address();
-        // A wildcard bind is reached on loopback; a specific address as itself.
-        const reach = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-        return `http://${reach}:${port}`;
-      } catch {
-        return undefined;
-      }
-    };
-    // VOODU_ROOT is the plugins root, as the reference passes it (spec §1.5).
-    const callEnv = (): Record<string, string> => {
-      const url = controllerUrl();
-      return {
-        VOODU_ROOT: root,
-        VOODU_NODE: nodeName,
-        VOODU_ETCD_CLIENT: opts.etcdClient ?? 'http://127.0.0.1:2379',
-        ...(url ? { VOODU_CONTROLLER_URL: url } : {}),
-      };
-    };
+    // VOODU_ROOT is the plugins root, as the reference plugins expect it; the controller URL is a capability (session.ts).
+    const session = sessionOpener(api, () => ({
+      VOODU_ROOT: root,
+      VOODU_NODE: nodeName,
+      VOODU_ETCD_CLIENT: opts.etcdClient ?? 'http://127.0.0.1:2379',
+    }));
+
+    // Config values of the resource a call is about never reach an error through plugin output.
+    const redact = createRedactor(() => ctx.service('config'), ctx.log);
 
     registerClientActions(ctx.hooks);
     registerExpand({
@@ -90,20 +81,25 @@ export default defineModule<PluginsOptions>({
       env: process.env,
       log: ctx.log,
       timeoutMs,
-      callEnv,
+      session,
+      redact,
     });
-    registerPluginRoutes(api, { root, hooks: ctx.hooks, timeoutMs, callEnv, controllerUrl, nodeName, vooduRoot: paths.root });
+    registerPluginRoutes(api, { root, hooks: ctx.hooks, timeoutMs, session, nodeName, vooduRoot: paths.root, redact });
     registerInstallRoutes(api, installer, { listPlugins: () => listPlugins(root), log: ctx.log });
 
     const service: PluginsService = {
       async run(nameOrAlias, command, call = {}) {
         const plugin = await loadByName(root, nameOrAlias);
+        const limit = call.timeoutMs ?? timeoutMs;
+        const s = session(plugin.manifest.name, limit);
         return runPlugin(plugin, command, {
           ...(call.args ? { args: call.args } : {}),
           ...(call.stdin !== undefined ? { stdin: call.stdin } : {}),
-          env: { ...callEnv(), ...call.env },
-          timeoutMs: call.timeoutMs ?? timeoutMs,
-        });
+          env: { ...s.env, ...call.env },
+          timeoutMs: limit,
+        })
+          .finally(() => s.close())
+          .then((r) => (call.redactFor ? redact.result(r, call.redactFor) : r));
       },
     };
     ctx.provide('plugins', service);

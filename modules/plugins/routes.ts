@@ -10,8 +10,9 @@ import { isAbsolute } from 'node:path';
 import { NotFoundError, ValidationError, VooduError, type Hooks } from '../../kernel/index.js';
 import type { Api } from '../api/contract.js';
 import { dispatch, findPlugin, parseArgs, type DispatchDeps } from './dispatch.js';
-import { isInside, loadAll } from './load.js';
+import { isInside, loadAll, loadByName } from './load.js';
 import { PluginRunError, errorDetail, runPlugin } from './run.js';
+import { refFromArg } from './redact.js';
 import { queryFlag } from '../../lib/query-flag.js';
 
 export interface RouteDeps extends DispatchDeps {
@@ -31,8 +32,21 @@ export async function listPlugins(root: string): Promise<{ plugins: Record<strin
 export function registerPluginRoutes(api: Api, deps: RouteDeps): void {
   api.route('GET', '/plugins', () => listPlugins(deps.root));
 
-  api.route('POST', '/plugin/:name/:command', (req) =>
-    dispatch(deps, req.params.name ?? '', req.params.command ?? '', req.body, queryFlag(req.query, 'restart', true), req.signal),
+  // A plugin's run may re-enter its own commands; a pod may reach the plugin that produced its resource, about its own scope.
+  const canonical = (name: string | undefined) => loadByName(deps.root, name ?? '').then((p) => p.manifest.name, () => undefined);
+  api.route(
+    'POST',
+    '/plugin/:name/:command',
+    (req) => dispatch(deps, req.params.name ?? '', req.params.command ?? '', req.body, queryFlag(req.query, 'restart', true), req.signal),
+    {
+      plugin: async (req, grant) => (await canonical(req.params.name)) === grant.plugin,
+      pod: async (req, grant) => {
+        if (!grant.plugin || (await canonical(req.params.name)) !== grant.plugin) return false;
+        const first = parseArgs(await req.body())[0] ?? '';
+        const slash = first.indexOf('/');
+        return slash > 0 && first.slice(0, slash) === grant.scope && first.length > slash + 1;
+      },
+    },
   );
 
   // Legacy: `{args: [plugin, command, ...], env}`; answers the plugin's data, or its stdout for plain text.
@@ -55,14 +69,22 @@ export function registerPluginRoutes(api: Api, deps: RouteDeps): void {
     if (!plugin.commands.has(command)) throw new NotFoundError(`plugin "${name}": command "${command}" not found`);
     let result;
     try {
-      result = await runPlugin(plugin, command, { args, env: { ...deps.callEnv(), ...env }, timeoutMs: deps.timeoutMs, signal: req.signal });
+      const session = deps.session(plugin.manifest.name, deps.timeoutMs);
+      result = await runPlugin(plugin, command, { args, env: { ...session.env, ...env }, timeoutMs: deps.timeoutMs, signal: req.signal }).finally(() => session.close());
     } catch (err) {
       if (err instanceof PluginRunError) throw new VooduError(`invoke plugin: ${err.message}`, { cause: err });
       throw err;
     }
-    if (result.exitCode !== 0) throw new VooduError(`plugin "${name}" ${command} exited ${result.exitCode}: ${errorDetail(result)}`);
+    if (result.exitCode !== 0) {
+      // Masked with the buckets of `<scope>/<name>` in its first arg, as dispatch does (redact.ts); a 500 is logged too.
+      const shown = deps.redact ? await deps.redact.result(result, refFromArg(args[0])) : result;
+      throw new VooduError(`plugin "${name}" ${command} exited ${result.exitCode}: ${errorDetail(shown)}`);
+    }
     if (!result.envelope) return { stdout: result.stdout };
-    if (result.envelope.status !== 'ok') throw new ValidationError(`plugin "${name}" ${command}: ${result.envelope.error ?? result.envelope.status}`);
+    if (result.envelope.status !== 'ok') {
+      const error = result.envelope.error !== undefined && deps.redact ? await deps.redact.mask(result.envelope.error, refFromArg(args[0])) : result.envelope.error;
+      throw new ValidationError(`plugin "${name}" ${command}: ${error ?? result.envelope.status}`);
+    }
     return result.envelope.data;
   });
 

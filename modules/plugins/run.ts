@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { VooduError, ValidationError } from '../../kernel/index.js';
 import type { LoadedPlugin, PluginEnvelope } from './contract.js';
+import { inheritedEnv } from './inherited-env.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const MAX_STDOUT = 8 * 1024 * 1024;
@@ -102,7 +103,7 @@ export async function runPlugin(plugin: LoadedPlugin, command: string, opts: Run
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxOut = opts.maxStdout ?? MAX_STDOUT;
   const maxErr = opts.maxStderr ?? MAX_STDERR;
-  const env: NodeJS.ProcessEnv = { ...process.env, VOODU_PLUGIN_DIR: plugin.dir, ...plugin.manifest.env, ...opts.env };
+  const env: NodeJS.ProcessEnv = { ...inheritedEnv(), VOODU_PLUGIN_DIR: plugin.dir, ...plugin.manifest.env, ...opts.env };
 
   return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), {

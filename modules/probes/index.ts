@@ -232,7 +232,7 @@ export default defineModule({
       if (!e) throw new NotFoundError(`pod ${name} has no probe runner (not running, or its workload declares no probes)`);
       const readiness = e.view();
       return readiness.ready ? { readiness } : api.reply(503, { readiness });
-    });
+    }, { public: true });
 
     return {
       async start() {

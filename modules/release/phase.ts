@@ -12,6 +12,7 @@
  */
 import type { Readable } from 'node:stream';
 import { messageOf, type Logger } from '../../kernel/index.js';
+import { replicaContainerName } from '../../lib/resource-names.js';
 import type { ContainerSpec, Runtime } from '../runtime/contract.js';
 import { LABELS, type EnvSync, type Workload, type WorkloadService } from '../workload/contract.js';
 import { OUTPUT_INDENT, RELEASE_ROLE } from './contract.js';
@@ -45,7 +46,7 @@ export interface PhaseOutcome {
 
 const SUFFIX: Record<Phase, string> = { pre_command: '-pre', command: '', post_command: '-post' };
 
-export const phaseContainerName = (w: Workload, releaseId: string, phase: Phase) => `${w.appId}.${releaseId}${SUFFIX[phase]}`;
+export const phaseContainerName = (w: Workload, releaseId: string, phase: Phase) => replicaContainerName(w.appId, `${releaseId}${SUFFIX[phase]}`);
 
 export async function runPhase(d: PhaseDeps, p: PhaseRun): Promise<PhaseOutcome> {
   const replicaId = `${p.releaseId}${SUFFIX[p.phase]}`;

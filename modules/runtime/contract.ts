@@ -76,6 +76,12 @@ export interface ContainerDetails extends ContainerSummary {
   ports: Record<string, { hostIp: string; hostPort: string }[]>;
 }
 
+export interface NetworkInfo {
+  /** The host's IPv4 address on the network. */
+  gateway?: string;
+  containers: { name: string; ipv4: string }[];
+}
+
 export interface VolumeInfo {
   name: string;
   labels: Record<string, string>;
@@ -161,6 +167,8 @@ export interface Runtime {
   /** Engine reachable? Throws a clear error naming the socket when not. */
   ping(): Promise<void>;
   ensureNetwork(name?: string): Promise<void>;
+  /** A bridge network (default voodu0): the host's address on it (where containers reach the host) and its members. */
+  inspectNetwork(name?: string): Promise<NetworkInfo | undefined>;
   /** Make sure `image` exists locally; pulls only when missing; the error says what to do when neither works. */
   ensureImage(image: string): Promise<{ id: string; pulled: boolean }>;
   imageId(image: string): Promise<string | undefined>;

@@ -8,6 +8,7 @@ import { ConflictError, TransientError, VooduError, messageOf } from '../../kern
 import { planContainer, labelsOf, restartPolicy } from './container-spec.js';
 import {
   VOODU_NETWORK,
+  type NetworkInfo,
   type ContainerDetails,
   type ContainerSpec,
   type ContainerStats,
@@ -99,6 +100,14 @@ export class DockerRuntime implements Runtime {
       await this.#networks.ensure(name);
     } catch (err) {
       throw this.#fail(err, `ensure network "${name}"`);
+    }
+  }
+
+  async inspectNetwork(name: string = this.network): Promise<NetworkInfo | undefined> {
+    try {
+      return await this.#networks.inspect(name);
+    } catch (err) {
+      throw this.#fail(err, `inspect network "${name}"`);
     }
   }
 

@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { ConflictError } from '../../kernel/errors.js';
+import type { NetworkInfo } from './contract.js';
 import { statusOf } from './engine-errors.js';
 
 const MAX_ATTEMPTS = 6;
@@ -59,6 +60,20 @@ export class Networks {
       }
       await sleep(10 + Math.random() * 50 * attempt);
     }
+  }
+
+  /** The host's IPv4 address on bridge `name` (its gateway) and the containers on it; undefined when it does not exist. */
+  async inspect(name: string): Promise<NetworkInfo | undefined> {
+    const [net] = await this.#named(name);
+    if (!net) return undefined;
+    const info = await this.#docker.getNetwork(net.Id).inspect();
+    const configs = (info.IPAM?.Config ?? []) as Array<{ Gateway?: string }>;
+    const gateway = configs.map((c) => c.Gateway).find((g): g is string => !!g && !g.includes(':'));
+    const members = Object.values((info.Containers ?? {}) as Record<string, { Name?: string; IPv4Address?: string }>);
+    return {
+      ...(gateway ? { gateway } : {}),
+      containers: members.map((c) => ({ name: c.Name ?? '', ipv4: (c.IPv4Address ?? '').split('/')[0]! })),
+    };
   }
 
   /** Exact-name matches: the engine's `name` filter matches substrings. */

@@ -19,7 +19,7 @@ export default defineModule<StatefulsetOptions>({
   name: 'statefulset',
   description: 'Statefulsets: ordered pods with their own volumes and DNS',
   requires: ['workload', 'runtime', 'store'],
-  optional: ['reconciler', 'api'],
+  optional: ['reconciler', 'podAccess'],
   provides: ['statefulsets'],
   register(ctx) {
     const workload = ctx.service('workload');
@@ -45,14 +45,7 @@ export default defineModule<StatefulsetOptions>({
       },
       signal: stopping.signal,
       readyTimeoutMs: ctx.options.readyTimeoutMs ?? 120_000,
-      controllerUrl: () => {
-        if (!ctx.has('api')) return undefined;
-        try {
-          return `http://host.docker.internal:${ctx.service('api').address().port}`;
-        } catch {
-          return undefined; // not listening yet
-        }
-      },
+      podCredential: (pod) => (ctx.has('podAccess') ? ctx.service('podAccess').mint(pod) : undefined),
     };
 
     ctx.hooks.onReconcile.for('statefulset').tapPromise('statefulset', async (event) => {

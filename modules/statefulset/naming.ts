@@ -3,13 +3,13 @@
  * a pod comes back with the same name, the same DNS and the same volumes.
  */
 import type { ResourceRef } from '../../kernel/index.js';
+import { claimVolumeName, replicaContainerName } from '../../lib/resource-names.js';
 
 /** `<scope>-<name>.<n>` (or `<name>.<n>` unscoped). */
-export const podName = (appId: string, ordinal: number) => `${appId}.${ordinal}`;
+export const podName = (appId: string, ordinal: number) => replicaContainerName(appId, String(ordinal));
 
-/** `voodu-<scope>-<name>-<claim>-<n>`: one docker volume per claim per ordinal. */
-export const volumeName = (ref: ResourceRef, claim: string, ordinal: number) =>
-  ref.scope ? `voodu-${ref.scope}-${ref.name}-${claim}-${ordinal}` : `voodu-${ref.name}-${claim}-${ordinal}`;
+/** `voodu-<scope>-<name>-<claim>-<n>`: one docker volume per claim per ordinal (lib/, so the apply name check spells it alike). */
+export const volumeName = claimVolumeName;
 
 /** Per-pod aliases first (`pg-0.data`), then the shared ones (`pg.data`) that round-robin across pods. */
 export function podAliases(ref: ResourceRef, ordinal: number): string[] {

@@ -7,6 +7,7 @@
  */
 import { VooduError, formatRef, type Logger, type Manifest, type ResourceRef } from '../../kernel/index.js';
 import type { RepairBackoff } from '../../lib/repair-backoff.js';
+import type { PodCredential } from '../pod-api/contract.js';
 import type { Runtime } from '../runtime/contract.js';
 import type { EnvSync, ReleaseRecord, Replica, ReplicaPlan, Workload, WorkloadService, WorkloadStatus } from '../workload/contract.js';
 import { podAliases, podName, volumeLabels, volumeName } from './naming.js';
@@ -22,8 +23,8 @@ export interface StatefulsetDeps {
   later(ref: ResourceRef, ms: number): void;
   signal: AbortSignal;
   readyTimeoutMs: number;
-  /** Where pods reach the controller (`VOODU_CONTROLLER_URL`), once the API listens. */
-  controllerUrl(): string | undefined;
+  /** A new pod's callback credential (`VOODU_CONTROLLER_URL` and the label recording it), while the pod API is open. */
+  podCredential(pod: { scope: string; plugin?: string }): PodCredential | undefined;
 }
 
 /** A pod that never became ready: the rollout stops there, and the reconcile reports it. */
@@ -77,8 +78,10 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
     live.some((r) => r.imageId && r.imageId !== imageId);
   const releaseId = open?.id ?? (mint ? workload.newReleaseId() : undefined);
 
+  const producedBy = manifest.metadata?.produced_by;
   const plan = (ordinal: number): ReplicaPlan => {
-    const url = d.controllerUrl();
+    // Minted per container: a recreated pod gets a new token and the old one dies with its container.
+    const credential = d.podCredential({ scope: ref.scope, ...(producedBy ? { plugin: producedBy } : {}) });
     return {
       name: podName(w.appId, ordinal),
       replicaId: String(ordinal),
@@ -86,7 +89,8 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
       aliases: podAliases(ref, ordinal),
       hash,
       ...(releaseId ? { releaseId } : {}),
-      identityEnv: { VOODU_REPLICA_ORDINAL: String(ordinal), ...(url ? { VOODU_CONTROLLER_URL: url } : {}) },
+      identityEnv: { VOODU_REPLICA_ORDINAL: String(ordinal), ...credential?.env },
+      ...(credential ? { identityLabels: credential.labels } : {}),
       extraVolumes: w.volumeClaims.map((c) => `${volumeName(ref, c.name, ordinal)}:${c.mount_path}`),
     };
   };

@@ -9,13 +9,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ValidationError, VooduError, messageOf } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/log.js';
-
+import { CLIENT_LISTENER, PEER_LISTENER, checkClientIdentity, checkListener, connectUrl } from './etcd-exposure.js';
+import { checkPeerFiles, embeddedClientCredentials, type ClientCredentials, type TlsFiles } from './etcd-tls.js';
 
 /** Ops allowed in one etcd transaction (compares and writes each count). */
 export const MAX_TXN_OPS = 4096;
@@ -23,10 +25,16 @@ export interface EmbeddedEtcdOptions {
   /** etcd binary: a name looked up on PATH, or a path. Default `etcd`. */
   bin?: string;
   dataDir: string;
-  /** Default http://127.0.0.1:2379. */
+  /** Default http://127.0.0.1:2379. Anything but loopback must be https (see clientTls). */
   clientUrl?: string;
-  /** Default http://127.0.0.1:2380. */
+  /** Default http://127.0.0.1:2380. Anything but loopback must be https (see peerTls). */
   peerUrl?: string;
+  /** Cert, key and client CA of an https client listener; etcd then demands client certificates. */
+  clientTls?: TlsFiles;
+  /** What the supervisor and the controller present to that listener. Default: clientTls's cert and key. */
+  clientIdentity?: { certFile?: string; keyFile?: string };
+  /** Cert, key and CA of an https peer listener, with peer client-certificate auth. */
+  peerTls?: TlsFiles;
   /** Member name. Default voodu-0. */
   name?: string;
   /** How long `start()` waits for /health. Default 30000. */
@@ -53,6 +61,12 @@ export class EmbeddedEtcd {
   readonly name: string;
   readonly pidFile: string;
   readonly readyTimeoutMs: number;
+  /** Where a client on this host connects: clientUrl, with a wildcard bind replaced by loopback. */
+  readonly connectUrl: string;
+  /** What a client presents to and trusts of a TLS client listener; undefined for plain http. */
+  readonly clientCredentials: ClientCredentials | undefined;
+  readonly #clientTls: Required<TlsFiles> | undefined;
+  readonly #peerTls: Required<TlsFiles> | undefined;
   readonly #log: Logger | undefined;
   readonly #retention: string;
   readonly #backoffInitialMs: number;
@@ -74,6 +88,17 @@ export class EmbeddedEtcd {
     this.dataDir = resolve(options.dataDir);
     this.clientUrl = checkUrl(options.clientUrl ?? 'http://127.0.0.1:2379', 'clientUrl');
     this.peerUrl = checkUrl(options.peerUrl ?? 'http://127.0.0.1:2380', 'peerUrl');
+    // Refused here, before anything runs: an open etcd is every secret and the whole desired state.
+    const clientTls = options.clientTls ?? {};
+    const peerTls = options.peerTls ?? {};
+    const clientMode = checkListener(this.clientUrl, clientTls, CLIENT_LISTENER);
+    const peerMode = checkListener(this.peerUrl, peerTls, PEER_LISTENER);
+    checkClientIdentity(clientMode, options.clientIdentity ?? {}, this.clientUrl);
+    this.#clientTls = clientMode === 'tls' ? absolute(clientTls) : undefined;
+    this.#peerTls = peerMode === 'tls' ? absolute(peerTls) : undefined;
+    this.clientCredentials = this.#clientTls && embeddedClientCredentials(this.#clientTls, options.clientIdentity ?? {});
+    if (this.#peerTls) checkPeerFiles(this.#peerTls);
+    this.connectUrl = connectUrl(this.clientUrl);
     this.name = options.name ?? 'voodu-0';
     this.readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
     this.pidFile = resolve(options.pidFile ?? join(dirname(this.dataDir), 'etcd.pid'));
@@ -98,10 +123,12 @@ export class EmbeddedEtcd {
     return [...this.#tail];
   }
 
-  /** True when etcd answers `{"health":"true"}` on its client URL. */
+  /** True when etcd answers `{"health":"true"}` on its client URL (over TLS presenting the client certificate). */
   health(timeoutMs = 1000): Promise<boolean> {
     return new Promise((done) => {
-      const req = httpGet(`${this.clientUrl}/health`, { agent: false, timeout: timeoutMs }, (res) => {
+      const url = `${this.connectUrl}/health`;
+      const creds = this.clientCredentials;
+      const onResponse = (res: IncomingMessage) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
@@ -113,7 +140,10 @@ export class EmbeddedEtcd {
           }
         });
         res.on('error', () => done(false));
-      });
+      };
+      const req = creds
+        ? httpsGet(url, { agent: false, timeout: timeoutMs, ca: creds.rootCertificate, cert: creds.certChain, key: creds.privateKey }, onResponse)
+        : httpGet(url, { agent: false, timeout: timeoutMs }, onResponse);
       req.on('timeout', () => req.destroy());
       req.on('error', () => done(false));
     });
@@ -146,7 +176,8 @@ export class EmbeddedEtcd {
       await this.#awaitReady(child);
       this.#state = 'running';
       process.on('exit', this.#onProcessExit);
-      this.#log?.info(`etcd ${this.name} (pid ${child.pid}) healthy at ${this.clientUrl}, data in ${this.dataDir}`);
+      const tls = this.#clientTls ? ' (TLS, client certificates required)' : '';
+      this.#log?.info(`etcd ${this.name} (pid ${child.pid}) healthy at ${this.clientUrl}${tls}, data in ${this.dataDir}`);
     } catch (err) {
       if (this.#child) await terminate(this.#child, STOP_GRACE_MS);
       this.#child = undefined;
@@ -186,8 +217,10 @@ export class EmbeddedEtcd {
       '--log-level', 'warn',
       '--auto-compaction-mode', 'periodic',
       '--auto-compaction-retention', this.#retention,
-      // One apply is one transaction (decision 4): etcd's default of 128 ops would cap a batch at ~60 manifests.
+      // One apply is one transaction: etcd's default of 128 ops would cap a batch at ~60 manifests.
       '--max-txn-ops', String(MAX_TXN_OPS),
+      ...tlsArgs(this.#clientTls, ''),
+      ...tlsArgs(this.#peerTls, 'peer-'),
     ];
   }
 
@@ -323,12 +356,28 @@ function checkUrl(value: unknown, field: string): string {
   if (typeof value === 'string') {
     try {
       const url = new URL(value);
-      if (url.protocol === 'http:' && url.port && url.pathname === '/') return `http://${url.host}`;
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.port && url.pathname === '/') return `${url.protocol}//${url.host}`;
     } catch {
       // Fall through to the error.
     }
   }
-  throw new ValidationError(`${field}: ${JSON.stringify(value)} is not an http://host:port URL`, { field });
+  throw new ValidationError(`${field}: ${JSON.stringify(value)} is not an http://host:port or https://host:port URL`, { field });
+}
+
+function absolute(files: TlsFiles): Required<TlsFiles> {
+  // checkListener made sure all three are there.
+  return { certFile: resolve(files.certFile!), keyFile: resolve(files.keyFile!), trustedCaFile: resolve(files.trustedCaFile!) };
+}
+
+/** etcd's own flags for a TLS listener; a client (or peer) without a certificate from the CA is refused. */
+function tlsArgs(files: Required<TlsFiles> | undefined, prefix: '' | 'peer-'): string[] {
+  if (!files) return [];
+  return [
+    `--${prefix}cert-file`, files.certFile,
+    `--${prefix}key-file`, files.keyFile,
+    `--${prefix}trusted-ca-file`, files.trustedCaFile,
+    `--${prefix}client-cert-auth`,
+  ];
 }
 
 /** The binary's path, or an error saying how to get one. */

@@ -19,6 +19,7 @@ import { TransientError, ValidationError, VooduError, messageOf } from '../../ke
 import type { Logger } from '../../kernel/log.js';
 import type { Compare, KeyValue, Lease, ListResult, Store, TxnOp, TxnRequest, TxnResult, Watch, WatchOptions } from './contract.js';
 import { StoreLease } from './etcd-lease.js';
+import type { ClientCredentials } from './etcd-tls.js';
 import { encode, prefixEnd } from './etcd-util.js';
 import { EtcdWatch } from './etcd-watch.js';
 
@@ -26,8 +27,10 @@ export { prefixEnd } from './etcd-util.js';
 export { WatchCancelledError } from './etcd-watch.js';
 
 export interface EtcdStoreOptions {
-  /** Client URLs, e.g. `http://127.0.0.1:2379`. */
+  /** Client URLs, e.g. `http://127.0.0.1:2379`; all http or all https. */
   endpoints: string[];
+  /** TLS for https endpoints: the CA to trust and the client certificate to present. */
+  credentials?: ClientCredentials;
   /** Deadline of every unary call (streams have none). Default 5000. */
   callTimeoutMs?: number;
   /** How long `watch()` waits for etcd to acknowledge a new watch. Default 10000. */
@@ -66,12 +69,24 @@ export class EtcdStore implements Store {
       throw new ValidationError('endpoints: give at least one etcd client URL, e.g. http://127.0.0.1:2379', { field: 'endpoints' });
     }
     this.endpoints = [...options.endpoints];
+    const secure = this.endpoints.filter((ep) => ep.startsWith('https://')).length;
+    // etcd3 would speak TLS to http:// endpoints whenever credentials are set, and throws an unhelpful error on a mix.
+    if (secure && secure < this.endpoints.length) {
+      throw new ValidationError(`endpoints ${this.endpoints.join(', ')}: mixes http:// and https://; make them all https://`, { field: 'endpoints' });
+    }
+    if (options.credentials && !secure) {
+      throw new ValidationError(`endpoints ${this.endpoints.join(', ')}: TLS credentials need https:// endpoints`, { field: 'endpoints' });
+    }
     this.#log = options.log;
     this.#watchConnectTimeoutMs = options.watchConnectTimeoutMs ?? 10_000;
     this.#pageSize = options.listPageSize ?? 1000;
     const callTimeoutMs = options.callTimeoutMs ?? 5000;
     this.#client = new Etcd3({
       hosts: this.endpoints as string[],
+      // grpc takes a null root for the system trust store; etcd3's d.ts insists on a Buffer.
+      ...(options.credentials && {
+        credentials: { ...options.credentials, rootCertificate: options.credentials.rootCertificate ?? (null as unknown as Buffer) },
+      }),
       dialTimeout: callTimeoutMs,
       // A big list page of manifests can pass grpc's 4 MiB default.
       grpcOptions: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
@@ -87,7 +102,7 @@ export class EtcdStore implements Store {
           backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }),
         }),
         // etcd3's default grows to 30 s, so a watch would resume long after
-        // etcd is back (STACK.md §3). Its d.ts mistypes this field.
+        // etcd is back. Its d.ts mistypes this field.
         watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) as any,
       },
     });

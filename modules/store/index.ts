@@ -2,16 +2,29 @@
  * The `store` module: provides the `store` service on etcd. With `endpoints`
  * it uses an etcd someone else runs; otherwise it runs its own etcd child
  * (embedded mode) with its data under the `paths` service's state dir.
+ * Who may reach that etcd is etcd-exposure.ts; docs/etcd.md explains it.
  */
 import { ValidationError, messageOf } from '../../kernel/errors.js';
 import { defineModule } from '../../kernel/module.js';
 import type {} from '../paths/contract.js';
 import { EmbeddedEtcd } from './embedded-etcd.js';
+import { checkExternal, parseEtcdUrl, plainRemoteWarning } from './etcd-exposure.js';
 import { EtcdStore } from './etcd-store.js';
+import { externalClientCredentials } from './etcd-tls.js';
 
 export interface StoreOptions {
-  /** External mode: client URLs of an etcd to use; nothing is started. */
+  /** External mode: client URLs of an etcd to use (all http or all https); nothing is started. */
   endpoints?: string[];
+  /**
+   * TLS of the client side (flags --etcd-cert-file, --etcd-key-file, --etcd-trusted-ca-file).
+   * External mode: the certificate the controller presents and the CA it trusts.
+   * Embedded mode: the https client listener's certificate, key and the CA client
+   * certificates must chain to; the controller presents the same certificate
+   * (issue it for serverAuth and clientAuth) unless clientCertFile/clientKeyFile say otherwise.
+   */
+  certFile?: string;
+  keyFile?: string;
+  trustedCaFile?: string;
   /** Embedded mode: the etcd binary (name on PATH or path). Default `etcd`. */
   etcdBin?: string;
   /** Embedded mode. Default http://127.0.0.1:2379. */
@@ -24,10 +37,19 @@ export interface StoreOptions {
   name?: string;
   /** Embedded mode: how long to wait for etcd to be healthy. Default 30000. */
   readyTimeoutMs?: number;
+  /** Embedded mode: the controller's own client certificate, when the listener's is for serverAuth only. */
+  clientCertFile?: string;
+  clientKeyFile?: string;
+  /** Embedded mode: TLS of an https peer listener, with peer client-certificate auth. */
+  peerCertFile?: string;
+  peerKeyFile?: string;
+  peerTrustedCaFile?: string;
 }
 
-const EMBEDDED_ONLY = ['etcdBin', 'clientUrl', 'peerUrl', 'dataDir', 'name', 'readyTimeoutMs'] as const;
-const KNOWN = new Set<string>(['endpoints', ...EMBEDDED_ONLY]);
+const CLIENT_TLS = ['certFile', 'keyFile', 'trustedCaFile'] as const;
+const EMBEDDED_TLS = ['clientCertFile', 'clientKeyFile', 'peerCertFile', 'peerKeyFile', 'peerTrustedCaFile'] as const;
+const EMBEDDED_ONLY = ['etcdBin', 'clientUrl', 'peerUrl', 'dataDir', 'name', 'readyTimeoutMs', ...EMBEDDED_TLS] as const;
+const KNOWN = new Set<string>(['endpoints', ...CLIENT_TLS, ...EMBEDDED_ONLY]);
 
 export default defineModule<StoreOptions>({
   name: 'store',
@@ -37,8 +59,13 @@ export default defineModule<StoreOptions>({
   register(ctx) {
     const options = validate((ctx.options ?? {}) as Record<string, unknown>);
 
+    const clientTls = pick(options, CLIENT_TLS);
     if (options.endpoints) {
-      const store = new EtcdStore({ endpoints: options.endpoints, log: ctx.log });
+      const plan = checkExternal(options.endpoints, clientTls);
+      const credentials = plan.tls ? externalClientCredentials(clientTls) : undefined;
+      // Once, at boot and before any connection: the operator sees it even if etcd is down.
+      if (plan.plainRemote.length) ctx.log.warn(plainRemoteWarning(plan.plainRemote));
+      const store = new EtcdStore({ endpoints: options.endpoints, log: ctx.log, ...(credentials && { credentials }) });
       ctx.provide('store', store);
       return {
         async start() {
@@ -70,9 +97,16 @@ export default defineModule<StoreOptions>({
       ...(options.peerUrl !== undefined && { peerUrl: options.peerUrl }),
       ...(options.name !== undefined && { name: options.name }),
       ...(options.readyTimeoutMs !== undefined && { readyTimeoutMs: options.readyTimeoutMs }),
+      clientTls,
+      clientIdentity: { certFile: options.clientCertFile, keyFile: options.clientKeyFile },
+      peerTls: { certFile: options.peerCertFile, keyFile: options.peerKeyFile, trustedCaFile: options.peerTrustedCaFile },
     });
     // The client connects lazily, so it can exist (and be provided) before etcd runs.
-    const store = new EtcdStore({ endpoints: [etcd.clientUrl], log: ctx.log });
+    const store = new EtcdStore({
+      endpoints: [etcd.connectUrl],
+      log: ctx.log,
+      ...(etcd.clientCredentials && { credentials: etcd.clientCredentials }),
+    });
     ctx.provide('store', store);
     return {
       async start() {
@@ -113,13 +147,13 @@ export function validate(raw: Record<string, unknown>): StoreOptions {
       });
     }
     for (const ep of eps) {
-      if (!isHttpUrl(ep)) {
-        throw new ValidationError(
-          `store.endpoints: ${JSON.stringify(ep)} is not an http://host:port URL (TLS endpoints are not supported)`,
-          { field: 'store.endpoints' },
-        );
+      if (!parseEtcdUrl(ep)) {
+        throw new ValidationError(`store.endpoints: ${JSON.stringify(ep)} is not an http://host:port or https://host:port URL`, {
+          field: 'store.endpoints',
+        });
       }
     }
+    strings(raw, out, CLIENT_TLS);
     const embedded = EMBEDDED_ONLY.filter((k) => raw[k] !== undefined);
     if (embedded.length) {
       throw new ValidationError(
@@ -130,21 +164,16 @@ export function validate(raw: Record<string, unknown>): StoreOptions {
     out.endpoints = eps as string[];
     return out;
   }
-  for (const key of ['etcdBin', 'dataDir', 'name'] as const) {
-    const v = raw[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'string' || v.trim() === '') {
-      throw new ValidationError(`store.${key}: must be a non-empty string`, { field: `store.${key}` });
-    }
-    out[key] = v;
-  }
+  strings(raw, out, ['etcdBin', 'dataDir', 'name', ...CLIENT_TLS, ...EMBEDDED_TLS]);
   for (const key of ['clientUrl', 'peerUrl'] as const) {
     const v = raw[key];
     if (v === undefined) continue;
-    if (!isHttpUrl(v)) {
-      throw new ValidationError(`store.${key}: ${JSON.stringify(v)} is not an http://host:port URL`, { field: `store.${key}` });
+    if (!parseEtcdUrl(v)) {
+      throw new ValidationError(`store.${key}: ${JSON.stringify(v)} is not an http://host:port or https://host:port URL`, {
+        field: `store.${key}`,
+      });
     }
-    out[key] = v;
+    out[key] = v as string;
   }
   if (raw.readyTimeoutMs !== undefined) {
     const v = raw.readyTimeoutMs;
@@ -158,12 +187,22 @@ export function validate(raw: Record<string, unknown>): StoreOptions {
   return out;
 }
 
-function isHttpUrl(v: unknown): v is string {
-  if (typeof v !== 'string') return false;
-  try {
-    const url = new URL(v);
-    return url.protocol === 'http:' && url.hostname !== '' && url.port !== '' && (url.pathname === '/' || url.pathname === '');
-  } catch {
-    return false;
+type StringOption = 'etcdBin' | 'dataDir' | 'name' | (typeof CLIENT_TLS)[number] | (typeof EMBEDDED_TLS)[number];
+
+/** Copies the given options, each of which must be a non-empty string. */
+function strings(raw: Record<string, unknown>, out: StoreOptions, keys: readonly StringOption[]): void {
+  for (const key of keys) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || v.trim() === '') {
+      throw new ValidationError(`store.${key}: must be a non-empty string`, { field: `store.${key}` });
+    }
+    out[key] = v;
   }
+}
+
+function pick<K extends keyof StoreOptions>(options: StoreOptions, keys: readonly K[]): Pick<StoreOptions, K> {
+  const out: Pick<StoreOptions, K> = {} as Pick<StoreOptions, K>;
+  for (const key of keys) if (options[key] !== undefined) out[key] = options[key];
+  return out;
 }

@@ -140,6 +140,8 @@ export interface ReplicaPlan {
   releaseId?: string;
   /** Extra `-e` on top of the platform identity (statefulset: VOODU_REPLICA_ORDINAL, VOODU_CONTROLLER_URL). */
   identityEnv?: Record<string, string>;
+  /** Extra labels (the pod token's record). Never part of the spec hash. */
+  identityLabels?: Record<string, string>;
   /** Volumes appended after the workload's (statefulset claim mounts `<vol>:<path>`). */
   extraVolumes?: string[];
 }

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { messageOf, type Logger } from '../../kernel/index.js';
 import { parseDurationMs } from '../../lib/manifest/durations.js';
+import { initContainerName } from '../../lib/resource-names.js';
 import type { InitSpec } from '../../lib/manifest/types.js';
 import type { Assets } from '../assets/contract.js';
 import type { ContainerSpec, Runtime } from '../runtime/contract.js';
@@ -28,8 +29,6 @@ export interface InitDeps {
   /** Pause between attempts; 2 s as the reference. */
   retryPauseMs?: number;
 }
-
-export const initContainerName = (w: Workload, init: string, replicaId: string) => `${w.appId}-init-${init}-${replicaId}`;
 
 export async function runInitChain(
   deps: InitDeps,
@@ -82,7 +81,7 @@ async function attemptOnce(
   init: InitSpec,
   signal?: AbortSignal,
 ): Promise<{ exitCode: number; error: string }> {
-  const name = initContainerName(w, init.name, r.replicaId);
+  const name = initContainerName(w.appId, init.name, r.replicaId);
   // A failed earlier attempt is left stopped for debugging; the next one takes its name.
   await deps.runtime.remove(name, { force: true });
   const timeoutMs = (init.timeout && parseDurationMs(init.timeout)) || DEFAULT_TIMEOUT_MS;

@@ -21,6 +21,8 @@ export function replicaLabels(w: Workload, env: EnvSync, r: ReplicaPlan, role: s
     ...(r.ordinal !== undefined ? { [LABELS.ordinal]: String(r.ordinal) } : {}),
     [LABELS.role]: role,
     [LABELS.envHash]: env.hash,
+    // Init containers run once and never call back: the pod's credential is the replica's alone.
+    ...(role === w.kind ? r.identityLabels : {}),
   };
 }
 

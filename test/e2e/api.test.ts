@@ -25,7 +25,7 @@ test.before(async () => {
 test.after.always(() => ctl?.cleanup());
 
 async function call(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  const res = await fetch(ctl.url + path, { method, ...(body !== undefined ? { body } : {}), headers });
+  const res = await fetch(ctl.url + path, { method, ...(body !== undefined ? { body } : {}), headers: { authorization: `Bearer ${ctl.token}`, ...headers } });
   const text = await res.text();
   return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
 }
@@ -95,7 +95,8 @@ test('a body over 1 MiB gets a 413 envelope naming the limit', async (t) => {
 test('a chunked body without Content-Length is capped too', async (t) => {
   const { port } = new URL(ctl.url);
   const status = await new Promise<number>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+    const headers = { 'transfer-encoding': 'chunked', 'content-type': 'application/json', authorization: `Bearer ${ctl.token}` };
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', headers }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -107,8 +108,8 @@ test('a chunked body without Content-Length is capped too', async (t) => {
   t.is(status, 413);
 });
 
-test('requests before every module started get 503; a token gates the API when set', async (t) => {
-  const server = new ApiServer({ host: '127.0.0.1', port: 0, maxBodyBytes: 1024, token: 's3cret', log: createLogger({ sink: () => {} }) });
+test('requests before every module started get 503; the token gates the API', async (t) => {
+  const server = new ApiServer({ host: '127.0.0.1', port: 0, maxBodyBytes: 1024, token: 's3cret', tokenHint: 'the test', log: createLogger({ sink: () => {} }) });
   server.route('GET', '/x', () => 'y');
   await server.listen();
   try {
@@ -125,9 +126,9 @@ test('requests before every module started get 503; a token gates the API when s
   }
 });
 
-test('binding beyond loopback without a token refuses to start, naming the fix', async (t) => {
-  const err = await t.throwsAsync(bootController({ modules: API_ONLY, flags: ['--http', '0.0.0.0:0'] }));
-  t.regex(err!.message, /module "api" failed to start: api\.http: binding 0\.0\.0\.0:0 exposes the API.*API token/);
+test('the token cannot be given on the command line, where ps shows it', async (t) => {
+  const err = await t.throwsAsync(bootController({ modules: API_ONLY, flags: ['--api-token', 'a-long-enough-token-value'] }));
+  t.regex(err!.message, /--api-token/);
 });
 
 test('a malformed body is refused without echoing any of it', async (t) => {

@@ -26,7 +26,7 @@ const dep = (scope: string, name: string, extra: Record<string, unknown> = {}) =
   spec: { image: 'voodu-test/busybox:1', replicas: 1, ...extra },
 });
 
-const call = (method: string, path: string, body?: unknown) => callApi(ctl.url, method, path, body);
+const call = (method: string, path: string, body?: unknown) => callApi(ctl, method, path, body);
 
 const stored = async (prefix: string) => (await etcd.store.list(prefix)).items.map((kv) => kv.key);
 

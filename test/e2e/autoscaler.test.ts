@@ -46,7 +46,7 @@ const AUTOSCALE = { min: 1, max: 2, cpu_target: 20, cooldown_up: '30s', cooldown
 const web = { kind: 'deployment', scope, name: 'web', spec: { image: TEST_IMAGE, command: ['sh', '-c', BURN], replicas: 1, autoscale: AUTOSCALE } };
 const plain = { kind: 'deployment', scope, name: 'plain', spec: { image: TEST_IMAGE, command: ['sh', '-c', SLEEPER], replicas: 1 } };
 
-const call = (method: string, path: string, body?: unknown) => callApi(ctl.url, method, path, body);
+const call = (method: string, path: string, body?: unknown) => callApi(ctl, method, path, body);
 
 /** Waits with the controller's last log lines in the timeout error. */
 const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 45_000) =>

@@ -14,6 +14,8 @@ import { Kernel, createLogger, keys, parseDesiredKey } from '../../kernel/index.
 import apiModule from '../../modules/api/index.js';
 import configModule from '../../modules/config/index.js';
 import pathsModule from '../../modules/paths/index.js';
+import { readToken } from '../helpers/controller.js';
+import { apiFetch } from '../helpers/http.js';
 import type { Store, WatchEvent } from '../../modules/store/contract.js';
 import storeModule from '../../modules/store/index.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
@@ -23,6 +25,7 @@ let kernel: Kernel;
 let store: Store;
 let root: string;
 let url: string;
+let token: string;
 const logLines: string[] = [];
 
 test.before(async () => {
@@ -37,6 +40,7 @@ test.before(async () => {
   ]);
   store = kernel.services.get('store', 'test');
   url = kernel.services.get('api', 'test').address().url;
+  token = await readToken(root);
 });
 
 test.after.always(async () => {
@@ -46,7 +50,7 @@ test.after.always(async () => {
 });
 
 async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(url + path, {
+  const res = await apiFetch({ url, token }, path, {
     method,
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
   });
@@ -101,7 +105,7 @@ class Sink extends Writable {
 async function cli(...args: string[]) {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await main(['node', 'voodu', '--controller-url', url, ...args], { stdout, stderr, env: {} });
+  const code = await main(['node', 'voodu', '--controller-url', url, ...args], { stdout, stderr, env: { VOODU_ROOT: root } });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

@@ -55,7 +55,7 @@ async function tickTo(ms: number): Promise<void> {
 /** The next whole minute after the clock, plus `sec` seconds. */
 const nextMinute = (sec = 0) => Math.floor(clock / 60_000) * 60_000 + 60_000 + sec * 1000;
 
-const call = (method: string, path: string, body?: unknown) => callApi(ctl.url, method, path, body);
+const call = (method: string, path: string, body?: unknown) => callApi(ctl, method, path, body);
 
 /** Applies and reconciles at once, so the scheduler knows the cronjob before the next tick. */
 async function applyCron(scope: string, name: string, spec: Record<string, unknown>, job: Record<string, unknown> = {}) {

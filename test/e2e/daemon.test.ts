@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,7 @@ function startDaemon(): Daemon {
       join(projectRoot, 'bin/voodu-controller.ts'),
       '--root', root,
       '--http', `127.0.0.1:${http}`,
+      '--pod-http', ':0',
       '--etcd-client', `http://127.0.0.1:${client}`,
       '--etcd-peer', `http://127.0.0.1:${peer}`,
     ],
@@ -118,9 +119,14 @@ test.serial('health, a key that survives a restart, 413, and SIGTERM that stops 
   }
 
   // The community module from modules.json is live, and the body cap holds on the real daemon.
-  const hello = await fetch(`http://127.0.0.1:${http}/hello`, { method: 'POST', body: JSON.stringify({ name: 'daemon' }) });
+  // The token the daemon created on first start, readable by root only.
+  const tokenFile = join(root, 'api-token');
+  t.is((await stat(tokenFile)).mode & 0o777, 0o600);
+  const auth = { authorization: `Bearer ${(await readFile(tokenFile, 'utf8')).trim()}`, 'content-type': 'application/json' };
+  t.is((await fetch(`http://127.0.0.1:${http}/hello`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status, 401);
+  const hello = await fetch(`http://127.0.0.1:${http}/hello`, { method: 'POST', body: JSON.stringify({ name: 'daemon' }), headers: auth });
   t.deepEqual(await hello.json(), { status: 'ok', data: { greeting: 'hello, daemon' } });
-  const big = await fetch(`http://127.0.0.1:${http}/hello`, { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024) });
+  const big = await fetch(`http://127.0.0.1:${http}/hello`, { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024), headers: auth });
   t.is(big.status, 413);
   t.regex(((await big.json()) as { error: string }).error, /1 MiB limit/);
 

@@ -80,7 +80,7 @@ const dep = (scope: string, name: string, spec: Record<string, unknown> = {}) =>
   spec: { image: TEST_IMAGE, command: SLEEPER, ...spec },
 });
 
-const call = (c: ModuleController, method: string, path: string, body?: unknown) => callApi(c.url, method, path, body);
+const call = (c: ModuleController, method: string, path: string, body?: unknown) => callApi(c, method, path, body);
 
 async function apply(c: ModuleController, ...manifests: unknown[]) {
   const res = await call(c, 'POST', '/apply', manifests);
@@ -149,7 +149,7 @@ class Sink extends Writable {
 async function cli(c: ModuleController, ...args: string[]) {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await main(['node', 'voodu', '--controller-url', c.url, ...args], { stdout, stderr, env: {} });
+  const code = await main(['node', 'voodu', '--controller-url', c.url, ...args], { stdout, stderr, env: { VOODU_ROOT: c.root } });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

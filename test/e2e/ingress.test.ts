@@ -31,7 +31,7 @@ import { TEST_IMAGE, cleanupDocker, dockerClient, removeScopes, requireDocker, t
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { freePorts } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
-import { callApi } from '../helpers/http.js';
+import { apiFetch, callApi } from '../helpers/http.js';
 
 const docker = dockerClient();
 const execFileP = promisify(execFile);
@@ -88,7 +88,7 @@ async function calls(app?: string): Promise<Call[]> {
 }
 const upstreamsOf = (c: Call) => JSON.parse(c.env.VOODU_INGRESS_UPSTREAMS ?? '[]') as string[];
 
-const call = (method: string, path: string, body?: unknown) => callApi(ctl.url, method, path, body);
+const call = (method: string, path: string, body?: unknown) => callApi(ctl, method, path, body);
 
 async function apply(...manifests: unknown[]) {
   const res = await call('POST', '/apply', manifests);
@@ -265,7 +265,7 @@ function caddyController(): Promise<CaddyEnv> {
     const env: CaddyEnv = { ctl: c, etcd: e, container, http, https, state };
     caddy = env;
     const install = async () => {
-      const res = await fetch(`${c.url}/plugins/install`, { method: 'POST', body: JSON.stringify({ source: copy }), headers: { 'content-type': 'application/json' } });
+      const res = await apiFetch(c, `/plugins/install`, { method: 'POST', body: JSON.stringify({ source: copy }), headers: { 'content-type': 'application/json' } });
       return { status: res.status, error: ((await res.json()) as { error?: string }).error };
     };
     let res = await install();
@@ -281,7 +281,7 @@ function caddyController(): Promise<CaddyEnv> {
 }
 
 async function caddyApply(env: CaddyEnv, ...manifests: unknown[]) {
-  const res = await fetch(`${env.ctl.url}/apply`, { method: 'POST', body: JSON.stringify(manifests), headers: { 'content-type': 'application/json' } });
+  const res = await apiFetch(env.ctl, `/apply`, { method: 'POST', body: JSON.stringify(manifests), headers: { 'content-type': 'application/json' } });
   const body = (await res.json()) as { data?: any; error?: string };
   if (res.status !== 200) throw new Error(`apply: ${res.status} ${body.error}`);
   return body.data;
@@ -444,14 +444,14 @@ test.serial('caddy: deleting the ingress removes the route; deleting the app rem
   const host = `del-${scope}.test`;
   await caddyApply(env, caddyApp(scope, 'web', { host, replicas: 1 }));
   await waitFor('the route', async () => (await get(env, host).catch(() => undefined))?.status === 200, { timeoutMs: 60_000, intervalMs: 500, context: caddyLogs(env) });
-  const del = await fetch(`${env.ctl.url}/apply?kind=ingress&scope=${scope}&name=web`, { method: 'DELETE' });
+  const del = await apiFetch(env.ctl, `/apply?kind=ingress&scope=${scope}&name=web`, { method: 'DELETE' });
   t.is(del.status, 200);
   await waitFor('404 once the ingress is gone', async () => (await get(env, host)).status === 404, { timeoutMs: 30_000, intervalMs: 250 });
   t.is((await docker.listContainers({ filters: { label: [`voodu.scope=${scope}`, 'voodu.role=deployment'] } })).length, 1, 'the deployment still runs');
 
   await caddyApply(env, caddyApp(scope, 'web', { host, replicas: 1 }));
   await waitFor('the route again', async () => (await get(env, host).catch(() => undefined))?.status === 200, { timeoutMs: 60_000, intervalMs: 500 });
-  const delApp = await fetch(`${env.ctl.url}/resource?scope=${scope}&name=web`, { method: 'DELETE' });
+  const delApp = await apiFetch(env.ctl, `/resource?scope=${scope}&name=web`, { method: 'DELETE' });
   t.is(delApp.status, 200);
   await waitFor('404 once the app is gone', async () => (await get(env, host)).status === 404, { timeoutMs: 30_000, intervalMs: 250 });
   await waitFor('no replica left', async () => (await docker.listContainers({ all: true, filters: { label: [`voodu.scope=${scope}`] } })).length === 0, { timeoutMs: 30_000 });

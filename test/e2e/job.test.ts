@@ -20,7 +20,8 @@ import { coreModules } from '../../modules/core.js';
 import type { JobRun, JobStatus } from '../../modules/job/contract.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
-import { callApi } from '../helpers/http.js';
+import { readToken } from '../helpers/controller.js';
+import { apiFetch, callApi } from '../helpers/http.js';
 
 const docker = dockerClient();
 const prefix = `jb${randomBytes(2).toString('hex')}`;
@@ -29,6 +30,7 @@ const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconc
 let etcd: TestEtcd;
 let kernel: Kernel;
 let url: string;
+let token: string;
 let root: string;
 
 test.before(async () => {
@@ -39,6 +41,7 @@ test.before(async () => {
   const options: Record<string, Record<string, unknown>> = { paths: { root }, store: { endpoints: [etcd.endpoint] }, api: { http: '127.0.0.1:0' } };
   await kernel.boot(await Promise.all(MODULES.map(async (name) => ({ module: await coreModules[name]!(), options: options[name] ?? {} }))));
   url = kernel.services.get('api', 'test').address().url;
+  token = await readToken(root);
 });
 
 test.after.always(async () => {
@@ -51,7 +54,7 @@ test.after.always(async () => {
 let scopes = 0;
 const newScope = () => `${prefix}s${++scopes}`;
 
-const call = (method: string, path: string, body?: unknown) => callApi(url, method, path, body);
+const call = (method: string, path: string, body?: unknown) => callApi({ url, token }, method, path, body);
 
 async function applyJob(scope: string, name: string, spec: Record<string, unknown>) {
   const res = await call('POST', '/apply', [{ kind: 'job', scope, name, spec: { image: TEST_IMAGE, ...spec } }]);
@@ -92,7 +95,7 @@ class Sink extends Writable {
 async function cli(...args: string[]) {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await main(['node', 'voodu', '--controller-url', url, ...args], { stdout, stderr, env: {} });
+  const code = await main(['node', 'voodu', '--controller-url', url, ...args], { stdout, stderr, env: { VOODU_ROOT: root } });
   return { code, stdout: stdout.text, stderr: stderr.text, chunks: stdout.chunks, endedAt: Date.now() };
 }
 
@@ -264,7 +267,7 @@ test.serial('voodu run streams the output while the job runs and exits with its 
   t.notRegex(quiet.stdout, /first-line/);
 
   // The raw answer: NDJSON log lines, then the run.
-  const raw = await fetch(`${url}/jobs/run?scope=${scope}&name=slowtalk&follow=true`, { method: 'POST' });
+  const raw = await apiFetch({ url, token }, `/jobs/run?scope=${scope}&name=slowtalk&follow=true`, { method: 'POST' });
   t.is(raw.status, 200);
   t.regex(raw.headers.get('content-type') ?? '', /application\/x-ndjson/);
   const lines = (await raw.text()).trim().split('\n').map((l) => JSON.parse(l));
@@ -272,7 +275,7 @@ test.serial('voodu run streams the output while the job runs and exits with its 
   t.is(lines[2].run.exit_code, 3);
   t.is(lines.length, 3);
   // A follow request for a job that does not exist still answers 404 in the envelope.
-  t.is((await fetch(`${url}/jobs/run?scope=${scope}&name=nope&follow=true`, { method: 'POST' })).status, 404);
+  t.is((await apiFetch({ url, token }, `/jobs/run?scope=${scope}&name=nope&follow=true`, { method: 'POST' })).status, 404);
 });
 
 test.serial('voodu run cronjob <ref> runs a cronjob\'s job now; without a kind a cronjob is found after jobs', async (t) => {

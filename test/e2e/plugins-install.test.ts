@@ -13,6 +13,7 @@ import { createLogger } from '../../kernel/index.js';
 import { createInstaller, PluginInstallError } from '../../modules/plugins/install/index.js';
 import { registerInstallRoutes } from '../../modules/plugins/install/routes.js';
 import { loadAll, loadPluginDir } from '../../modules/plugins/load.js';
+import { apiFetch } from '../helpers/http.js';
 import { bootModules } from '../helpers/controller.js';
 import { demoEntries, demoTarball, rawTarball, sha256, writeDemo } from '../fixtures/plugin-releases/build.js';
 import { startFakeGithub, type FakeGithub, type FakeRelease } from '../fixtures/plugin-releases/fake-github.js';
@@ -305,21 +306,21 @@ test('remove runs the uninstall hook and deletes the directory; unknown and inva
 });
 
 /** Runs the CLI in-process against `url`; returns exit code and output. */
-async function cli(url: string, ...args: string[]) {
+async function cli(ctl: { url: string; root: string }, ...args: string[]) {
   let out = '';
   let err = '';
   const sink = (write: (s: string) => void) => new Writable({ write: (c, _e, cb) => (write(String(c)), cb()) });
-  const code = await main(['node', 'voodu', '--controller-url', url, ...args], {
+  const code = await main(['node', 'voodu', '--controller-url', ctl.url, ...args], {
     stdout: sink((s) => (out += s)),
     stderr: sink((s) => (err += s)),
-    env: {},
+    env: { VOODU_ROOT: ctl.root },
   });
   return { code, out, err };
 }
 
 test('the HTTP routes and the plugins verbs: install (path and --version), list, update from the recorded source, remove', async (t) => {
   const s = await setup();
-  const ctl = await bootModules('http://127.0.0.1:1', ['api']);
+  const ctl = await bootModules('http://127.0.0.1:1', ['paths', 'api']);
   t.teardown(() => ctl.stop());
   const api = ctl.kernel.services.get('api', 'test');
   const listPlugins = async () => {
@@ -331,7 +332,7 @@ test('the HTTP routes and the plugins verbs: install (path and --version), list,
   api.route('GET', '/plugins', listPlugins);
 
   const post = (body: unknown) =>
-    fetch(`${ctl.url}/plugins/install`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    apiFetch(ctl, `/plugins/install`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const noSource = await post({ version: '1.0.0' });
   t.is(noSource.status, 400);
   t.regex(((await noSource.json()) as { error: string }).error, /^source: required/);
@@ -344,30 +345,30 @@ test('the HTTP routes and the plugins verbs: install (path and --version), list,
 
   const src = join(s.root, 'src-demo');
   await writeDemo(src, '0.0.4', markers);
-  const installed = await cli(ctl.url, 'plugins:install', src, '-o', 'json');
+  const installed = await cli(ctl, 'plugins:install', src, '-o', 'json');
   t.is(installed.code, 0, installed.err);
   const body = JSON.parse(installed.out);
   t.like(body, { name: 'demo', version: '0.0.4', source: src, cached: false, description: 'installer test plugin' });
   t.true(ctl.logs.some((l) => l.includes(`install ${src}: installed demo@0.0.4`)), 'progress lines are logged');
 
-  const fromGithub = await cli(ctl.url, 'plugins', 'install', 'acme/voodu-demo', '--version', '1.0.0');
+  const fromGithub = await cli(ctl, 'plugins', 'install', 'acme/voodu-demo', '--version', '1.0.0');
   t.is(fromGithub.code, 0, fromGithub.err);
   t.is(fromGithub.out, 'installed demo@1.0.0\n');
 
-  const listed = await cli(ctl.url, 'plugins:list');
+  const listed = await cli(ctl, 'plugins:list');
   t.is(listed.out, 'demo@1.0.0  acme/voodu-demo\n');
-  const updated = await cli(ctl.url, 'plugins', 'update', 'demo');
+  const updated = await cli(ctl, 'plugins', 'update', 'demo');
   t.is(updated.code, 0, updated.err);
   t.is(updated.out, 'updated demo 1.0.0 → 2.0.0\n');
   t.is(await installedVersion(s), '2.0.0');
 
-  const removed = await cli(ctl.url, 'plugins', 'remove', 'demo');
+  const removed = await cli(ctl, 'plugins', 'remove', 'demo');
   t.is(removed.out, 'removed demo\n');
-  const again = await cli(ctl.url, 'plugins:remove', 'demo');
+  const again = await cli(ctl, 'plugins:remove', 'demo');
   t.is(again.code, 1);
   t.regex(again.err, /plugin "demo" not installed/);
-  const invalid = await fetch(`${ctl.url}/plugins/bad.name`, { method: 'DELETE' });
+  const invalid = await apiFetch(ctl, `/plugins/bad.name`, { method: 'DELETE' });
   t.is(invalid.status, 400);
-  const empty = await cli(ctl.url, 'plugins');
+  const empty = await cli(ctl, 'plugins');
   t.is(empty.out, 'no plugins installed\n');
 });

@@ -17,7 +17,7 @@ import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { removeScopes, requireDocker, uniqueName } from '../helpers/docker.js';
 import { waitFor } from '../helpers/wait.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
-import { callApi } from '../helpers/http.js';
+import { apiFetch, callApi } from '../helpers/http.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
 const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'apply', 'workload', 'job', 'plugins'];
@@ -45,7 +45,7 @@ test.after.always(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-const call = (method: string, path: string, body?: unknown) => callApi(ctl.url, method, path, body);
+const call = (method: string, path: string, body?: unknown) => callApi(ctl, method, path, body);
 
 function sink() {
   let text = '';
@@ -61,7 +61,7 @@ function sink() {
 async function cli(...args: string[]) {
   const out = sink();
   const err = sink();
-  const code = await main(['node', 'voodu', '--controller-url', ctl.url, ...args], { stdout: out.stream, stderr: err.stream, env: {} });
+  const code = await main(['node', 'voodu', '--controller-url', ctl.url, ...args], { stdout: out.stream, stderr: err.stream, env: { VOODU_ROOT: ctl.root } });
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
@@ -194,12 +194,12 @@ test.serial('a dispatch command returning every action type: each has its effect
 });
 
 test.serial('fetch_file downloads are confined to the plugin dir and $VOODU_ROOT', async (t) => {
-  const outside = await fetch(`${ctl.url}/plugin/acts/file?path=${encodeURIComponent('/etc/passwd')}`);
+  const outside = await apiFetch(ctl, `/plugin/acts/file?path=${encodeURIComponent('/etc/passwd')}`);
   t.is(outside.status, 400);
   t.regex(((await outside.json()) as any).error, /outside the plugin's directory and \$VOODU_ROOT/);
   const sneaky = `${ctl.root}/plugins/acts/../../../../etc/passwd`;
-  t.is((await fetch(`${ctl.url}/plugin/acts/file?path=${encodeURIComponent(sneaky)}`)).status, 400);
-  const inside = await fetch(`${ctl.url}/plugin/acts/file?path=${encodeURIComponent(join(ctl.root, 'plugins', 'acts', 'data', 'report.txt'))}`);
+  t.is((await apiFetch(ctl, `/plugin/acts/file?path=${encodeURIComponent(sneaky)}`)).status, 400);
+  const inside = await apiFetch(ctl, `/plugin/acts/file?path=${encodeURIComponent(join(ctl.root, 'plugins', 'acts', 'data', 'report.txt'))}`);
   t.is(inside.status, 200);
   t.is(await inside.text(), 'report from the acts plugin\n');
 });
@@ -252,7 +252,7 @@ test.serial('a client that goes away takes the plugin and its children with it, 
   const pidfile = join(work, 'gone.pids');
   const started = Date.now();
   const ac = new AbortController();
-  const req = fetch(`${ctl.url}/plugin/acts/slow`, { method: 'POST', body: JSON.stringify({ args: [pidfile] }), headers: { 'content-type': 'application/json' }, signal: ac.signal }).catch(
+  const req = apiFetch(ctl, `/plugin/acts/slow`, { method: 'POST', body: JSON.stringify({ args: [pidfile] }), headers: { 'content-type': 'application/json' }, signal: ac.signal }).catch(
     (err: Error) => err,
   );
   const pids = await waitFor('the slow plugin to write its pids', async () => {
@@ -298,7 +298,9 @@ test.serial('plugin verbs: aliases, args reach the plugin untouched (-r, -o incl
   t.is(res.code, 0, res.stderr);
   t.regex(res.stdout, /^fakedb info prod\/main -r 1 -o json$/m);
   const ctx = JSON.parse(/context: (.*)/.exec(res.stdout)![1]!);
-  t.like(ctx, { plugin: 'fdb', command: 'info', controller_url: ctl.url.replace('localhost', '127.0.0.1'), node_name: 'voodu-0' });
+  t.like(ctx, { plugin: 'fdb', command: 'info', node_name: 'voodu-0' });
+  // A capability URL of this run, under the controller's own address: the API token never reaches a plugin.
+  t.true(ctx.controller_url.startsWith(`${ctl.url.replace('localhost', '127.0.0.1')}/cap/`), ctx.controller_url);
   t.is(ctx.plugin_dir, join(ctl.root, 'plugins', 'fakedb'));
 
   const spaced = await cli('fakedb', 'info', 'x');

@@ -7,7 +7,10 @@
  * that a client going away closes the engine stream.
  */
 import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { main } from '../../cli/main.js';
@@ -15,6 +18,7 @@ import { ControllerClient } from '../../cli/client.js';
 import { Kernel, createLogger, defineModule, keys, type ReconcileEvent } from '../../kernel/index.js';
 import { FrameDecoder, decodeTrailer } from '../../lib/exec-frames.js';
 import apiModule from '../../modules/api/index.js';
+import pathsModule from '../../modules/paths/index.js';
 import applyModule from '../../modules/apply/index.js';
 import podsModule from '../../modules/pods/index.js';
 import reconcilerModule from '../../modules/reconciler/index.js';
@@ -23,6 +27,8 @@ import { DockerRuntime } from '../../modules/runtime/docker-runtime.js';
 import storeModule from '../../modules/store/index.js';
 import { TEST_IMAGE, cleanupDocker, requireDocker, testRunLabel } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { readToken } from '../helpers/controller.js';
+import { apiFetch } from '../helpers/http.js';
 
 const run = testRunLabel();
 const docker = new DockerRuntime();
@@ -56,6 +62,8 @@ const spyRuntimeModule = defineModule({
 let etcd: TestEtcd;
 let kernel: Kernel;
 let url = '';
+let token = '';
+let root = '';
 const reconciled: ReconcileEvent[] = [];
 
 /** Writes `go` files' content as a line once they appear: output on demand, after a request is open. */
@@ -82,7 +90,9 @@ test.before(async () => {
   etcd = await startEtcd();
   kernel = new Kernel({ log: createLogger({ sink: () => {} }) });
   kernel.hooks.onReconcile.for('deployment').tapPromise('test', async (e) => void reconciled.push(e));
+  root = await mkdtemp(join(tmpdir(), 'voodu-pods-test-'));
   await kernel.boot([
+    { module: pathsModule, options: { root } },
     { module: storeModule, options: { endpoints: [etcd.endpoint] } },
     { module: spyRuntimeModule },
     { module: apiModule, options: { http: '127.0.0.1:0' } },
@@ -91,6 +101,7 @@ test.before(async () => {
     { module: podsModule },
   ]);
   url = kernel.services.get('api', 'test').address().url;
+  token = await readToken(root);
   await etcd.store.putJSON(
     keys.desired({ kind: 'deployment', scope: S, name: 'web' }),
     manifest('deployment', 'web', { image: TEST_IMAGE, replicas: 2, resources: { limits: { cpu: '500m', memory: '64Mi' } } }),
@@ -108,12 +119,13 @@ test.before(async () => {
 
 test.after.always(async () => {
   await kernel?.shutdown();
+  if (root) await rm(root, { recursive: true, force: true });
   await etcd?.stop();
   await cleanupDocker(run.filter);
 });
 
 async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(url + path, {
+  const res = await apiFetch({ url, token }, path, {
     method,
     ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
   });
@@ -136,7 +148,7 @@ const printed = (name: string) =>
 
 /** Exec over a real HTTP upgrade; the stream decoded with the framing the CLI uses. */
 async function execRaw(podName: string, body: unknown, query = '', stdin?: string) {
-  const client = new ControllerClient(url);
+  const client = new ControllerClient(url, token);
   const { socket, head } = await client.upgrade('POST', `/pods/${podName}/exec${query}`, { body });
   const decoder = new FrameDecoder();
   const out = { stdout: '', stderr: '', trailer: undefined as ReturnType<typeof decodeTrailer> | undefined, types: [] as number[] };
@@ -168,7 +180,7 @@ async function cli(args: string[], stdinText?: string) {
   const stderr = new Sink();
   const stdin = new PassThrough();
   if (stdinText !== undefined) stdin.end(stdinText);
-  const code = await main(['node', 'voodu', '--controller-url', url, ...args], { stdout, stderr, env: {}, stdin });
+  const code = await main(['node', 'voodu', '--controller-url', url, ...args], { stdout, stderr, env: { VOODU_ROOT: root }, stdin });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -223,7 +235,7 @@ test.serial('GET /pods/{name} shows one pod; env values only with show_env=true;
 test.serial('logs: the whole log at once (stdout and stderr), then following: later lines arrive, and a client that leaves closes the engine stream', async (t) => {
   const name = web('aaaa');
   await printed(name);
-  const whole = await fetch(`${url}/pods/${name}/logs?tail=all`);
+  const whole = await apiFetch({ url, token }, `/pods/${name}/logs?tail=all`);
   t.is(whole.status, 200);
   t.regex(whole.headers.get('content-type')!, /^text\/plain/);
   const text = await whole.text();
@@ -233,7 +245,7 @@ test.serial('logs: the whole log at once (stdout and stderr), then following: la
 
   const before = opened.length;
   const abort = new AbortController();
-  const res = await fetch(`${url}/pods/${name}/logs?follow=true&tail=0`, { signal: abort.signal });
+  const res = await apiFetch({ url, token }, `/pods/${name}/logs?follow=true&tail=0`, { signal: abort.signal });
   t.is(res.status, 200);
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
@@ -260,7 +272,7 @@ test.serial('logs: the whole log at once (stdout and stderr), then following: la
 
 test.serial('GET /logs fans out over a resource with [pod] prefixes and names the containers in a header', async (t) => {
   await printed(web('bbbb'));
-  const res = await fetch(`${url}/logs?scope=${S}&name=web&tail=all`);
+  const res = await apiFetch({ url, token }, `/logs?scope=${S}&name=web&tail=all`);
   t.is(res.status, 200);
   t.is(res.headers.get('x-voodu-containers'), `${web('aaaa')},${web('bbbb')}`);
   const lines = (await res.text()).split('\n').filter(Boolean);
@@ -300,7 +312,7 @@ test.serial('exec refuses a request without the Upgrade handshake, a bad body an
   t.is(plain.status, 400);
   t.regex(plain.json.error!, /Connection: Upgrade.*Upgrade: tcp/);
 
-  const client = new ControllerClient(url);
+  const client = new ControllerClient(url, token);
   await t.throwsAsync(client.upgrade('POST', `/pods/${web('aaaa')}/exec`, { body: { command: [] } }), { message: /body\.command/ });
   await t.throwsAsync(client.upgrade('POST', `/pods/${web('aaaa')}/exec`, { body: { command: ['env'], env: ['NOEQUALS'] } }), {
     message: /body\.env\[0\]/,
@@ -310,7 +322,7 @@ test.serial('exec refuses a request without the Upgrade handshake, a bad body an
 
   // Upgrade for another protocol is not ours to take either.
   const status = await new Promise<number>((resolve, reject) => {
-    const req = request(`${url}/pods/${web('aaaa')}/exec`, { method: 'POST', headers: { connection: 'Upgrade', upgrade: 'websocket', 'content-length': '2' } });
+    const req = request(`${url}/pods/${web('aaaa')}/exec`, { method: 'POST', headers: { connection: 'Upgrade', upgrade: 'websocket', 'content-length': '2', 'content-type': 'application/json', authorization: `Bearer ${token}` } });
     req.once('response', (res) => resolve(res.statusCode!));
     req.once('upgrade', () => reject(new Error('upgraded')));
     req.once('error', reject);

@@ -51,7 +51,7 @@ const dep = (scope: string, name: string, script: string, probes: Record<string,
   spec: { image: TEST_IMAGE, command: ['sh', '-c', script], probes },
 });
 
-const call = (c: ModuleController, method: string, path: string, body?: unknown) => callApi(c.url, method, path, body);
+const call = (c: ModuleController, method: string, path: string, body?: unknown) => callApi(c, method, path, body);
 
 async function apply(c: ModuleController, ...manifests: unknown[]) {
   const res = await call(c, 'POST', '/apply', manifests);

@@ -21,6 +21,7 @@ import { main } from '../../cli/main.js';
 import { keys } from '../../kernel/index.js';
 import { followReleaseStream, wantsRelease } from '../../modules/release/contract.js';
 import type { WorkloadStatus } from '../../modules/workload/contract.js';
+import { apiFetch } from '../helpers/http.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
@@ -73,7 +74,7 @@ const logOf = (scope: string) => `/shared/${scope}.log`;
 const readLog = async (scope: string) => (await readFile(join(shared, `${scope}.log`), 'utf8').catch(() => '')).split('\n').filter(Boolean);
 
 async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(ctl.url + path, {
+  const res = await apiFetch(ctl, path, {
     method,
     ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
   });
@@ -113,7 +114,7 @@ class Sink extends Writable {
 async function cli(...args: string[]) {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await main(['node', 'voodu', '--controller-url', ctl.url, ...args], { stdout, stderr, env: {} });
+  const code = await main(['node', 'voodu', '--controller-url', ctl.url, ...args], { stdout, stderr, env: { VOODU_ROOT: ctl.root } });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

@@ -20,6 +20,7 @@ import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, removeScopes, requireDocker, uniqueName } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { freePort } from '../helpers/ports.js';
+import { apiFetch } from '../helpers/http.js';
 import { requireSsh, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -44,7 +45,8 @@ test.before(async () => {
   etcd = await startEtcd();
   ctl = await bootModules(etcd.endpoint, MODULES, { plugins: { timeoutMs: 8000 } });
   await cp(join(FIXTURES, 'dispatch'), join(ctl.root, 'plugins', 'acts'), { recursive: true });
-  sshd = await startSshd({ VOODU_CONTROLLER_URL: ctl.url });
+  // The host side's voodu finds the token in $VOODU_ROOT/api-token, as on a real host.
+  sshd = await startSshd({ VOODU_CONTROLLER_URL: ctl.url, VOODU_ROOT: ctl.root });
   work = await mkdtemp(join(tmpdir(), 'voodu-ssh-e2e-'));
   env = {
     PATH: process.env.PATH,
@@ -221,7 +223,7 @@ test.serial('logs -f streams over SSH, exec returns the command exit code, a fai
   await waitFor(
     'the talker pod to run',
     async () => {
-      const r = await fetch(`${ctl.url}/pods?scope=${scope}`).then((x) => x.json() as Promise<{ data?: { status?: string; state?: string }[] }>);
+      const r = await apiFetch(ctl, `/pods?scope=${scope}`).then((x) => x.json() as Promise<{ data?: { status?: string; state?: string }[] }>);
       return JSON.stringify(r.data ?? []).includes('running');
     },
     { timeoutMs: 60_000, intervalMs: 500, context: () => ctl.logs.slice(-10).join('\n') },

@@ -2,6 +2,7 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { TEST_IMAGE, cleanupDocker, dockerClient, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { apiFetch } from '../helpers/http.js';
 import { bootController, type TestController } from '../helpers/controller.js';
 import { PassThrough } from 'node:stream';
 import { main } from '../../cli/main.js';
@@ -32,7 +33,7 @@ const sts = (replicas: number, env: Record<string, string> = {}) => ({
 });
 
 async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(ctl.url + path, { method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await apiFetch(ctl, path, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
   const json = (await res.json()) as { status: string; data?: any; error?: string };
   if (json.status !== 'ok') throw new Error(`${method} ${path}: ${res.status} ${json.error}`);
   return json.data;
@@ -121,7 +122,7 @@ test.serial('describe lists the pods and the volumes', async (t) => {
   const out = new PassThrough();
   let text = '';
   out.on('data', (c) => (text += c));
-  const code = await main(['node', 'voodu', '--controller-url', ctl.url, 'describe', 'statefulset', `${scope}/db`], { stdout: out, stderr: new PassThrough(), env: {} });
+  const code = await main(['node', 'voodu', '--controller-url', ctl.url, 'describe', 'statefulset', `${scope}/db`], { stdout: out, stderr: new PassThrough(), env: { VOODU_ROOT: ctl.root } });
   t.is(code, 0, text);
   t.regex(text, /pods \(2\):\n\s+NAME\s+REPLICA\s+RELEASE\s+IMAGE\s+STATUS\s+CREATED/);
   t.regex(text, new RegExp(`${scope}-db\\.1\\s+1\\s`));
@@ -165,7 +166,7 @@ test.serial('the CLI rebuilds one pod with delete <scope>/<name>.<n>', async (t)
   const out = new PassThrough();
   let text = '';
   out.on('data', (c) => (text += c));
-  const code = await main(['node', 'voodu', '--controller-url', ctl.url, 'delete', `${scope}/db.0`, '-y'], { stdout: out, stderr: new PassThrough(), env: {} });
+  const code = await main(['node', 'voodu', '--controller-url', ctl.url, 'delete', `${scope}/db.0`, '-y'], { stdout: out, stderr: new PassThrough(), env: { VOODU_ROOT: ctl.root } });
   t.is(code, 0, text);
   t.regex(text, new RegExp(`- container ${scope}-db\\.0 removed`));
   t.regex(text, /ordinal 0 recreated/);

@@ -738,7 +738,7 @@ test('module options are validated with errors naming the option', async (t) => 
   const cases: Array<[Record<string, unknown>, RegExp]> = [
     [{}, /store\.dataDir: no etcd data dir/],
     [{ endpoints: [] }, /store\.endpoints: give a non-empty list/],
-    [{ endpoints: ['127.0.0.1:2379'] }, /store\.endpoints: "127\.0\.0\.1:2379" is not an http:\/\/host:port URL/],
+    [{ endpoints: ['127.0.0.1:2379'] }, /store\.endpoints: "127\.0\.0\.1:2379" is not an http:\/\/host:port or https:\/\/host:port URL/],
     [{ endpoints: ['http://127.0.0.1:2379'], etcdBin: 'etcd' }, /store\.etcdBin: only applies to the embedded etcd/],
     [{ dataDir: '/tmp/x', readyTimeoutMs: -1 }, /store\.readyTimeoutMs/],
     [{ dataDir: '/tmp/x', clientUrl: 'localhost' }, /store\.clientUrl/],

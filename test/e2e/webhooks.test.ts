@@ -85,7 +85,7 @@ const dep = (scope: string, name: string, spec: Record<string, unknown>) => ({
   spec: { image: TEST_IMAGE, command: ['sh', '-c', SLEEPER], ...spec },
 });
 
-const call = (method: string, path: string, body?: unknown) => callApi(ctl.url, method, path, body);
+const call = (method: string, path: string, body?: unknown) => callApi(ctl, method, path, body);
 
 async function apply(...manifests: unknown[]) {
   const res = await call('POST', '/apply', manifests);

@@ -1,5 +1,5 @@
 /** Boots a controller in this process on a temp root, for tests that need real modules and HTTP. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kernel, createLogger } from '../../kernel/index.js';
@@ -9,13 +9,16 @@ import { coreModules } from '../../modules/core.js';
 export interface TestController extends ControllerHandle {
   root: string;
   url: string;
+  /** The API token the controller created in `<root>/api-token`. */
+  token: string;
   cleanup(): Promise<void>;
 }
 
 /** `modules` is written to `<root>/modules.json` when given. Extra flags follow the defaults. */
 export async function bootController(options: { modules?: unknown; flags?: string[] } = {}): Promise<TestController> {
   const root = await mkdtemp(join(tmpdir(), 'voodu-test-'));
-  const argv = ['--root', root, '--http', '127.0.0.1:0', '--log-level', 'warn', ...(options.flags ?? [])];
+  // Port 0 for the pod listener too: test controllers run side by side.
+  const argv = ['--root', root, '--http', '127.0.0.1:0', '--pod-http', ':0', '--log-level', 'warn', ...(options.flags ?? [])];
   if (options.modules !== undefined) await writeFile(join(root, 'modules.json'), JSON.stringify(options.modules));
   let handle: ControllerHandle;
   try {
@@ -29,6 +32,7 @@ export async function bootController(options: { modules?: unknown; flags?: strin
     ...handle,
     root,
     url,
+    token: await readToken(root),
     async cleanup() {
       await handle.stop();
       await rm(root, { recursive: true, force: true });
@@ -39,9 +43,16 @@ export async function bootController(options: { modules?: unknown; flags?: strin
 /** Module config that runs the HTTP API alone: every core module that needs etcd or Docker is off. */
 export const API_ONLY = { disable: ['store', 'runtime', 'config', 'assets', 'reconciler', 'apply', 'workload', 'deployment', 'statefulset', 'job', 'cronjob', 'pods', 'probes', 'autoscaler', 'release', 'plugins', 'webhooks', 'ingress'] };
 
+/** The token a controller wrote to `<root>/api-token` at start. */
+export async function readToken(root: string): Promise<string> {
+  return (await readFile(join(root, 'api-token'), 'utf8').catch(() => '')).trim();
+}
+
 export interface ModuleController {
   kernel: Kernel;
   url: string;
+  /** The API token (see `readToken`). */
+  token: string;
   /** Every log line the controller wrote, for assertions and for failure reports. */
   logs: string[];
   root: string;
@@ -62,7 +73,12 @@ export async function bootModules(
   const root = await mkdtemp(join(tmpdir(), 'voodu-test-'));
   const logs: string[] = [];
   const kernel = new Kernel({ ...kernelOptions, log: createLogger({ level: 'info', sink: (line) => logs.push(line) }) });
-  const base: Record<string, Record<string, unknown>> = { paths: { root }, store: { endpoints: [etcdEndpoint] }, api: { http: '127.0.0.1:0' } };
+  const base: Record<string, Record<string, unknown>> = {
+    paths: { root },
+    store: { endpoints: [etcdEndpoint] },
+    api: { http: '127.0.0.1:0' },
+    'pod-api': { http: ':0' },
+  };
   const entries = await Promise.all(
     modules.map(async (name) => {
       const load = coreModules[name];
@@ -79,6 +95,7 @@ export async function bootModules(
   return {
     kernel,
     url: kernel.services.get('api', 'test').address().url,
+    token: await readToken(root),
     logs,
     root,
     async stop() {

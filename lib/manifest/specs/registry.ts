@@ -6,6 +6,7 @@
 import type { At } from '../at.js';
 import { formatted, record, str } from '../decoders.js';
 import type { RegistrySpec } from '../types.js';
+import { REDACTED } from '../redact.js';
 
 const HELPER_ALIASES: Record<string, string> = { ecr: 'ecr-login', aws: 'ecr-login' };
 
@@ -28,5 +29,7 @@ export function validateRegistry(raw: unknown, at: At): RegistrySpec {
   }
   if (!r.username) at.key('username').fail('is required (or use `helper` for a credential helper)');
   if (!token) at.key('token').fail('is required (`password` is accepted too; or use `helper` for a credential helper)');
+  // Answers show the marker instead of the token: a `get -o json` fed back to apply must not store it as the token.
+  if (token === REDACTED) at.key(r.token ? 'token' : 'password').fail(`is ${JSON.stringify(REDACTED)}, the placeholder answers show instead of the secret; write the real token (e.g. from an environment variable)`);
   return { url: r.url, username: r.username, token };
 }

@@ -9,12 +9,11 @@ import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../../kernel/index.js';
+import { inheritedEnv } from '../inherited-env.js';
 
 export const HOOK_TIMEOUT_MS = 10 * 60_000;
 const TAIL_LINES = 8;
 
-/** Controller credentials a third-party hook has no business seeing. */
-const WITHHELD = ['GITHUB_TOKEN', 'VOODU_API_TOKEN', 'VOODU_TOKEN'];
 
 export class HookFailure extends Error {
   readonly tail: string[];
@@ -29,9 +28,7 @@ export async function hookExists(dir: string, hook: 'install' | 'uninstall'): Pr
 }
 
 export function hookEnv(dir: string, pluginEnv: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of WITHHELD) delete env[key];
-  return { ...env, VOODU_PLUGIN_DIR: dir, ...pluginEnv, TMPDIR: dir, HOME: dir };
+  return { ...inheritedEnv(), VOODU_PLUGIN_DIR: dir, ...pluginEnv, TMPDIR: dir, HOME: dir };
 }
 
 /** Resolves on exit 0; rejects with HookFailure (exit code or timeout, plus the output tail). */

@@ -1,0 +1,18 @@
+/**
+ * The apply `check` stage's name rule: no resource of the batch may take a
+ * name (app id, env file, status key, container or volume name, asset
+ * directory) that a different stored resource or another resource of the
+ * batch already takes. The stored manifests come from one range read of
+ * `/desired/`, not one read per manifest. Refuses on a dry run too, and
+ * before anything is written.
+ */
+import { ValidationError, type Manifest } from '../../kernel/index.js';
+import { batchClash, clashMessage, type NameLayout } from '../../lib/name-claims.js';
+import type { Store } from '../store/contract.js';
+import { listManifests } from './desired.js';
+
+export async function checkNameClashes(store: Store, layout: NameLayout | undefined, batch: Manifest[]): Promise<void> {
+  if (!batch.length) return;
+  const clash = batchClash(batch, await listManifests(store), layout);
+  if (clash) throw new ValidationError(clashMessage(clash), { field: 'name' });
+}
