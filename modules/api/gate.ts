@@ -42,6 +42,15 @@ export type Listener = { kind: 'main'; hosts: ReadonlySet<string> } | { kind: 'p
 
 export type Decision = { ok: true } | ({ ok: false } & Refusal);
 
+const OK: Decision = { ok: true };
+const ADMIN: Principal = { kind: 'admin' };
+const POD_REFUSED: Decision = { ok: false, status: 403, message: 'this pod token is unknown or revoked (tokens die with their container)' };
+const CAP_REFUSED: Decision = {
+  ok: false,
+  status: 403,
+  message: 'this capability is unknown or expired: it lives only as long as the plugin invocation it was minted for',
+};
+
 type AccessRule = (req: AccessRequest, grant: PluginGrant | PodGrant) => boolean | Promise<boolean>;
 
 const CAP_PREFIX = /^\/cap\/([A-Za-z0-9_-]{16,128})(\/.*)?$/;
@@ -59,68 +68,72 @@ export class Gate {
     this.#o = options;
   }
 
-  /** Decides on `req`; on success its URL is the route's own and its principal is attached. */
-  async check(req: GateRequest, listener: Listener, remote: string): Promise<Decision> {
+  /**
+   * Decides on `req`; on success its URL is the route's own and its principal
+   * is attached. Synchronous unless a pod token must be looked up or a route's
+   * rule is a function: the token holder's requests never wait on a promise.
+   */
+  check(req: GateRequest, listener: Listener, remote: string): Decision | Promise<Decision> {
     const refusal = refuseBrowser(req.headers, listener.hosts);
     if (refusal) return { ok: false, ...refusal };
 
     const { path: rawPath, search } = splitUrl(req.url ?? '/');
-    let path = rawPath;
-    let principal: Principal;
     if (listener.kind === 'pod') {
       const m = POD_PREFIX.exec(rawPath);
-      if (!m) {
-        // /health needs no credential; nothing else exists here without a pod token.
-        principal = { kind: 'anonymous' };
-      } else {
-        path = m[2] ?? '/';
-        req.url = `/pod/***${path}${search}`;
-        const grant = await listener.pods.resolve(m[1]!, remote).catch(() => undefined);
-        if (!grant) {
-          const who = (await listener.pods.nameOf?.(remote).catch(() => undefined)) ?? 'an unknown container';
-          this.#o.log.warn(`pod API: refused ${req.method} ${path} from ${who} (${remote}): unknown or revoked pod token`);
-          return { ok: false, status: 403, message: 'this pod token is unknown or revoked (tokens die with their container)' };
-        }
-        principal = { kind: 'pod', ...grant };
-      }
-    } else {
-      const m = CAP_PREFIX.exec(rawPath);
-      if (m) {
-        path = m[2] ?? '/';
-        req.url = `/cap/***${path}${search}`;
-        const grant = this.#o.capabilities.lookup(m[1]!);
-        if (!grant) return { ok: false, status: 403, message: 'this capability is unknown or expired: it lives only as long as the plugin invocation it was minted for' };
-        principal = { kind: 'plugin', ...grant };
-      } else if (req.headers.authorization !== undefined) {
-        if (!tokenMatches(req.headers.authorization, this.#o.token)) {
-          return { ok: false, status: 401, message: `wrong API token; the controller's token is in ${this.#o.tokenHint}` };
-        }
-        principal = { kind: 'admin' };
-      } else {
-        principal = { kind: 'anonymous' };
-      }
+      // /health needs no credential; nothing else answers here without a pod token.
+      if (!m) return this.#decide(req, { kind: 'anonymous' }, rawPath, rawPath, search);
+      const path = m[2] ?? '/';
+      req.url = `/pod/***${path}${search}`;
+      return this.#podPrincipal(listener.pods, m[1]!, remote, req.method, path).then((principal) =>
+        principal ? this.#decide(req, principal, rawPath, path, search) : POD_REFUSED,
+      );
     }
-
-    const match = this.#o.table.match(req.method ?? 'GET', path);
-    const access: RouteAccess = match?.route.access ?? {};
-    const bodyRefusal = refuseBodyType(req.headers, access.bodyTypes);
-    if (bodyRefusal) return { ok: false, ...bodyRefusal };
-
-    const allowed = await this.#allowed(req, principal, match, path, search);
-    if (!allowed.ok) {
-      if (principal.kind === 'pod') this.#o.log.warn(`pod API: refused ${req.method} ${path} for pod ${principal.pod} (scope ${principal.scope}): ${allowed.message}`);
-      return allowed;
+    const m = CAP_PREFIX.exec(rawPath);
+    if (m) {
+      const path = m[2] ?? '/';
+      req.url = `/cap/***${path}${search}`;
+      const grant = this.#o.capabilities.lookup(m[1]!);
+      if (!grant) return CAP_REFUSED;
+      return this.#decide(req, { kind: 'plugin', ...grant }, rawPath, path, search);
     }
-    if (path !== rawPath) req.url = `${path}${search}`;
-    req[PRINCIPAL] = principal;
-    return { ok: true };
+    if (req.headers.authorization === undefined) return this.#decide(req, { kind: 'anonymous' }, rawPath, rawPath, search);
+    if (!tokenMatches(req.headers.authorization, this.#o.token)) {
+      return { ok: false, status: 401, message: `wrong API token; the controller's token is in ${this.#o.tokenHint}` };
+    }
+    return this.#decide(req, ADMIN, rawPath, rawPath, search);
   }
 
-  async #allowed(req: GateRequest, principal: Principal, match: ReturnType<RouteTable['match']>, path: string, search: string): Promise<Decision> {
+  async #podPrincipal(pods: PodListenerOptions, token: string, remote: string, method: string | undefined, path: string): Promise<Principal | undefined> {
+    const grant = await pods.resolve(token, remote).catch(() => undefined);
+    if (grant) return { kind: 'pod', ...grant };
+    const who = (await pods.nameOf?.(remote).catch(() => undefined)) ?? 'an unknown container';
+    this.#o.log.warn(`pod API: refused ${method} ${path} from ${who} (${remote}): unknown or revoked pod token`);
+    return undefined;
+  }
+
+  /** The route's body type and access rule for `principal`; on success the request is rewritten and stamped. */
+  #decide(req: GateRequest, principal: Principal, rawPath: string, path: string, search: string): Decision | Promise<Decision> {
+    const match = this.#o.table.match(req.method ?? 'GET', path);
+    const bodyRefusal = refuseBodyType(req.headers, match?.route.access.bodyTypes);
+    if (bodyRefusal) return { ok: false, ...bodyRefusal };
+    const finish = (allowed: Decision): Decision => {
+      if (!allowed.ok) {
+        if (principal.kind === 'pod') this.#o.log.warn(`pod API: refused ${req.method} ${path} for pod ${principal.pod} (scope ${principal.scope}): ${allowed.message}`);
+        return allowed;
+      }
+      if (path !== rawPath) req.url = `${path}${search}`;
+      req[PRINCIPAL] = principal;
+      return allowed;
+    };
+    const allowed = this.#allowed(req, principal, match, path, search);
+    return allowed instanceof Promise ? allowed.then(finish) : finish(allowed);
+  }
+
+  #allowed(req: GateRequest, principal: Principal, match: ReturnType<RouteTable['match']>, path: string, search: string): Decision | Promise<Decision> {
     // Unknown routes: the token holder gets restify's 404/405; nobody else learns what exists.
-    if (principal.kind === 'admin') return { ok: true };
+    if (principal.kind === 'admin') return OK;
     const access = match?.route.access;
-    if (access?.public) return { ok: true };
+    if (access?.public) return OK;
     if (principal.kind === 'anonymous') {
       return { ok: false, status: 401, message: `this API requires its token (Authorization: Bearer …); the voodu CLI reads it from ${this.#o.tokenHint}` };
     }
@@ -129,7 +142,7 @@ export class Gate {
     // Both rule kinds take (request, grant); the principal is its grant plus a `kind`.
     const rule = (principal.kind === 'plugin' ? access.plugin : access.pod) as true | AccessRule | undefined;
     if (!rule) return deny;
-    if (rule === true) return { ok: true };
+    if (rule === true) return OK;
     const view: AccessRequest = {
       method: req.method ?? 'GET',
       path,
@@ -137,11 +150,12 @@ export class Gate {
       query: Object.fromEntries(new URLSearchParams(search)),
       body: () => (req[BODY] ??= readJsonBody(req, this.#o.maxBodyBytes)),
     };
-    try {
-      return (await rule(view, principal)) ? { ok: true } : deny;
-    } catch {
-      // A body that does not parse cannot prove the call is allowed.
-      return deny;
-    }
+    // A rule that throws (a body that does not parse, say) cannot prove the call is allowed.
+    return Promise.resolve()
+      .then(() => rule(view, principal))
+      .then(
+        (ok) => (ok ? OK : deny),
+        () => deny,
+      );
   }
 }

@@ -21,7 +21,7 @@ import type {
   RouteAccess,
   RouteInfo,
 } from './contract.js';
-import { BODY, Gate, PRINCIPAL, type Listener } from './gate.js';
+import { BODY, Gate, PRINCIPAL, type Decision, type Listener } from './gate.js';
 import { RouteTable } from './route-table.js';
 import { isUpgradeResponse, Upgrade } from './upgrade.js';
 
@@ -83,24 +83,29 @@ export class ApiServer implements Api {
     (req as any)._vooduStart = process.hrtime.bigint();
     const raw = req as unknown as IncomingMessage;
     const listener = this.#podRequests.has(raw) && this.#pod ? this.#pod.listener : this.#main;
-    this.#gate.check(raw, listener, raw.socket?.remoteAddress ?? '?').then(
-      (decision) => {
-        if (!decision.ok) {
-          res.send(decision.status, { status: 'error', error: decision.message });
-          return next(false);
-        }
-        if (!this.#ready) {
-          res.send(503, { status: 'error', error: 'controller is starting; retry in a moment' });
-          return next(false);
-        }
-        next();
-      },
-      (err) => {
-        this.#opts.log.error(`gate: ${messageOf(err)}`);
-        res.send(500, { status: 'error', error: 'the API gate failed; see the controller log' });
-        next(false);
-      },
-    );
+    const proceed = (decision: Decision) => {
+      if (!decision.ok) {
+        res.send(decision.status, { status: 'error', error: decision.message });
+        return next(false);
+      }
+      if (!this.#ready) {
+        res.send(503, { status: 'error', error: 'controller is starting; retry in a moment' });
+        return next(false);
+      }
+      next();
+    };
+    let decision: Decision | Promise<Decision>;
+    try {
+      decision = this.#gate.check(raw, listener, raw.socket?.remoteAddress ?? '?');
+    } catch (err) {
+      decision = Promise.reject(err);
+    }
+    if (!(decision instanceof Promise)) return proceed(decision);
+    decision.then(proceed, (err) => {
+      this.#opts.log.error(`gate: ${messageOf(err)}`);
+      res.send(500, { status: 'error', error: 'the API gate failed; see the controller log' });
+      next(false);
+    });
   };
 
   route(method: HttpMethod, path: string, handler: ApiHandler, access?: RouteAccess): void {

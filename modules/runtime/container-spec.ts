@@ -19,7 +19,12 @@ export interface CreatePlan {
 /** The engine's own rule for container names. */
 const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
-export async function planContainer(spec: ContainerSpec, vooduNetwork: string): Promise<CreatePlan> {
+/**
+ * `hostAddress` is the host's address on voodu0: `host.docker.internal`
+ * resolves to it, so a pod reaches the pod API (bound there and only there)
+ * by either name. Without it, Docker's `host-gateway` (the default bridge).
+ */
+export async function planContainer(spec: ContainerSpec, vooduNetwork: string, hostAddress?: string): Promise<CreatePlan> {
   validate(spec);
   const mode = spec.networkMode ?? 'bridge';
   const bridge = mode === 'bridge';
@@ -33,7 +38,7 @@ export async function planContainer(spec: ContainerSpec, vooduNetwork: string): 
 
   const hostConfig: Docker.HostConfig = {
     NetworkMode: primary,
-    ...(bridge && { ExtraHosts: ['host.docker.internal:host-gateway', ...(spec.extraHosts ?? [])] }),
+    ...(bridge && { ExtraHosts: [`host.docker.internal:${hostAddress ?? 'host-gateway'}`, ...(spec.extraHosts ?? [])] }),
     ...(ports && { PortBindings: ports.PortBindings }),
     ...(volumes.binds.length && { Binds: volumes.binds }),
     ...(spec.restart && { RestartPolicy: restartPolicy(spec.restart) }),

@@ -37,7 +37,7 @@ export interface ContainerSpec {
   memoryBytes?: number;
   logs?: { maxSize?: string; maxFiles?: number };
   ulimits?: Record<string, number | { soft: number; hard: number }>;
-  /** `host:ip` entries after the always-present `host.docker.internal:host-gateway`. */
+  /** `host:ip` entries after the always-present `host.docker.internal` (the host's address on voodu0). */
   extraHosts?: string[];
   capAdd?: string[];
   tty?: boolean;

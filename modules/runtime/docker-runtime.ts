@@ -59,6 +59,8 @@ export class DockerRuntime implements Runtime {
   readonly #docker: Docker;
   readonly #images: Images;
   readonly #networks: Networks;
+  /** The host's address on voodu0, learnt by `ensureNetwork`: what `host.docker.internal` resolves to in a pod. */
+  #hostAddress: string | undefined;
   /** Streams that outlive a call (events, followed logs): closed on `close()`. */
   readonly #open = new Set<{ close(): void }>();
 
@@ -98,6 +100,7 @@ export class DockerRuntime implements Runtime {
   async ensureNetwork(name: string = this.network): Promise<void> {
     try {
       await this.#networks.ensure(name);
+      if (name === this.network) this.#hostAddress = (await this.#networks.inspect(name))?.gateway;
     } catch (err) {
       throw this.#fail(err, `ensure network "${name}"`);
     }
@@ -128,7 +131,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async run(spec: ContainerSpec): Promise<ContainerDetails> {
-    const plan = await planContainer(spec, this.network);
+    const plan = await planContainer(spec, this.network, this.#hostAddress);
     await this.ensureImage(spec.image);
     let container: Docker.Container;
     try {

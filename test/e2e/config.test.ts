@@ -8,8 +8,6 @@ import test from 'ava';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '../../cli/main.js';
 import { Kernel, createLogger, keys, parseDesiredKey } from '../../kernel/index.js';
 import apiModule from '../../modules/api/index.js';
 import configModule from '../../modules/config/index.js';
@@ -19,6 +17,7 @@ import { apiFetch } from '../helpers/http.js';
 import type { Store, WatchEvent } from '../../modules/store/contract.js';
 import storeModule from '../../modules/store/index.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { runCli } from '../helpers/cli.js';
 
 let etcd: TestEtcd;
 let kernel: Kernel;
@@ -94,19 +93,8 @@ async function desiredEventsDuring(scopes: string[], action: () => Promise<unkno
   return events;
 }
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 async function cli(...args: string[]) {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(['node', 'voodu', '--controller-url', url, ...args], { stdout, stderr, env: { VOODU_ROOT: root } });
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  return runCli(args, { target: { url, root } });
 }
 
 test('GET merges scope and app buckets (app wins); merge=false and scope-only read one bucket', async (t) => {

@@ -10,9 +10,7 @@
  */
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
-import { main } from '../../cli/main.js';
 import { keys, type ResourceRef } from '../../kernel/index.js';
 import type { WorkloadStatus } from '../../modules/workload/contract.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
@@ -20,6 +18,7 @@ import { TEST_IMAGE, cleanupDocker, dockerClient, removeScopes, requireDocker, t
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { waitFor } from '../helpers/wait.js';
 import { callApi } from '../helpers/http.js';
+import { runCli } from '../helpers/cli.js';
 
 const docker = dockerClient();
 const run = testRunLabel();
@@ -138,19 +137,8 @@ function demux(buf: Buffer): string {
   return out;
 }
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 async function cli(c: ModuleController, ...args: string[]) {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(['node', 'voodu', '--controller-url', c.url, ...args], { stdout, stderr, env: { VOODU_ROOT: c.root } });
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  return runCli(args, { target: c });
 }
 
 // ---------------------------------------------------------------- tests

@@ -12,9 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
-import { main } from '../../cli/main.js';
 import { Kernel, createLogger, keys } from '../../kernel/index.js';
 import { coreModules } from '../../modules/core.js';
 import type { JobRun, JobStatus } from '../../modules/job/contract.js';
@@ -22,6 +20,7 @@ import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helper
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { readToken } from '../helpers/controller.js';
 import { apiFetch, callApi } from '../helpers/http.js';
+import { runCli } from '../helpers/cli.js';
 
 const docker = dockerClient();
 const prefix = `jb${randomBytes(2).toString('hex')}`;
@@ -81,22 +80,8 @@ function demux(buf: Buffer): string {
 }
 const logsOf = async (name: string) => demux(await docker.getContainer(name).logs({ stdout: true, stderr: true }));
 
-class Sink extends Writable {
-  text = '';
-  /** When each piece arrived (ms since the epoch), to tell streamed output from output printed at the end. */
-  chunks: { at: number; text: string }[] = [];
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    this.chunks.push({ at: Date.now(), text: chunk.toString() });
-    cb();
-  }
-}
-
 async function cli(...args: string[]) {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(['node', 'voodu', '--controller-url', url, ...args], { stdout, stderr, env: { VOODU_ROOT: root } });
-  return { code, stdout: stdout.text, stderr: stderr.text, chunks: stdout.chunks, endedAt: Date.now() };
+  return runCli(args, { target: { url, root } });
 }
 
 test.serial('apply stores the status without running; a run succeeds in a labelled container with no aliases or restart policy', async (t) => {

@@ -2,12 +2,11 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '../../cli/main.js';
 import { TEST_IMAGE, cleanupDocker, dockerClient, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { bootController, type TestController } from '../helpers/controller.js';
 import { callApi } from '../helpers/http.js';
+import { runCli } from '../helpers/cli.js';
 
 // Two resources never share a derived name (app id, env file, status key, containers, volumes):
 // refused at apply and at config, and a delete of one leaves a near-named other alone.
@@ -66,14 +65,6 @@ async function pods(scope: string, name: string): Promise<string[]> {
 }
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
-
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
 
 test.serial('an apply whose app id another (scope, name) holds is refused naming both; the first stays untouched', async (t) => {
   const first = await call('POST', '/apply', dep(`${S}-b`, 'c'));
@@ -157,11 +148,9 @@ test.serial('config of a (scope, name) whose app id another resource holds is re
   const unset = await call('DELETE', `/config?scope=${S}&name=b-c&key=SECRET`);
   t.is(unset.status, 400);
 
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(['node', 'voodu', '--controller-url', ctl.url, 'config', `${S}/b-c`, 'set', 'SECRET=hunter2-secret'], { stdout, stderr, env: { VOODU_API_TOKEN: ctl.token } });
+  const { code, stderr } = await runCli(['config', `${S}/b-c`, 'set', 'SECRET=hunter2-secret'], { target: ctl });
   t.not(code, 0);
-  t.regex(stderr.text, new RegExp(`already used by deployment/${S}-b/c`));
+  t.regex(stderr, new RegExp(`already used by deployment/${S}-b/c`));
 
   t.is(await readFile(envFile, 'utf8'), before);
   t.deepEqual((await etcd.store.list(`/config/${S}/b-c/`)).items, []);

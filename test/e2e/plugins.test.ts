@@ -9,15 +9,14 @@ import test from 'ava';
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../cli/main.js';
 import { keys } from '../../kernel/index.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { removeScopes, requireDocker, uniqueName } from '../helpers/docker.js';
 import { waitFor } from '../helpers/wait.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { apiFetch, callApi } from '../helpers/http.js';
+import { runCli } from '../helpers/cli.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
 const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'apply', 'workload', 'job', 'plugins'];
@@ -47,22 +46,8 @@ test.after.always(async () => {
 
 const call = (method: string, path: string, body?: unknown) => callApi(ctl, method, path, body);
 
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += String(chunk);
-      cb();
-    },
-  });
-  return { stream, text: () => text };
-}
-
 async function cli(...args: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await main(['node', 'voodu', '--controller-url', ctl.url, ...args], { stdout: out.stream, stderr: err.stream, env: { VOODU_ROOT: ctl.root } });
-  return { code, stdout: out.text(), stderr: err.text() };
+  return runCli(args, { target: ctl });
 }
 
 async function hcl(name: string, text: string): Promise<string> {

@@ -11,9 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { main } from '../../cli/main.js';
 import { ControllerClient } from '../../cli/client.js';
 import { Kernel, createLogger, defineModule, keys, type ReconcileEvent } from '../../kernel/index.js';
 import { FrameDecoder, decodeTrailer } from '../../lib/exec-frames.js';
@@ -29,6 +27,7 @@ import { TEST_IMAGE, cleanupDocker, requireDocker, testRunLabel } from '../helpe
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { readToken } from '../helpers/controller.js';
 import { apiFetch } from '../helpers/http.js';
+import { runCli } from '../helpers/cli.js';
 
 const run = testRunLabel();
 const docker = new DockerRuntime();
@@ -167,21 +166,8 @@ async function execRaw(podName: string, body: unknown, query = '', stdin?: strin
   return out;
 }
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 async function cli(args: string[], stdinText?: string) {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const stdin = new PassThrough();
-  if (stdinText !== undefined) stdin.end(stdinText);
-  const code = await main(['node', 'voodu', '--controller-url', url, ...args], { stdout, stderr, env: { VOODU_ROOT: root }, stdin });
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  return runCli(args, { target: { url, root }, ...(stdinText !== undefined ? { stdin: stdinText } : {}) });
 }
 
 test.serial('GET /pods lists voodu containers, running and stopped, with their identity; filters are validated', async (t) => {

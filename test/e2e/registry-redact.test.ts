@@ -8,13 +8,12 @@ import test from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '../../cli/main.js';
 import { keys } from '../../kernel/index.js';
 import { REDACTED } from '../../lib/manifest/redact.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { callApi } from '../helpers/http.js';
+import { runCli } from '../helpers/cli.js';
 
 const MODULES = ['paths', 'store', 'api', 'config', 'apply'];
 const TOKEN_1 = 'ghp_first-Token-0000000001';
@@ -40,26 +39,8 @@ test.after.always(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += String(chunk);
-      cb();
-    },
-  });
-  return { stream, text: () => text };
-}
-
 async function cli(args: string[], token: string) {
-  const out = sink();
-  const err = sink();
-  const code = await main(['node', 'voodu', '--controller-url', ctl.url, ...args], {
-    stdout: out.stream,
-    stderr: err.stream,
-    env: { VOODU_API_TOKEN: ctl.token, REG_TOKEN: token },
-  });
-  return { code, stdout: out.text(), stderr: err.text() };
+  return runCli(['--controller-url', ctl.url, ...args], { env: { VOODU_API_TOKEN: ctl.token, REG_TOKEN: token } });
 }
 
 const leaks = (v: unknown) => JSON.stringify(v).includes(TOKEN_1) || JSON.stringify(v).includes(TOKEN_2);

@@ -16,8 +16,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '../../cli/main.js';
 import { keys } from '../../kernel/index.js';
 import { followReleaseStream, wantsRelease } from '../../modules/release/contract.js';
 import type { WorkloadStatus } from '../../modules/workload/contract.js';
@@ -26,6 +24,7 @@ import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { waitFor } from '../helpers/wait.js';
+import { runCli } from '../helpers/cli.js';
 
 const docker = dockerClient();
 const prefix = `rl${randomBytes(2).toString('hex')}`;
@@ -103,19 +102,8 @@ async function containers(scope: string, name: string, role: string) {
 }
 const replicas = (scope: string, name: string) => containers(scope, name, 'deployment');
 
-class Sink extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 async function cli(...args: string[]) {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await main(['node', 'voodu', '--controller-url', ctl.url, ...args], { stdout, stderr, env: { VOODU_ROOT: ctl.root } });
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  return runCli(args, { target: ctl });
 }
 
 test.serial('pre_command, command and post_command run in order; the replicas roll onto the release in between', async (t) => {

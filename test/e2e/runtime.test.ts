@@ -176,9 +176,10 @@ test('two containers on voodu0: one resolves the other by its (lowercased) alias
   t.regex(ns.stdout, new RegExp(`Address:\\s*${net!.ipAddress.replace(/\./g, '\\.')}`));
   const ping = await rt.exec(b.id, { cmd: ['ping', '-c1', '-W2', `${alias.toLowerCase()}.voodu`] });
   t.is(ping.exitCode, 0, ping.stdout + ping.stderr);
-  // host.docker.internal:host-gateway is always added in bridge mode.
+  // host.docker.internal is always added in bridge mode: the host's address on voodu0.
   const hosts = await rt.exec(b.id, { cmd: ['cat', '/etc/hosts'] });
-  t.regex(hosts.stdout, /host\.docker\.internal/);
+  const gateway = (await rt.inspectNetwork())!.gateway!;
+  t.regex(hosts.stdout, new RegExp(`${gateway.replace(/\./g, '\\.')}\\s+host\\.docker\\.internal`));
 });
 
 test('list by labels finds running and stopped containers', async (t) => {
@@ -501,7 +502,9 @@ test('engine options: init, limits, ulimits, caps, user, workdir, stop signal/ti
     { Name: 'nproc', Soft: 512, Hard: 512 },
   ]);
   t.deepEqual(hc.CapAdd, ['NET_ADMIN']);
-  t.deepEqual(hc.ExtraHosts, ['host.docker.internal:host-gateway', 'db.internal:10.1.2.3']);
+  // host.docker.internal is the host's address on voodu0, where the pod API listens.
+  const gateway = (await rt.inspectNetwork())!.gateway!;
+  t.deepEqual(hc.ExtraHosts, [`host.docker.internal:${gateway}`, 'db.internal:10.1.2.3']);
   t.deepEqual(hc.LogConfig, { Type: 'json-file', Config: { 'max-size': '2m', 'max-file': '3' } });
   t.is(info.Config.User, '1000:1000');
   t.is(info.Config.WorkingDir, '/bin');

@@ -12,13 +12,12 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../cli/main.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { callApi } from '../helpers/http.js';
 import { requireSsh, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { runCli } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'voodu.ts');
@@ -83,22 +82,8 @@ test.after.always(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += String(chunk);
-      cb();
-    },
-  });
-  return { stream, text: () => text };
-}
-
 async function cli(args: string[], stdin: string[] = []) {
-  const out = sink();
-  const err = sink();
-  const code = await main(['node', 'voodu', ...args], { stdout: out.stream, stderr: err.stream, stdin: Readable.from(stdin), env });
-  return { code, stdout: out.text(), stderr: err.text() };
+  return runCli(args, { env, stdin });
 }
 
 const read = (file: string) => readFile(file, 'utf8').catch(() => '');

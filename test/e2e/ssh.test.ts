@@ -12,9 +12,7 @@ import { chmod, cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promi
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../cli/main.js';
 import { keys } from '../../kernel/index.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, removeScopes, requireDocker, uniqueName } from '../helpers/docker.js';
@@ -23,6 +21,7 @@ import { freePort } from '../helpers/ports.js';
 import { apiFetch } from '../helpers/http.js';
 import { requireSsh, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { waitFor } from '../helpers/wait.js';
+import { runCli } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
@@ -70,23 +69,9 @@ test.after.always(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += String(chunk);
-      cb();
-    },
-  });
-  return { stream, text: () => text };
-}
-
 /** The CLI in this process, stdin empty; extra env overlays the suite's. */
 async function cli(args: string[], extra: NodeJS.ProcessEnv = {}) {
-  const out = sink();
-  const err = sink();
-  const code = await main(['node', 'voodu', ...args], { stdout: out.stream, stderr: err.stream, stdin: Readable.from([]), env: { ...env, ...extra } });
-  return { code, stdout: out.text(), stderr: err.text() };
+  return runCli(args, { env: { ...env, ...extra } });
 }
 
 /** The CLI as its own process (a real, non-terminal stdin), for prompts and for streams we kill. */

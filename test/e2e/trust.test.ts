@@ -11,10 +11,8 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { main } from '../../cli/main.js';
 import { keys } from '../../kernel/index.js';
 import type { ApiServer } from '../../modules/api/server.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
@@ -22,6 +20,7 @@ import { dockerClient, removeScopes, requireDocker, uniqueName } from '../helper
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { callApi } from '../helpers/http.js';
 import { waitFor } from '../helpers/wait.js';
+import { runCli } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 const PROJECT = fileURLToPath(new URL('../../', import.meta.url));
@@ -46,9 +45,10 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
+  // The controller first: a running reconciler would put back the pods removed here.
+  await ctl?.stop();
   await removeScopes(SCOPE);
   await removeScopes(OTHER);
-  await ctl?.stop();
   await etcd?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -210,6 +210,10 @@ test.serial('a pod reaches its own scope through the pod URL, and nothing else; 
   t.is(JSON.parse(own.out).data.manifest.name, 'db');
   t.false(own.out.includes('do-not-leak-me'));
   t.is((await wget(`${url}/health`)).code, 0);
+  // host.docker.internal names the same address inside the pod: either form of the URL works.
+  const byName = url.replace(/^http:\/\/[^:/]+/, 'http://host.docker.internal');
+  const viaName = await wget(`${byName}/describe?kind=statefulset&scope=${SCOPE}&name=db`);
+  t.is(viaName.code, 0, viaName.out);
   for (const [what, path] of [
     ['another scope', `/describe?kind=statefulset&scope=${OTHER}&name=db`],
     ['a config read', `/config?scope=${SCOPE}&name=db`],
@@ -272,17 +276,8 @@ test.serial('the reference-shaped sentinel hook (bash, /dev/tcp, HTTP/1.0) trigg
   t.is((await post('/plugin/cb/failover', [`${SCOPE}/cache`, '--replica', '1', '--no-restart'])).code, 0);
 });
 
-/** The CLI in this process with exactly `env`; its exit code and output. */
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  const code = await main(['node', 'voodu', '--controller-url', ctl.url, ...args], { stdout: out, stderr: err, env });
-  return { code, stdout, stderr };
-}
+/** The CLI in this process against the test controller, with exactly `env`. */
+const cli = (env: NodeJS.ProcessEnv, ...args: string[]) => runCli(['--controller-url', ctl.url, ...args], { env });
 
 test('the CLI finds the token by itself; when it cannot read it, it says why', async (t) => {
   const ok = await cli({ VOODU_ROOT: ctl.root }, 'plugins', '-o', 'json');
