@@ -1,6 +1,7 @@
 /**
- * Decision 14: the API is open only on loopback. Binding anywhere else needs
- * a bearer token, compared in constant time.
+ * The two facts the gate asks of a request's credentials: is a host name a
+ * loopback one, and does a bearer header carry the API token (compared in
+ * constant time). See docs/security.md.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 

@@ -82,6 +82,9 @@ export function createIngressReconciler(deps: ReconcileDeps) {
     // Resyncs are cheap: an identical route that was applied cleanly is not handed over again.
     if (current?.env_hash === hash && current.plugin === deps.plugin && !current.last_reconcile_error) return;
 
+    // The first ingress on a host brings its plugin: the copy the project ships, when none is installed.
+    const ensured = await deps.plugins.ensure(deps.plugin);
+    if (ensured.installedFrom) deps.log.info(`${formatRef(ref)}: installed the ${ensured.installedFrom} plugin "${ensured.name}"${ensured.version ? ` ${ensured.version}` : ''}`);
     const r = await deps.plugins.run(deps.plugin, 'apply', { args: [appId], env, redactFor: { scope: ref.scope, name: ref.name } });
     const why = failure(deps.plugin, 'apply', r);
     if (why) throw new VooduError(why);

@@ -1,6 +1,5 @@
 /**
- * The `plugins` module's public face (spec plugins-and-cli.md §1–2,
- * decisions 14–16): out-of-process plugins on disk under
+ * The `plugins` module's public face: out-of-process plugins on disk under
  * `$VOODU_ROOT/plugins/<name>/`, loaded from `plugin.yml` + `bin/` +
  * `commands/`, run as subprocesses speaking a JSON envelope on stdout, and
  * installed from a local path or a GitHub release. Types only.
@@ -108,6 +107,14 @@ export interface PluginCallResult {
   stderr: string;
 }
 
+/** What `plugins.ensure` found or did. */
+export interface EnsuredPlugin {
+  name: string;
+  version?: string;
+  /** Set when this call installed it: `bundled` (the copy the project ships). */
+  installedFrom?: 'bundled';
+}
+
 /**
  * The `plugins` service: other modules (ingress → caddy) invoke a plugin
  * command the way the controller does — argv only, the standard env, output
@@ -117,6 +124,13 @@ export interface PluginCallResult {
  */
 export interface PluginsService {
   run(nameOrAlias: string, command: string, opts?: PluginCallOptions): Promise<PluginCallResult>;
+  /**
+   * Makes sure a plugin is installed before a module relies on it: an
+   * installed one is used as it is; otherwise the copy the project ships is
+   * installed (no network). NotFoundError naming the plugin and the fix when
+   * neither exists; ValidationError when the bundled install fails.
+   */
+  ensure(nameOrAlias: string): Promise<EnsuredPlugin>;
 }
 
 declare module '../../kernel/services.js' {

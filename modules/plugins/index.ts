@@ -1,20 +1,23 @@
 /**
  * The `plugins` module: out-of-process plugins under
  * `$VOODU_ROOT/plugins/<name>/` bridged onto the kernel hooks — macro
- * blocks through `onExpand` (installed just in time when missing), CLI
- * verbs through `POST /plugin/{name}/{command}` and `onAction`. The disk is
- * the registry: plugins are re-read on every lookup, so an install or a
- * hand edit needs no restart.
+ * blocks through `onExpand` (installed just in time when missing, from the
+ * copy the project ships under `plugins/` when there is one), CLI verbs
+ * through `POST /plugin/{name}/{command}` and `onAction`. The disk is the
+ * registry: plugins are re-read on every lookup, so an install or a hand
+ * edit needs no restart.
  */
 import { join, resolve } from 'node:path';
-import { defineModule } from '../../kernel/index.js';
+import { ValidationError, defineModule } from '../../kernel/index.js';
 import type {} from '../../lib/node-service.js';
 import type {} from '../api/contract.js';
 import type {} from '../config/contract.js';
 import type {} from '../paths/contract.js';
 import type {} from '../store/contract.js';
 import { registerClientActions } from './actions.js';
+import { bundledPlugins, defaultBundledDir } from './bundled.js';
 import type { PluginInstaller, PluginsService } from './contract.js';
+import { ensurePlugin } from './ensure.js';
 import { registerExpand } from './expand.js';
 import { createInstaller, type InstallerOptions } from './install/index.js';
 import { registerInstallRoutes } from './install/routes.js';
@@ -33,8 +36,13 @@ export interface PluginsOptions {
   defaultOwner?: string;
   /** Passed to plugins as VOODU_ETCD_CLIENT. */
   etcdClient?: string;
-  /** `false` turns JIT install during apply off. */
+  /** `false` turns JIT install during apply off (GitHub and bundled alike). */
   jit?: boolean;
+  /**
+   * Where the plugins the project ships live, one directory per plugin;
+   * default `<project root>/plugins`. `false`: none are offered.
+   */
+  bundledDir?: string | false;
   /** Handed to the installer: `githubApi` (default env VOODU_GITHUB_API, else api.github.com), token, timeouts, retries. */
   install?: Partial<Omit<InstallerOptions, 'pluginsDir' | 'loadPluginDir' | 'log'>>;
 }
@@ -62,6 +70,13 @@ export default defineModule<PluginsOptions>({
       log: ctx.log,
     });
 
+    // Installed offline when a block or a module needs a plugin nobody installed.
+    if (opts.bundledDir !== undefined && opts.bundledDir !== false && (typeof opts.bundledDir !== 'string' || !opts.bundledDir.trim())) {
+      throw new ValidationError(`plugins.bundledDir: must be a directory path or false, got ${JSON.stringify(opts.bundledDir)}`, { field: 'bundledDir' });
+    }
+    const bundledDir = opts.bundledDir === false ? undefined : opts.bundledDir !== undefined ? resolve(opts.bundledDir) : defaultBundledDir();
+    const bundled = bundledDir ? bundledPlugins({ dir: bundledDir, root, installer, log: ctx.log }) : undefined;
+
     // VOODU_ROOT is the plugins root, as the reference plugins expect it; the controller URL is a capability (session.ts).
     const session = sessionOpener(api, () => ({
       VOODU_ROOT: root,
@@ -76,7 +91,7 @@ export default defineModule<PluginsOptions>({
     registerExpand({
       hooks: ctx.hooks,
       root,
-      ...(opts.jit !== false ? { installer } : {}),
+      ...(opts.jit !== false ? { installer, ...(bundled ? { bundled } : {}) } : {}),
       defaultOwner: opts.defaultOwner ?? 'thadeu',
       env: process.env,
       log: ctx.log,
@@ -101,6 +116,7 @@ export default defineModule<PluginsOptions>({
           .finally(() => s.close())
           .then((r) => (call.redactFor ? redact.result(r, call.redactFor) : r));
       },
+      ensure: (nameOrAlias) => ensurePlugin(root, bundled, nameOrAlias),
     };
     ctx.provide('plugins', service);
   },

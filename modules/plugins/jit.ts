@@ -1,14 +1,17 @@
 /**
  * Finding the plugin that owns a block kind, installing it first when
- * needed (spec plugins-and-cli.md §2.5): not installed, a pinned version
- * other than the installed one, or `latest` (re-resolved on every apply).
- * The repo comes from `plugin { repo }`, then
- * `VOODU_PLUGIN_DEFAULT_REPO_<KIND>`, then `<default owner>/voodu-<kind>`.
- * One install per kind per apply, however many blocks use it.
+ * needed: not installed, a pinned version other than the installed one, or
+ * `latest` (re-resolved on every apply). A kind nobody installed and no
+ * `plugin {}` block or `VOODU_PLUGIN_DEFAULT_REPO_<KIND>` asks about comes
+ * from the copy the project ships (bundled.ts), offline; otherwise the repo
+ * comes from `plugin { repo }`, then `VOODU_PLUGIN_DEFAULT_REPO_<KIND>`,
+ * then `<default owner>/voodu-<kind>`. One install per kind per apply,
+ * however many blocks use it.
  */
-import { NotFoundError, ValidationError, messageOf, type Logger } from '../../kernel/index.js';
+import { ValidationError, messageOf, type Logger } from '../../kernel/index.js';
+import type { BundledPlugins } from './bundled.js';
 import type { LoadedPlugin, PluginInstaller } from './contract.js';
-import { loadByName } from './load.js';
+import { findInstalled } from './load.js';
 
 export interface Pin {
   version?: string;
@@ -25,6 +28,8 @@ export interface JitDeps {
   root: string;
   /** Absent when JIT install is not configured. */
   installer?: PluginInstaller;
+  /** The plugins the project ships; absent when JIT install or bundled plugins are off. */
+  bundled?: BundledPlugins;
   defaultOwner: string;
   env: NodeJS.ProcessEnv;
   log: Logger;
@@ -52,18 +57,13 @@ export function extractPin(spec: Record<string, unknown>, where: string): Pin {
   return pin;
 }
 
-export function defaultRepo(deps: Pick<JitDeps, 'env' | 'defaultOwner'>, kind: string): string {
-  const envName = `VOODU_PLUGIN_DEFAULT_REPO_${kind.toUpperCase().replace(/-/g, '_')}`;
-  return deps.env[envName]?.trim() || `${deps.defaultOwner}/voodu-${kind}`;
+/** The operator's `VOODU_PLUGIN_DEFAULT_REPO_<KIND>`, when set. */
+function envRepo(env: NodeJS.ProcessEnv, kind: string): string | undefined {
+  return env[`VOODU_PLUGIN_DEFAULT_REPO_${kind.toUpperCase().replace(/-/g, '_')}`]?.trim() || undefined;
 }
 
-async function installed(root: string, kind: string): Promise<LoadedPlugin | undefined> {
-  try {
-    return await loadByName(root, kind);
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
+export function defaultRepo(deps: Pick<JitDeps, 'env' | 'defaultOwner'>, kind: string): string {
+  return envRepo(deps.env, kind) ?? `${deps.defaultOwner}/voodu-${kind}`;
 }
 
 const perBatch = new WeakMap<object, Map<string, Promise<LoadedPlugin>>>();
@@ -84,9 +84,21 @@ export function pluginForBlock(deps: JitDeps, kind: string, pin: Pin, report: Re
 
 async function resolve(deps: JitDeps, kind: string, pin: Pin, report: Record<string, unknown>): Promise<LoadedPlugin> {
   const latest = pin.version === 'latest';
-  const current = await installed(deps.root, kind);
+  const current = await findInstalled(deps.root, kind);
   const needs = !current || latest || (pin.version !== undefined && current.manifest.version !== pin.version.replace(/^v/, ''));
   if (!needs) return current!;
+  // Nothing asked for a source: the project's own copy, when it ships one, needs no network.
+  if (!current && deps.bundled && pin.repo === undefined && pin.version === undefined && !envRepo(deps.env, kind)) {
+    const copy = await deps.bundled.find(kind);
+    if (copy) {
+      // Checked before the install: a copy that cannot expand (caddy) must not be installed by a block.
+      if (!copy.commands.has('expand')) {
+        throw new ValidationError(`kind "${kind}": the bundled plugin "${copy.manifest.name}" (${copy.dir}) has no expand command, so it is not a macro plugin`, { field: 'kind' });
+      }
+      const got = await deps.bundled.install(copy, kind);
+      return checked(kind, got.plugin, copy.dir, got.installed ? report : undefined, 'bundled');
+    }
+  }
   if (!deps.installer) {
     throw new ValidationError(
       `unknown kind "${kind}": no module expands it, no installed plugin owns it, and JIT install is not configured (try \`voodu plugins:install ${defaultRepo(deps, kind)}\`)`,
@@ -100,15 +112,13 @@ async function resolve(deps: JitDeps, kind: string, pin: Pin, report: Record<str
   try {
     result = await deps.installer.install(source, version ? { version } : {});
   } catch (err) {
-    const what = current ? `kind "${kind}": re-installing its plugin` : `unknown kind "${kind}": no installed plugin owns it, and installing one`;
-    throw new ValidationError(`${what} from ${source} failed: ${messageOf(err)}`, { field: 'kind', cause: err });
+    const what = current ? `kind "${kind}": re-installing its plugin` : `unknown kind "${kind}": no installed plugin owns it${await notBundled(deps)}, and installing one`;
+    const fix = current || pin.repo ? '' : `; set plugin { repo = "owner/repo" } in the block, or install one with \`voodu plugins:install <owner/repo|/path>\``;
+    throw new ValidationError(`${what} from ${source} failed: ${messageOf(err)}${fix}`, { field: 'kind', cause: err });
   }
-  const plugin = await installed(deps.root, kind);
+  const plugin = await findInstalled(deps.root, kind);
   if (!plugin || (plugin.manifest.name !== kind && !plugin.manifest.aliases.includes(kind))) {
     throw new ValidationError(`kind "${kind}": ${source} installed plugin "${result.name}", whose name does not match the block type; set plugin { repo } to the right repository`, { field: 'kind' });
-  }
-  if (!plugin.commands.has('expand')) {
-    throw new ValidationError(`kind "${kind}": plugin "${plugin.manifest.name}" from ${source} has no expand command, so it is not a macro plugin`, { field: 'kind' });
   }
   if (version && plugin.manifest.version !== version.replace(/^v/, '')) {
     throw new ValidationError(
@@ -116,7 +126,24 @@ async function resolve(deps: JitDeps, kind: string, pin: Pin, report: Record<str
       { field: 'plugin.version' },
     );
   }
-  const installs = (report.plugin_installs ??= []) as PluginInstallRecord[];
-  installs.push({ plugin: plugin.manifest.name, ...(plugin.manifest.version ? { version: plugin.manifest.version } : {}), source: result.source });
+  return checked(kind, plugin, source, report, result.source);
+}
+
+/** A just-installed plugin must expand; the install is reported under `plugin_installs` as coming from `recorded`. */
+function checked(kind: string, plugin: LoadedPlugin, from: string, report: Record<string, unknown> | undefined, recorded: string): LoadedPlugin {
+  if (!plugin.commands.has('expand')) {
+    throw new ValidationError(`kind "${kind}": plugin "${plugin.manifest.name}" from ${from} has no expand command, so it is not a macro plugin`, { field: 'kind' });
+  }
+  if (report) {
+    const installs = (report.plugin_installs ??= []) as PluginInstallRecord[];
+    installs.push({ plugin: plugin.manifest.name, ...(plugin.manifest.version ? { version: plugin.manifest.version } : {}), source: recorded });
+  }
   return plugin;
+}
+
+/** ", and the project ships none (it ships: caddy, redis)" — why the bundled copy was no help. */
+async function notBundled(deps: JitDeps): Promise<string> {
+  if (!deps.bundled) return '';
+  const names = await deps.bundled.names().catch(() => []);
+  return `, the project ships none by that name (${names.length ? `it ships ${names.join(', ')}` : `none in ${deps.bundled.dir}`})`;
 }

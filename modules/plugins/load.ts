@@ -142,6 +142,16 @@ export async function loadByName(root: string, nameOrAlias: string): Promise<Loa
   throw new NotFoundError(`plugin "${nameOrAlias}" not found in ${root} (no directory match, no alias match)`);
 }
 
+/** `loadByName`, with "not installed" as undefined instead of an error. */
+export async function findInstalled(root: string, nameOrAlias: string): Promise<LoadedPlugin | undefined> {
+  try {
+    return await loadByName(root, nameOrAlias);
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
 /** True when `path` is `base` or inside it, after normalising (no `..` escape). */
 export function isInside(base: string, path: string): boolean {
   const b = normalize(resolve(base));
