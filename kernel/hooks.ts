@@ -42,7 +42,10 @@ export interface ReconcileEvent {
   ref: ResourceRef;
   /** Present on put. */
   manifest?: Manifest;
+  /** Put: the manifest key's mod revision (a re-put of the same value makes a new one). Delete: the store's. */
   revision: number;
+  /** Put: the key's version (puts since it was created), so a reconcile can tell one write since it last looked from several. */
+  version?: number;
   /** Why this reconcile runs: a store event, the boot replay, a runtime event or the periodic resync. */
   cause: 'watch' | 'replay' | 'runtime' | 'resync' | 'manual';
   /** 1 on the first try; the reconciler counts retries of transient failures. */

@@ -3,7 +3,7 @@
  * (reconcile.ts), deleted (delete.ts), restarted and rolled back (ops.ts,
  * routes.ts), on the shared `workload` service.
  */
-import { ValidationError, defineModule, formatRef, keys, messageOf, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { ValidationError, defineModule, formatRef, keys, messageOf, type Manifest, type ReconcileEvent, type ResourceRef } from '../../kernel/index.js';
 import type { OnDeploySpec } from '../../lib/manifest/types.js';
 import type {} from '../api/contract.js';
 import type {} from '../paths/contract.js';
@@ -11,7 +11,7 @@ import type {} from '../reconciler/contract.js';
 import type {} from '../runtime/contract.js';
 import type {} from '../store/contract.js';
 import type {} from '../webhooks/contract.js';
-import type {} from '../workload/contract.js';
+import type { ManifestAt } from '../workload/contract.js';
 import { deleteDeployment } from './delete.js';
 import { RolloutFailedError, reconcileDeployment } from './reconcile.js';
 import { RepairBackoff } from '../../lib/repair-backoff.js';
@@ -77,13 +77,21 @@ export default defineModule<DeploymentOptions>({
       webhooks: () => (ctx.has('webhooks') ? ctx.service('webhooks') : undefined),
     };
 
+    /** The event's manifest and where it stands; read from the store (revision included) when the event carries none. */
+    const desiredOf = async (event: ReconcileEvent): Promise<{ manifest: Manifest; at: ManifestAt } | undefined> => {
+      if (event.manifest) return { manifest: event.manifest, at: { revision: event.revision, ...(event.version !== undefined ? { version: event.version } : {}) } };
+      const kv = await store.get(keys.desired(event.ref));
+      return kv ? { manifest: JSON.parse(kv.value) as Manifest, at: { revision: kv.modRevision, version: kv.version } } : undefined;
+    };
+
     ctx.hooks.onReconcile.for('deployment').tapPromise('deployment', async (event) => {
       if (event.type === 'delete') return deleteDeployment(workload, ctx.log, event.ref);
-      const manifest = event.manifest ?? (await store.getJSON<Manifest>(keys.desired(event.ref)));
-      if (!manifest) return; // deleted since: its delete event follows
+      const desired = await desiredOf(event);
+      if (!desired) return; // deleted since: its delete event follows
+      const { manifest, at } = desired;
       const startedAt = new Date().toISOString();
       try {
-        await reconcileDeployment(deps, event.ref, manifest);
+        await reconcileDeployment(deps, event.ref, manifest, at);
       } catch (err) {
         if (stopping.signal.aborted) ctx.log.info(`${formatRef(event.ref)}: stopped mid-reconcile; the next start finishes it`);
         // §5.6: every failed attempt, transient ones included; a stop or a block reported again is none.

@@ -9,7 +9,8 @@ import type { Replica, Workload } from '../workload/contract.js';
 /** What a replica must match to be current: spec hash, env, image. */
 export interface Target {
   hash: string;
-  envHash: string;
+  /** Env hashes that count as current (`workload.envTarget`): a no-restart config change adds one, it rolls nobody. */
+  envHashes: ReadonlySet<string>;
   imageId: string;
 }
 
@@ -35,7 +36,7 @@ export function aliasesOf(w: Workload): string[] {
 
 export function isStale(r: Replica, t: Target, restartPending: ReadonlySet<string>): string | undefined {
   if (r.hash !== t.hash) return 'spec changed';
-  if (r.envHash !== t.envHash) return 'env changed';
+  if (!t.envHashes.has(r.envHash)) return 'env changed';
   if (t.imageId && r.imageId && r.imageId !== t.imageId) return 'image changed';
   if (restartPending.has(r.replicaId)) return 'restart requested';
   return undefined;

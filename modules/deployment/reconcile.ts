@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { TransientError, VooduError, formatRef, messageOf, type Logger, type Manifest, type ResourceRef } from '../../kernel/index.js';
 import type { Paths } from '../paths/contract.js';
 import type { Runtime } from '../runtime/contract.js';
-import { LABELS, type ReleaseRecord, type Replica, type WorkloadService, type WorkloadStatus } from '../workload/contract.js';
+import { LABELS, type ManifestAt, type ReleaseRecord, type Replica, type WorkloadService, type WorkloadStatus } from '../workload/contract.js';
 import { isStale, isUp, survivors, type Target } from './plan.js';
 import type { RepairBackoff } from '../../lib/repair-backoff.js';
 import { createReplicas } from './replicas.js';
@@ -58,7 +58,8 @@ interface Blocked {
 
 const READINESS_KEPT = 64;
 
-export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, manifest: Manifest): Promise<void> {
+/** `at`: where `manifest` stands in the store (the put event's revision), which decides whether env drift rolls. */
+export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, manifest: Manifest, at: ManifestAt): Promise<void> {
   const { workload, runtime, log } = d;
   const startedAt = new Date().toISOString();
   const w = workload.defaults('deployment', ref, (manifest.spec ?? {}) as Record<string, unknown>);
@@ -66,14 +67,10 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
   const env = await workload.syncEnv(w);
   const image = await workload.resolvedImage(w);
   const imageId = (await runtime.ensureImage(image)).id;
-  const target: Target = { hash, envHash: env.hash, imageId };
-  const targetKey = `${hash}/${env.hash}/${imageId}`;
 
   const status = await workload.status.read(ref);
   const frozen = await workload.frozen.get(ref);
   const pending = new Set(Array.isArray(status['restart_pending']) ? (status['restart_pending'] as string[]) : []);
-  const prevBlocked = status['rollout_blocked'] as Blocked | undefined;
-  const blocked = prevBlocked?.target === targetKey ? prevBlocked : undefined;
   let live = await workload.list({ kind: 'deployment', scope: ref.scope, name: ref.name });
 
   // §4.2 step 9, plus the record a rollback left `running` for this reconcile to finish (one with a
@@ -86,6 +83,13 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
     await workload.updateRelease(ref, open.id, { status: 'failed', error: 'superseded by a newer apply', ended_at: startedAt });
     open = undefined;
   }
+  // After the check above: a reconcile of a manifest already replaced must not move the env target.
+  const envTarget = await workload.envTarget(w, env, at);
+  const target: Target = { hash, envHashes: envTarget.current, imageId };
+  // Keyed on the env target, not the env file: a no-restart config change does not retry a blocked rollout.
+  const targetKey = `${hash}/${envTarget.hash}/${imageId}`;
+  const prevBlocked = status['rollout_blocked'] as Blocked | undefined;
+  const blocked = prevBlocked?.target === targetKey ? prevBlocked : undefined;
   // §4.8, decision 9: with release commands, replicas move onto a spec only once its release cleared it
   // (commands succeeded) or a rollback asks; they then carry that release's id. Until then: held.
   const cleared = w.hasReleaseBlock && !open ? workload.clearedRelease(status.releases, hash, imageId) : undefined;

@@ -83,7 +83,10 @@ const DETAIL_MAX = 2000;
 
 /** What went wrong, in the plugin's words: envelope error → stderr → stdout → "no output" (bounded). */
 export function errorDetail(result: RunResult): string {
-  const text = result.envelope?.error?.trim() || result.stderr.trim() || result.stdout.trim() || 'no output';
+  // Plugins report failures as an error envelope on stderr (the reference's convention): show its message, not the JSON.
+  const stderrEnvelope = parseEnvelope(result.stderr);
+  const fromStderr = stderrEnvelope?.status === 'error' ? stderrEnvelope.error?.trim() : undefined;
+  const text = result.envelope?.error?.trim() || fromStderr || result.stderr.trim() || result.stdout.trim() || 'no output';
   return text.length > DETAIL_MAX ? `…${text.slice(-DETAIL_MAX)}` : text;
 }
 

@@ -74,7 +74,7 @@ export default defineModule<ReconcilerOptions>({
         // sharing this engine, or a container whose manifest was just deleted, is not ours to remove.)
         if (!kv && cause === 'runtime') return;
         event = kv
-          ? { type: 'put', ref, manifest: JSON.parse(kv.value), revision: kv.modRevision, cause, attempt }
+          ? { type: 'put', ref, manifest: JSON.parse(kv.value), revision: kv.modRevision, version: kv.version, cause, attempt }
           : { type: 'delete', ref, revision: await store.revision(), cause, attempt };
         if (hook) await hook.promise(event);
       } catch (err) {

@@ -50,7 +50,7 @@ export default defineModule<StatefulsetOptions>({
 
     ctx.hooks.onReconcile.for('statefulset').tapPromise('statefulset', async (event) => {
       if (event.type === 'delete') return deleteStatefulset(deps, event.ref);
-      return reconcileStatefulset(deps, event.ref, event.manifest!);
+      return reconcileStatefulset(deps, event.ref, event.manifest!, { revision: event.revision, ...(event.version !== undefined ? { version: event.version } : {}) });
     });
 
     const opsDeps: OpsDeps = { store, workload, reconciler };

@@ -9,7 +9,7 @@ import { VooduError, formatRef, type Logger, type Manifest, type ResourceRef } f
 import type { RepairBackoff } from '../../lib/repair-backoff.js';
 import type { PodCredential } from '../pod-api/contract.js';
 import type { Runtime } from '../runtime/contract.js';
-import type { EnvSync, ReleaseRecord, Replica, ReplicaPlan, Workload, WorkloadService, WorkloadStatus } from '../workload/contract.js';
+import type { EnvSync, ManifestAt, ReleaseRecord, Replica, ReplicaPlan, Workload, WorkloadService, WorkloadStatus } from '../workload/contract.js';
 import { podAliases, podName, volumeLabels, volumeName } from './naming.js';
 import type { Rebootstrap } from './ops.js';
 
@@ -34,7 +34,8 @@ export class PodNotReadyError extends VooduError {
 
 interface Target {
   hash: string;
-  envHash: string;
+  /** Env hashes that count as current (`workload.envTarget`): a no-restart config change adds one, it rolls nobody. */
+  envHashes: ReadonlySet<string>;
   imageId: string;
 }
 
@@ -43,12 +44,13 @@ const isUp = (r: Replica) => r.state === 'running' || r.state === 'restarting';
 function staleWhy(pod: Replica, t: Target, pending: Set<string>): string | undefined {
   if (pending.has(pod.replicaId)) return 'restart requested';
   if (pod.hash !== t.hash) return 'spec changed';
-  if (pod.envHash !== t.envHash) return 'env changed';
+  if (!t.envHashes.has(pod.envHash)) return 'env changed';
   if (pod.imageId && pod.imageId !== t.imageId) return 'image changed';
   return undefined;
 }
 
-export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef, manifest: Manifest): Promise<void> {
+/** `at`: where `manifest` stands in the store (the put event's revision), which decides whether env drift rolls. */
+export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef, manifest: Manifest, at: ManifestAt): Promise<void> {
   const { workload, log } = d;
   const startedAt = new Date().toISOString();
   const w = workload.defaults('statefulset', ref, (manifest.spec ?? {}) as Record<string, unknown>);
@@ -56,7 +58,6 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
   const env = await workload.syncEnv(w);
   const image = await workload.resolvedImage(w);
   const imageId = (await d.runtime.ensureImage(image)).id;
-  const target: Target = { hash, envHash: env.hash, imageId };
   const id = { kind: 'statefulset' as const, scope: ref.scope, name: ref.name };
 
   const status = await workload.status.read(ref);
@@ -71,6 +72,9 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
     await workload.updateRelease(ref, open.id, { status: 'failed', error: 'superseded by a newer apply', ended_at: startedAt });
     open = undefined;
   }
+  // After the check above: a reconcile of a manifest already replaced must not move the env target.
+  const envTarget = await workload.envTarget(w, env, at);
+  const target: Target = { hash, envHashes: envTarget.current, imageId };
   const mint =
     !status.spec_hash ||
     status.spec_hash !== hash ||

@@ -124,6 +124,47 @@ export interface EnvSync {
   missing: string[];
 }
 
+/**
+ * `status.env_target`: the env replicas should run (modules/workload/env-target.ts).
+ * A no-restart config change rewrites the env file but not the manifest, so
+ * it moves nothing here; a rewrite of the manifest (the fan-out of a config
+ * change that restarts, an apply, a rollback) does.
+ */
+export interface EnvTargetRecord {
+  /** The env hash replicas should carry: the env at the last rewrite of the manifest. */
+  hash: string;
+  /** The manifest's mod revision and version (puts since creation) this record last saw. */
+  revision: number;
+  version?: number;
+  /** 16 hex over the spec without `replicas`, and `replicas` as stored: to tell a scale from a re-put. */
+  shape: string;
+  replicas: unknown;
+  /** Env hashes reconciles computed while this target stood, oldest first, capped. */
+  seen: string[];
+}
+
+/** Where a reconcile's manifest stands in the store: the put event's revision and version. */
+export interface ManifestAt {
+  /** The manifest key's mod revision (never the store's head revision). */
+  revision: number;
+  /** Puts of the key since it was created; absent when the caller does not know it. */
+  version?: number;
+}
+
+/** What `workload.envTarget` answers for one reconcile. */
+export interface EnvTarget {
+  /** The env hash replicas were last asked to carry (what a blocked rollout is keyed on). */
+  hash: string;
+  /**
+   * A replica whose `voodu.env_hash` is in here is current on env: the target,
+   * the env this reconcile synced, and every env synced since the target was
+   * chosen (replicas created meanwhile run one of them).
+   */
+  current: ReadonlySet<string>;
+  /** This reconcile moved the target (first reconcile, or the manifest was rewritten). */
+  moved: boolean;
+}
+
 /** One replica to create (or an init chain to run for it). */
 export interface ReplicaPlan {
   /** Container name: `<scope>-<name>.<4 hex>` (deployment) or `<scope>-<name>.<ordinal>` (statefulset). */
@@ -203,6 +244,7 @@ export interface WorkloadStatus {
   last_rollout_at?: string;
   last_reconcile_error?: string;
   last_reconcile_at?: string;
+  env_target?: EnvTargetRecord;
   [field: string]: unknown;
 }
 
@@ -293,6 +335,14 @@ export interface WorkloadService {
    * `-e`: only the VOODU_* identity is, so `voodu config set` wins.
    */
   syncEnv(w: Workload): Promise<EnvSync>;
+  /**
+   * The env the replicas of this reconcile should run, given the env just
+   * synced and where the manifest stands: env drift alone rolls replicas
+   * only after the manifest was rewritten (a no-restart config change leaves
+   * running replicas alone until their next natural re-creation). Stores
+   * `status.env_target` when it changed, before anything is created.
+   */
+  envTarget(w: Workload, env: EnvSync, at: ManifestAt): Promise<EnvTarget>;
   /**
    * The runtime spec of one replica: labels (§3.2, role = kind), aliases,
    * env files + identity env, ports/volumes/command/image with `${asset…}`

@@ -10,6 +10,7 @@ import type { Readiness, Workload, WorkloadOps, WorkloadService } from './contra
 import { buildContainerSpec } from './container.js';
 import { applyDefaults } from './defaults.js';
 import { syncEnv } from './env.js';
+import { currentEnvHashes, decideEnvTarget } from './env-target.js';
 import { createFrozenSets } from './frozen.js';
 import { runInitChain } from './inits.js';
 import { resolveFields, type ResolvedFields } from './interpolate.js';
@@ -75,6 +76,14 @@ export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
         return target ? (await assets.status(target.scope, target.name))?.files[target.key] : undefined;
       }),
     syncEnv: (w) => syncEnv({ store, paths: deps.paths, config: deps.config, assets: deps.assets, log }, w),
+    async envTarget(w, env, at) {
+      const input = { ...at, spec: w.rawSpec, envHash: env.hash };
+      const decision = decideEnvTarget((await status.read(w.ref)).env_target, input);
+      // Stored before the reconcile creates anything, so a replica it creates is on a recorded env even if
+      // it stops halfway. Reconciles of one resource are serial: nothing else writes this field meanwhile.
+      if (decision.changed) await status.patch(w.ref, (cur) => ({ env_target: decideEnvTarget(cur.env_target, input).record }));
+      return { hash: decision.record.hash, current: currentEnvHashes(decision.record, env.hash), moved: decision.moved };
+    },
     async containerSpec(w, env, replica) {
       if (w.dockerOptions.length && !warnedOptions.has(w.appId)) {
         warnedOptions.add(w.appId);

@@ -10,6 +10,7 @@
  */
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { keys, type ResourceRef } from '../../kernel/index.js';
 import type { WorkloadStatus } from '../../modules/workload/contract.js';
@@ -238,6 +239,83 @@ test.serial('config set rolls every replica; the new value is in their env', asy
   for (const c of after) t.is(envOf(await docker.getContainer(c.Id).inspect()).DATABASE_URL, 'postgres://db/v2');
   t.true(ctl.logs.some((l) => new RegExp(`${scope}-api: rolling 3/3: ${scope}-api\\.[0-9a-f]{4} ready`).test(l)), 'progress is logged');
   t.false(ctl.logs.some((l) => l.includes('postgres://db/v2')), 'a config value reached the log');
+});
+
+/** Several reconciles of the kinds a quiet deployment sees (a manual one, a periodic resync), each waited for. */
+async function reconcileAgain(c: ModuleController, scope: string, name: string) {
+  const reconciler = c.kernel.services.get('reconciler', 'test');
+  await reconciler.reconcileNow(refOf(scope, name));
+  reconciler.enqueue(refOf(scope, name), 'resync');
+  await reconciler.idle();
+  await reconciler.reconcileNow(refOf(scope, name));
+}
+
+async function envFileOf(c: ModuleController, scope: string, name: string): Promise<string> {
+  return readFile(c.kernel.services.get('paths', 'test').envFile(`${scope}-${name}`), 'utf8');
+}
+
+const envValues = async (list: Docker.ContainerInfo[], key: string) =>
+  Promise.all(list.map(async (c) => envOf(await docker.getContainer(c.Id).inspect())[key]));
+
+test.serial('a no-restart config change leaves running replicas alone over later reconciles; the next restarting change rolls them', async (t) => {
+  const scope = newScope();
+  await apply(ctl, dep(scope, 'api', { replicas: 2, env: { K: 'v1' } }));
+  await settle(ctl, scope, 'api');
+  const before = await replicas(scope, 'api');
+
+  const quiet = await call(ctl, 'POST', `/config?scope=${scope}&name=api&restart=false`, { K: 'v2' });
+  t.is(quiet.status, 200, quiet.body.error);
+  t.deepEqual(quiet.body.data.restarted, []);
+  await reconcileAgain(ctl, scope, 'api');
+  t.deepEqual(ids(await replicas(scope, 'api')), ids(before), 'no replica was rolled');
+  t.regex(await envFileOf(ctl, scope, 'api'), /^K=v2$/m, 'the env file has the new value for the next replica');
+  t.deepEqual(await envValues(before, 'K'), ['v1', 'v1']);
+  const st = await status(ctl, scope, 'api');
+  t.is(st.env_target?.hash, before[0]!.Labels['voodu.env_hash'], 'the target is still the env the replicas run');
+  t.false(ctl.logs.some((l) => l.includes(`${scope}-api: rolling`)), 'nothing was rolled');
+
+  const loud = await call(ctl, 'POST', `/config?scope=${scope}&name=api`, { K: 'v3' });
+  t.is(loud.status, 200, loud.body.error);
+  t.deepEqual(loud.body.data.restarted, [`deployment/${scope}/api`]);
+  await settle(ctl, scope, 'api');
+  const after = await replicas(scope, 'api');
+  t.is(after.length, 2);
+  t.deepEqual(ids(after).filter((id) => ids(before).includes(id)), [], 'every replica was replaced');
+  t.deepEqual(await envValues(after, 'K'), ['v3', 'v3']);
+  await reconcileAgain(ctl, scope, 'api');
+  t.deepEqual(ids(await replicas(scope, 'api')), ids(after), 'and they stay');
+});
+
+test.serial('after no-restart changes a scale-up starts the new replica on the new env, rolls nobody, and nothing churns; restart rolls all onto the newest', async (t) => {
+  const scope = newScope();
+  await apply(ctl, dep(scope, 'api', { replicas: 2, env: { K: 'v1' } }));
+  await settle(ctl, scope, 'api');
+  const two = await replicas(scope, 'api');
+
+  const set = await cli(ctl, 'config', `${scope}/api`, 'set', 'K=v2', '--no-restart');
+  t.is(set.code, 0, set.stderr);
+  await settle(ctl, scope, 'api');
+  await apply(ctl, dep(scope, 'api', { replicas: 3, env: { K: 'v1' } }));
+  await settle(ctl, scope, 'api');
+  const three = await replicas(scope, 'api');
+  t.is(three.length, 3);
+  t.deepEqual(ids(three).filter((id) => ids(two).includes(id)), ids(two), 'the two running replicas were not rolled');
+  const added = three.find((c) => !ids(two).includes(c.Id))!;
+  t.deepEqual(await envValues([added], 'K'), ['v2'], 'the new replica has the new env');
+
+  // A second no-restart change: neither the old replicas nor the one started under v2 roll.
+  t.is((await call(ctl, 'POST', `/config?scope=${scope}&name=api&restart=false`, { K: 'v4' })).status, 200);
+  await reconcileAgain(ctl, scope, 'api');
+  t.deepEqual(ids(await replicas(scope, 'api')), ids(three), 'nothing churns over later reconciles');
+
+  const res = await call(ctl, 'POST', `/restart?scope=${scope}&name=api`);
+  t.is(res.status, 200, res.body.error);
+  const restarted = await replicas(scope, 'api');
+  t.is(restarted.length, 3);
+  t.deepEqual(ids(restarted).filter((id) => ids(three).includes(id)), [], 'restart replaced every replica');
+  t.deepEqual(await envValues(restarted, 'K'), ['v4', 'v4', 'v4']);
+  await reconcileAgain(ctl, scope, 'api');
+  t.deepEqual(ids(await replicas(scope, 'api')), ids(restarted));
 });
 
 test.serial('an image change rolls, and so does a new image under the same tag', async (t) => {

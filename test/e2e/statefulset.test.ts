@@ -1,5 +1,6 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { TEST_IMAGE, cleanupDocker, dockerClient, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { apiFetch } from '../helpers/http.js';
@@ -173,6 +174,54 @@ test.serial('the CLI rebuilds one pod with delete <scope>/<name>.<n>', async (t)
   const after = (await pods()).find((p) => p.name === `${scope}-db.0`)!;
   t.not(after.id, before.id);
   t.is(after.state, 'running');
+});
+
+test.serial('a no-restart config change leaves the pods alone over later reconciles; restart rolls them onto the newest env', async (t) => {
+  // Its own statefulset: the redis shape (a master ordinal stored with skip_restart after a failover).
+  const ref = { kind: 'statefulset', scope, name: 'kv' };
+  const kvPods = async () => (await pods()).filter((p) => p.name.startsWith(`${scope}-kv.`));
+  const kvSettle = async () => {
+    const kv = await etcd.store.get(`/desired/statefulsets/${scope}/kv`);
+    await ctl.kernel.services.get('reconciler', 'test').idle(kv?.modRevision);
+  };
+  const valueIn = async (pod: string) => (await exec(pod, ['sh', '-c', 'echo $MASTER'])).stdout.trim();
+  await call('POST', '/apply', { kind: 'statefulset', scope, name: 'kv', spec: { image: TEST_IMAGE, replicas: 2, command: ['sh', '-c', LOOP], env: { MASTER: '0' } } });
+  await kvSettle();
+  const before = await kvPods();
+  t.deepEqual(before.map((p) => p.name), [`${scope}-kv.0`, `${scope}-kv.1`]);
+
+  const stored = await call('POST', `/config?scope=${scope}&name=kv&restart=false`, { MASTER: '1' });
+  t.deepEqual(stored.restarted, []);
+  const reconciler = ctl.kernel.services.get('reconciler', 'test');
+  await reconciler.reconcileNow(ref);
+  reconciler.enqueue(ref, 'resync');
+  await reconciler.idle();
+  await reconciler.reconcileNow(ref);
+  t.deepEqual((await kvPods()).map((p) => p.id), before.map((p) => p.id), 'no pod was rolled');
+  t.is(await valueIn(`${scope}-kv.1`), '0', 'the running pods keep the env they started with');
+  const file = await readFile(ctl.kernel.services.get('paths', 'test').envFile(`${scope}-kv`), 'utf8');
+  t.regex(file, /^MASTER=1$/m, 'the env file has the new value for the next pod');
+
+  // A pod recreated by repair picks the new env up, and that rolls nobody else.
+  await docker.getContainer(`${scope}-kv.1`).remove({ force: true });
+  await new Promise((r) => setTimeout(r, 500)); // the destroy event queues the repair
+  await kvSettle();
+  await until(async () => (await kvPods()).length === 2 && (await kvPods()).every((p) => p.state === 'running'), 'pod 1 to come back');
+  await reconciler.reconcileNow(ref);
+  const repaired = await kvPods();
+  t.is(repaired[0]!.id, before[0]!.id, 'pod 0 was not rolled');
+  t.is(await valueIn(`${scope}-kv.1`), '1');
+  t.is(await valueIn(`${scope}-kv.0`), '0');
+
+  await call('POST', `/restart?kind=statefulset&scope=${scope}&name=kv`);
+  await kvSettle();
+  const restarted = await kvPods();
+  t.true(restarted.every((p, i) => p.id !== repaired[i]!.id && p.state === 'running'), 'restart replaced every pod');
+  t.deepEqual([await valueIn(`${scope}-kv.0`), await valueIn(`${scope}-kv.1`)], ['1', '1']);
+  await reconciler.reconcileNow(ref);
+  t.deepEqual((await kvPods()).map((p) => p.id), restarted.map((p) => p.id), 'and they stay');
+  await call('DELETE', `/apply?kind=statefulset&scope=${scope}&name=kv&prune=true`);
+  await until(async () => (await kvPods()).length === 0, 'the kv pods to go');
 });
 
 test.serial('delete keeps volumes; delete with prune removes them', async (t) => {

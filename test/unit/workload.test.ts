@@ -120,8 +120,9 @@ const replica = (name: string, over: Partial<Replica> = {}): Replica => ({
 });
 
 test('staleness and scale-down survivors: current and running first, then newest', (t) => {
-  const target = { hash: 'h', envHash: 'e', imageId: 'sha256:1' };
+  const target = { hash: 'h', envHashes: new Set(['e', 'e2']), imageId: 'sha256:1' };
   t.is(isStale(replica('a'), target, new Set()), undefined);
+  t.is(isStale(replica('a', { envHash: 'e2' }), target, new Set()), undefined, 'any env that counts as current is current');
   t.is(isStale(replica('a', { hash: 'old' }), target, new Set()), 'spec changed');
   t.is(isStale(replica('a', { envHash: 'old' }), target, new Set()), 'env changed');
   t.is(isStale(replica('a', { imageId: 'sha256:0' }), target, new Set()), 'image changed');

@@ -1,0 +1,4 @@
+// Types for restore.js.
+export const help: string;
+export function run(args: string[], ctx: any): Promise<{ message: string; actions: Record<string, any>[] }>;
+export const RESTORE_BUDGET_MS: number;

@@ -1,0 +1,3 @@
+// Types for hook.js.
+export const HOOK_PATH: string;
+export function renderHook(): string;
