@@ -38,6 +38,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Aborts the request (and its body) when it fires, e.g. a header-only deadline. */
   signal?: AbortSignal;
+  /** The Accept header (default none: the controller answers JSON). */
+  accept?: string;
 }
 
 export class ControllerClient {
@@ -85,6 +87,7 @@ export class ControllerClient {
   /** Raw fetch with the CLI's headers and a clear message when the controller is unreachable. */
   async fetch(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
     const headers = this.#headers();
+    if (opts.accept) headers.accept = opts.accept;
     let body: string | undefined;
     if (opts.body !== undefined) {
       headers['content-type'] = 'application/json';
@@ -167,6 +170,55 @@ export class ControllerClient {
       throw new CliError(message || (text ? `controller returned ${res.status}: ${text}` : `controller returned ${res.status} (empty body)`));
     }
     return parsed as T;
+  }
+
+  /**
+   * Like `request`, but asks for progress (`Accept: application/x-ndjson`):
+   * each `{"progress": line}` the controller streams is handed to
+   * `onProgress` as it comes, and the envelope on the last line is the
+   * answer (an error one, with its `code`, throws). A controller that
+   * streams nothing answers a plain envelope, read as `request` would.
+   */
+  async requestWithProgress<T = unknown>(method: string, path: string, onProgress: (line: string) => void, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.fetch(method, path, { ...opts, accept: 'application/x-ndjson' });
+    if (!String(res.headers.get('content-type') ?? '').includes('application/x-ndjson') || !res.body) {
+      const text = await res.text();
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      if (!res.ok) throw controllerError(res.status, text);
+      return parsed as T;
+    }
+    let last: { status?: string; error?: string } | undefined;
+    let buffered = '';
+    const take = (line: string) => {
+      if (!line.trim()) return;
+      let item: { progress?: unknown; status?: string; error?: string };
+      try {
+        item = JSON.parse(line) as typeof item;
+      } catch {
+        return;
+      }
+      if (typeof item.progress === 'string' && item.status === undefined) onProgress(item.progress);
+      else last = item;
+    };
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        const lines = (buffered + decoder.decode(chunk, { stream: true })).split('\n');
+        buffered = lines.pop() ?? '';
+        lines.forEach(take);
+      }
+    } catch (err) {
+      throw new CliError(`the controller at ${this.baseUrl} stopped answering mid-way (${(err as Error).message}); the command may still be running there — check \`voodu describe\` or its logs`);
+    }
+    take(buffered);
+    if (!last) throw new CliError(`the controller at ${this.baseUrl} ended the answer without a result; the command may still be running there`);
+    if (last.status === 'error') throw new CliError(last.error || 'the controller reported an error without a message');
+    return last as T;
   }
 
   /** The `data` of an enveloped answer. */

@@ -24,6 +24,15 @@ export interface ApiRequest {
   signal: AbortSignal;
   /** Who the gate let in. */
   principal: Principal;
+  /**
+   * One line of progress of long work, for a client that asked for it
+   * with `Accept: application/x-ndjson`: the answer then streams
+   * `{"progress": "<line>"}` lines as they come and ends with the envelope
+   * as its last line (its `code` field carries the status an error would
+   * have had, the HTTP status being 200 once streaming began). A no-op for
+   * every other client, and on raw routes.
+   */
+  progress(line: string): void;
 }
 
 /** Answer with a status other than 200, still enveloped. */

@@ -113,8 +113,9 @@ export class ApiServer implements Api {
     this.#mount(method, path, async (req, res) => {
       let status = 200;
       let data: unknown;
+      const stream = progressStream(req, res);
       try {
-        const apiReq = await toApiRequest(req, res, this.#opts.maxBodyBytes, true);
+        const apiReq = await toApiRequest(req, res, this.#opts.maxBodyBytes, true, stream?.write);
         data = await handler(apiReq);
         if (isReply(data)) {
           status = data.statusCode;
@@ -123,10 +124,13 @@ export class ApiServer implements Api {
       } catch (err) {
         status = statusOf(err);
         if (status >= 500) this.#opts.log.error(`${req.method} ${req.url}: ${err instanceof Error ? err.stack ?? err.message : messageOf(err)}`);
+        if (stream?.finish(status, { status: 'error', error: messageOf(err) })) return;
         res.send(status, { status: 'error', error: messageOf(err) });
         return;
       }
-      res.send(status, data === undefined ? { status: 'ok' } : { status: 'ok', data });
+      const envelope = data === undefined ? { status: 'ok' } : { status: 'ok', data };
+      if (stream?.finish(status, envelope)) return;
+      res.send(status, envelope);
     });
   }
 
@@ -247,7 +251,51 @@ function clientGone(res: restify.Response): AbortSignal {
   return ac.signal;
 }
 
-async function toApiRequest(req: restify.Request, res: restify.Response, limit: number, withBody: boolean): Promise<ApiRequest> {
+const NDJSON = 'application/x-ndjson';
+
+/** How often a streaming answer with no news sends an empty line, so no proxy or client idle timer (undici's: 300 s) ends it. */
+const HEARTBEAT_MS = 30_000;
+
+interface ProgressStream {
+  write(line: string): void;
+  /** Ends a started stream with `envelope` (and `code` when not 200) and answers true; false when nothing was streamed. */
+  finish(status: number, envelope: Record<string, unknown>): boolean;
+}
+
+/**
+ * The progress writer of an enveloped route, when the client accepts
+ * NDJSON: the first line sends the head (200, no length), every line is
+ * flushed as it comes, the envelope is the last line. Nothing is sent
+ * before the first progress line or heartbeat, so a quick route answers
+ * exactly as it would have.
+ */
+function progressStream(req: restify.Request, res: restify.Response): ProgressStream | undefined {
+  if (!String(req.headers.accept ?? '').includes(NDJSON)) return undefined;
+  const raw = res as unknown as ServerResponse;
+  let started = false;
+  const send = (text: string) => {
+    if (raw.writableEnded || raw.destroyed) return;
+    if (!started) {
+      started = true;
+      raw.writeHead(200, { 'content-type': NDJSON, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    }
+    raw.write(text);
+  };
+  const heartbeat = setInterval(() => send('\n'), HEARTBEAT_MS);
+  heartbeat.unref();
+  raw.once('close', () => clearInterval(heartbeat));
+  return {
+    write: (line) => send(`${JSON.stringify({ progress: String(line) })}\n`),
+    finish(status, envelope) {
+      clearInterval(heartbeat);
+      if (!started) return false;
+      if (!raw.writableEnded && !raw.destroyed) raw.end(`${JSON.stringify(status === 200 ? envelope : { ...envelope, code: status })}\n`);
+      return true;
+    },
+  };
+}
+
+async function toApiRequest(req: restify.Request, res: restify.Response, limit: number, withBody: boolean, progress?: (line: string) => void): Promise<ApiRequest> {
   const url = new URL(req.url ?? '/', 'http://controller');
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = v;
@@ -264,5 +312,6 @@ async function toApiRequest(req: restify.Request, res: restify.Response, limit: 
     headers: req.headers,
     signal: clientGone(res),
     principal: ((req as any)[PRINCIPAL] as Principal | undefined) ?? { kind: 'anonymous' },
+    progress: progress ?? (() => undefined),
   };
 }

@@ -16,8 +16,12 @@ import type { VerbContext } from '../../cli/verb.js';
 const IDENT = /^[A-Za-z0-9_-]+$/;
 const COMMAND_PATH = /^[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)*$/;
 const HELP = ['-h', '--help'];
-/** A plugin command may take minutes (a backup, a promote); the controller's own timeout bounds it. */
-const DISPATCH_TIMEOUT_MS = 10 * 60_000;
+/**
+ * A plugin command may take hours (a backup of a big database, up to its
+ * plugin.yml `timeout`); the controller's timeout for it bounds the wait, so
+ * the CLI sets none of its own.
+ */
+const DISPATCH_TIMEOUT_MS = 0;
 
 export interface PluginCall {
   plugin: string;
@@ -80,7 +84,8 @@ export async function runPluginVerb(ctx: VerbContext, call: PluginCall): Promise
   if (call.help || !call.command) return showHelp(ctx, call);
   const path = `/plugin/${encodeURIComponent(call.plugin)}/${encodeURIComponent(call.command)}`;
   if (ctx.env.VOODU_DEBUG === '1') ctx.stderr.write(`voodu-debug: dispatch URL=${ctx.client.url(path)} args=${JSON.stringify(call.args)}\n`);
-  const body = await ctx.client.request<{ data?: DispatchAnswer }>('POST', path, {
+  // Progress lines of a long command (a promote, a followed backup) go to stderr as they come; stdout keeps the answer.
+  const body = await ctx.client.requestWithProgress<{ data?: DispatchAnswer }>('POST', path, (line) => ctx.stderr.write(`${line}\n`), {
     ...(call.args.length ? { body: { args: call.args } } : {}),
     timeoutMs: DISPATCH_TIMEOUT_MS,
   });

@@ -33,7 +33,8 @@ export interface PluginManifest {
   aliases: string[];
   /** Relative path of one binary serving every declared command (argv[1] = command). */
   entrypoint?: string;
-  commands: { name: string; help?: string }[];
+  /** `timeoutS`: plugin.yml `timeout`, for a command that may outrun the controller's default (a promote, a backup). */
+  commands: { name: string; help?: string; timeoutS?: number }[];
   env: Record<string, string>;
   routes?: { prefix: string; port?: number; port_env?: string };
 }

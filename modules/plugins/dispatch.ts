@@ -4,8 +4,10 @@
  * on stdin, then carries out the actions it hands back in order. Every
  * action is first checked as a dry run, so a malformed one fails the call
  * before any has an effect. `exec_local` and `fetch_file` come back in the
- * answer for the CLI. The plugin's stderr reaches the answer only as the
- * text of a failure.
+ * answer for the CLI. The plugin's stderr lines are its progress: streamed
+ * (masked) to a client that asked for progress, and otherwise shown only as
+ * the text of a failure. A command's plugin.yml `timeout` extends the
+ * controller's default for it.
  */
 import { NotFoundError, ValidationError, VooduError, messageOf, type Action, type ActionContext, type Hooks } from '../../kernel/index.js';
 import { checkActionList } from './actions.js';
@@ -66,7 +68,27 @@ export async function findPlugin(root: string, name: string): Promise<LoadedPlug
   }
 }
 
-export async function dispatch(deps: DispatchDeps, name: string, command: string, body: unknown, restart: boolean, signal?: AbortSignal): Promise<DispatchAnswer> {
+/**
+ * How long `command` may run: its plugin.yml `timeout` when it declares one
+ * longer than the controller's default (a promote, a backup), else the default.
+ */
+export function commandTimeoutMs(plugin: LoadedPlugin, command: string, fallbackMs: number): number {
+  const declared = plugin.manifest.commands.find((c) => c.name === command)?.timeoutS;
+  return declared ? Math.max(declared * 1000, fallbackMs) : fallbackMs;
+}
+
+/** A plugin's own error envelope on stderr is its failure, not progress. */
+const isEnvelopeLine = (line: string) => /^\s*\{\s*"status"\s*:/.test(line);
+
+export async function dispatch(
+  deps: DispatchDeps,
+  name: string,
+  command: string,
+  body: unknown,
+  restart: boolean,
+  signal?: AbortSignal,
+  progress?: (line: string) => void,
+): Promise<DispatchAnswer> {
   if (!COMMAND.test(command)) throw new ValidationError(`command ${JSON.stringify(command)}: not a valid command name`, { field: 'command' });
   const args = parseArgs(body);
   const plugin = await findPlugin(deps.root, name);
@@ -77,12 +99,22 @@ export async function dispatch(deps: DispatchDeps, name: string, command: string
     throw new ValidationError(`plugin "${p}" has no command "${command}" (available: ${list})`, { field: 'command' });
   }
 
-  const session = deps.session(p, deps.timeoutMs);
+  const timeoutMs = commandTimeoutMs(plugin, command, deps.timeoutMs);
+  const session = deps.session(p, timeoutMs);
   const url = session.controllerUrl;
   const context = { plugin: name, command, ...(url ? { controller_url: url } : {}), plugin_dir: plugin.dir, node_name: deps.nodeName };
+  // Progress lines leave in order, each masked with the resource's buckets first (like any plugin text shown).
+  let shown = Promise.resolve();
+  const onStderrLine = progress
+    ? (line: string) => {
+        if (isEnvelopeLine(line)) return;
+        shown = shown.then(async () => progress(deps.redact ? await deps.redact.mask(line, refFromArg(args[0])) : line)).catch(() => undefined);
+      }
+    : undefined;
   let result;
   try {
-    result = await runPlugin(plugin, command, { args, stdin: JSON.stringify(context), env: session.env, timeoutMs: deps.timeoutMs, ...(signal ? { signal } : {}) });
+    result = await runPlugin(plugin, command, { args, stdin: JSON.stringify(context), env: session.env, timeoutMs, ...(signal ? { signal } : {}), ...(onStderrLine ? { onStderrLine } : {}) });
+    await shown;
   } catch (err) {
     if (err instanceof PluginRunError) throw new VooduError(`invoke plugin: ${err.message}`, { cause: err });
     throw err;

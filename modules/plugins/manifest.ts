@@ -8,6 +8,9 @@ import { ValidationError } from '../../kernel/index.js';
 import { PLUGIN_NAME_PATTERN, type PluginManifest } from './contract.js';
 
 const COMMAND_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
+/** The longest a command may ask to run (a backup of a big database): six hours. */
+export const MAX_COMMAND_TIMEOUT_S = 6 * 3600;
+
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -60,8 +63,15 @@ export function validatePluginYml(raw: unknown, file: string): PluginManifest {
       }
       if (e.help !== undefined && e.help !== null && typeof e.help !== 'string') fail(`commands[${i}].help`, 'must be a string');
       if (seen.has(e.name as string)) fail(`commands[${i}].name`, `"${e.name}" is declared twice`);
+      if (e.timeout !== undefined && e.timeout !== null && (!Number.isInteger(e.timeout) || (e.timeout as number) < 1 || (e.timeout as number) > MAX_COMMAND_TIMEOUT_S)) {
+        fail(`commands[${i}].timeout`, `must be whole seconds from 1 to ${MAX_COMMAND_TIMEOUT_S}, e.g. \`timeout: 600\` for a command that may run ten minutes`);
+      }
       seen.add(e.name as string);
-      commands.push({ name: e.name as string, ...(typeof e.help === 'string' && e.help ? { help: e.help } : {}) });
+      commands.push({
+        name: e.name as string,
+        ...(typeof e.help === 'string' && e.help ? { help: e.help } : {}),
+        ...(typeof e.timeout === 'number' ? { timeoutS: e.timeout } : {}),
+      });
     });
   }
 

@@ -9,7 +9,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { NotFoundError, ValidationError, VooduError, type Hooks } from '../../kernel/index.js';
 import type { Api } from '../api/contract.js';
-import { dispatch, findPlugin, parseArgs, type DispatchDeps } from './dispatch.js';
+import { commandTimeoutMs, dispatch, findPlugin, parseArgs, type DispatchDeps } from './dispatch.js';
 import { isInside, loadAll, loadByName } from './load.js';
 import { PluginRunError, errorDetail, runPlugin } from './run.js';
 import { refFromArg } from './redact.js';
@@ -37,7 +37,7 @@ export function registerPluginRoutes(api: Api, deps: RouteDeps): void {
   api.route(
     'POST',
     '/plugin/:name/:command',
-    (req) => dispatch(deps, req.params.name ?? '', req.params.command ?? '', req.body, queryFlag(req.query, 'restart', true), req.signal),
+    (req) => dispatch(deps, req.params.name ?? '', req.params.command ?? '', req.body, queryFlag(req.query, 'restart', true), req.signal, (line) => req.progress(line)),
     {
       plugin: async (req, grant) => (await canonical(req.params.name)) === grant.plugin,
       pod: async (req, grant) => {
@@ -69,8 +69,9 @@ export function registerPluginRoutes(api: Api, deps: RouteDeps): void {
     if (!plugin.commands.has(command)) throw new NotFoundError(`plugin "${name}": command "${command}" not found`);
     let result;
     try {
-      const session = deps.session(plugin.manifest.name, deps.timeoutMs);
-      result = await runPlugin(plugin, command, { args, env: { ...session.env, ...env }, timeoutMs: deps.timeoutMs, signal: req.signal }).finally(() => session.close());
+      const timeoutMs = commandTimeoutMs(plugin, command, deps.timeoutMs);
+      const session = deps.session(plugin.manifest.name, timeoutMs);
+      result = await runPlugin(plugin, command, { args, env: { ...session.env, ...env }, timeoutMs, signal: req.signal }).finally(() => session.close());
     } catch (err) {
       if (err instanceof PluginRunError) throw new VooduError(`invoke plugin: ${err.message}`, { cause: err });
       throw err;

@@ -25,6 +25,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   maxStdout?: number;
   maxStderr?: number;
+  /** Each complete line of stderr as it arrives (progress of a long command); stderr is still collected whole. */
+  onStderrLine?: (line: string) => void;
 }
 
 export interface RunResult {
@@ -84,7 +86,9 @@ const DETAIL_MAX = 2000;
 /** What went wrong, in the plugin's words: envelope error → stderr → stdout → "no output" (bounded). */
 export function errorDetail(result: RunResult): string {
   // Plugins report failures as an error envelope on stderr (the reference's convention): show its message, not the JSON.
-  const stderrEnvelope = parseEnvelope(result.stderr);
+  // Progress lines may come before it: the envelope is the last line.
+  const lastLine = result.stderr.trimEnd().split('\n').at(-1) ?? '';
+  const stderrEnvelope = parseEnvelope(result.stderr) ?? parseEnvelope(lastLine);
   const fromStderr = stderrEnvelope?.status === 'error' ? stderrEnvelope.error?.trim() : undefined;
   const text = result.envelope?.error?.trim() || fromStderr || result.stderr.trim() || result.stdout.trim() || 'no output';
   return text.length > DETAIL_MAX ? `…${text.slice(-DETAIL_MAX)}` : text;
@@ -137,10 +141,16 @@ export async function runPlugin(plugin: LoadedPlugin, command: string, opts: Run
       if (outBytes > maxOut) return fail(new PluginRunError(`plugin "${name}": ${command} wrote more than ${maxOut} bytes to stdout; it was killed`));
       out.push(chunk);
     });
+    let partial = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       errBytes += chunk.length;
       if (errBytes > maxErr) return fail(new PluginRunError(`plugin "${name}": ${command} wrote more than ${maxErr} bytes to stderr; it was killed`));
       err.push(chunk);
+      if (opts.onStderrLine) {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) if (line.trim()) opts.onStderrLine(line.replace(/\r$/, ''));
+      }
     });
     if (opts.stdin !== undefined) {
       // A plugin that never reads stdin closes it early: not an error of ours.

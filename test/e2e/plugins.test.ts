@@ -195,7 +195,7 @@ test.serial('unknown action types and undeclared commands are 400s naming what i
   t.regex(bogus.body.error!, /unknown action type "launch_rocket" \(supported: .*apply_manifest.*config_set.*config_unset.*delete_manifest.*exec_local.*fetch_file/);
   const undeclared = await call('POST', '/plugin/acts/launch');
   t.is(undeclared.status, 400);
-  t.is(undeclared.body.error, 'plugin "acts" has no command "launch" (available: all, bogus, expand, garbage, leak, slow)');
+  t.is(undeclared.body.error, 'plugin "acts" has no command "launch" (available: all, bogus, expand, garbage, leak, progress, slow)');
   const missing = await call('POST', '/plugin/nope/x');
   t.is(missing.status, 400);
   t.regex(missing.body.error!, /plugin "nope" not found/);
@@ -276,6 +276,61 @@ test.serial('a secret a plugin prints on stderr stays out of a successful answer
   t.is(res.body.data.message, 'all good');
   t.false(JSON.stringify(res.body).includes('hunter2'));
   t.false(ctl.logs.some((l) => l.includes('hunter2')), 'the secret reached the controller log');
+});
+
+test.serial('a long command streams its progress lines, masked, to a client that asks, past the default timeout its plugin.yml extends', async (t) => {
+  const scope = DISPATCH_SCOPE;
+  t.is((await call('POST', `/config?scope=${scope}&name=prog&restart=false`, { PROG_SECRET: 'pr0gress-s3cret-value' })).status, 200);
+  // The fixture controller's timeout is 4 s; the command runs ~4.5 s under its declared `timeout: 20`.
+  const started = Date.now();
+  const res = await apiFetch(ctl, '/plugin/acts/progress', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    body: JSON.stringify({ args: [`${scope}/prog`, 'pr0gress-s3cret-value'] }),
+  });
+  t.is(res.status, 200);
+  t.regex(res.headers.get('content-type') ?? '', /application\/x-ndjson/);
+  const arrivals: { at: number; line: string }[] = [];
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    const lines = (buffered + decoder.decode(chunk, { stream: true })).split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) arrivals.push({ at: Date.now() - started, line });
+  }
+  t.is(arrivals.length, 4, JSON.stringify(arrivals));
+  const items = arrivals.map((a) => JSON.parse(a.line));
+  t.deepEqual(items.slice(0, 3).map((i) => Object.keys(i)), [['progress'], ['progress'], ['progress']]);
+  t.is(items[0].progress, 'step 1 of 3: starting');
+  t.notRegex(items[1].progress, /pr0gress-s3cret-value/, 'a bucket value in a progress line is masked');
+  t.regex(items[1].progress, /step 2 of 3: using/);
+  t.deepEqual(items[3], { status: 'ok', data: { message: 'progressed', applied: [] } });
+  // Streamed, not buffered: the first line came seconds before the answer.
+  t.true(arrivals[3]!.at - arrivals[0]!.at > 2500, JSON.stringify(arrivals.map((a) => a.at)));
+
+  // An error after progress is the last line, with the status it would have had.
+  const failed = await apiFetch(ctl, '/plugin/acts/progress', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    body: JSON.stringify({ args: [`${scope}/prog`, 'x', 'fail'] }),
+  });
+  const lines = (await failed.text()).trim().split('\n').map((l) => JSON.parse(l));
+  t.deepEqual(lines.at(-1), { status: 'error', error: 'plugin "acts" progress exited 1: it broke after the progress', code: 400 });
+
+  // A client that does not ask gets the plain envelope.
+  const plain = await call('POST', '/plugin/acts/progress', { args: [`${scope}/prog`, 'x'] });
+  t.is(plain.status, 200);
+  t.is(plain.body.data.message, 'progressed');
+
+  // The CLI shows the lines on stderr as they come, the answer on stdout.
+  const r = await cli('acts:progress', `${scope}/prog`, 'pr0gress-s3cret-value');
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /step 1 of 3: starting\nstep 2 of 3: using .*\nstep 3 of 3: done\n/);
+  t.notRegex(r.stderr + r.stdout, /pr0gress-s3cret-value/);
+  t.regex(r.stdout, /progressed/);
+  const bad = await cli('acts:progress', `${scope}/prog`, 'x', 'fail');
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /it broke after the progress/);
 });
 
 test.serial('plugin verbs: aliases, args reach the plugin untouched (-r, -o included), context on stdin, --help from plugin.yml', async (t) => {

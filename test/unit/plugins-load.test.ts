@@ -147,3 +147,12 @@ test.serial('envelope detection: an object with a non-empty status; anything els
   t.is(parseEnvelope('plain text'), undefined);
   t.is(parseEnvelope('{broken'), undefined);
 });
+
+test('a command may declare its own timeout in whole seconds; anything else names the field', (t) => {
+  const m = validatePluginYml({ name: 'pg', commands: [{ name: 'promote', timeout: 600 }, { name: 'info' }] }, 'plugin.yml');
+  t.deepEqual(m.commands, [{ name: 'promote', timeoutS: 600 }, { name: 'info' }]);
+  for (const bad of [0, -5, 1.5, '600', 6 * 3600 + 1]) {
+    const err = t.throws(() => validatePluginYml({ name: 'pg', commands: [{ name: 'promote', timeout: bad }] }, 'plugin.yml'), { instanceOf: ValidationError });
+    t.regex(err!.message, /commands\[0\]\.timeout: must be whole seconds from 1 to 21600/);
+  }
+});

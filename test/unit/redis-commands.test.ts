@@ -15,7 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../plugins/redis/lib/main.js';
-import { parseFlags } from '../../plugins/redis/lib/flags.js';
+import { parseFlags } from '../../plugins/redis/lib/sdk/flags.js';
 import { LINKED_KEY, READS_KEY, addToList, linkedConsumers, parseList, removeFromList, trackingActions } from '../../plugins/redis/lib/consumers.js';
 import { backupCandidates, pickBackupSource } from '../../plugins/redis/lib/commands/backup.js';
 import { containerName } from '../../plugins/redis/lib/ref.js';

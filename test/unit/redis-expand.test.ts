@@ -20,7 +20,7 @@ import { checkScaleDown } from '../../plugins/redis/lib/expand/guard.js';
 import { expand, expandRequest, parseRequest, type ExpandRequest } from '../../plugins/redis/lib/expand/index.js';
 import { mergeEnv, mergeSpec, mergeVolumes, volumeTarget } from '../../plugins/redis/lib/expand/merge.js';
 import { generatePassword, resolvePassword } from '../../plugins/redis/lib/expand/password.js';
-import { createClient } from '../../plugins/redis/lib/controller.js';
+import { createClient } from '../../plugins/redis/lib/sdk/controller.js';
 import { commandHelp, main, readContext } from '../../plugins/redis/lib/main.js';
 import { containerName, formatRef, ordinalFromHost, parseRef, podHost, sharedHost } from '../../plugins/redis/lib/ref.js';
 import { redisMasterOrdinal, redisReplicas } from '../../plugins/redis/lib/topology.js';

@@ -1,5 +1,5 @@
 // Types for main.js.
-import type { ControllerClient } from './controller.js';
+import type { ControllerClient } from './sdk/controller.js';
 export interface CommandContext {
   controllerUrl: string | undefined;
   pluginDir: string;

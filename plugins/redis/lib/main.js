@@ -11,7 +11,7 @@
 // with exit code 1, the shape the controller reads a plugin error in.
 // `-h` / `--help` anywhere in the arguments (before a `--`) prints that command's help.
 import { readFileSync } from 'node:fs';
-import { createClient } from './controller.js';
+import { createClient } from './sdk/controller.js';
 
 /** Every command of plugin.yml, in the order the help lists them. */
 export const COMMANDS = ['expand', 'get-conf', 'link', 'unlink', 'new-password', 'failover', 'info', 'backup', 'restore', 'cli', 'help'];

@@ -1,7 +1,7 @@
 // The data pods of a redis as they are right now: which containers run,
 // and which one really is the master (INFO replication), which the
 // bucket's REDIS_MASTER_ORDINAL only records.
-import { inspectContainer } from './docker.js';
+import { inspectContainer } from './sdk/docker.js';
 import { info } from './rediscli.js';
 import { containerName, formatRef } from './ref.js';
 

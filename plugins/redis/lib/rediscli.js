@@ -5,7 +5,7 @@
 // REDISCLI_AUTH. So the plugin never handles the password for these calls,
 // and after `redis:new-password` (bucket changed, redis.conf not yet
 // re-applied) the pod is still spoken to with the password it runs with.
-import { docker } from './docker.js';
+import { docker } from './sdk/docker.js';
 import { CONF_PATH } from './expand/defaults.js';
 
 export { CONF_PATH };

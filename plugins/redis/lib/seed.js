@@ -16,7 +16,7 @@
 // (READONLY) and serves the old data until the load; afterwards it is the
 // same master with the snapshot's keys.
 import { randomBytes, randomInt } from 'node:crypto';
-import { docker, dockerOk } from './docker.js';
+import { docker, dockerOk } from './sdk/docker.js';
 import { CONF_PATH, info, parseInfo, parsePairs, redisCli } from './rediscli.js';
 import { until } from './switch.js';
 

@@ -4,7 +4,7 @@
 // its expansion). Restore pauses their failover while the master is busy
 // loading a snapshot; a manual failover asks them to do it, so they agree
 // with the result instead of undoing it.
-import { inspectContainer } from './docker.js';
+import { inspectContainer } from './sdk/docker.js';
 import { RedisCliError, parsePairs, redisCli } from './rediscli.js';
 import { SENTINEL_MASTER_NAME, SENTINEL_PORT, containerName, formatRef, ordinalFromHost } from './ref.js';
 import { redisReplicas } from './topology.js';

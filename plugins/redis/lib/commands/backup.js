@@ -7,8 +7,8 @@
 // when that is the master. A replica that is not running or has lost its
 // master is passed over (its data may be stale) for the next one, the
 // master last.
-import { dockerToFd, inspectContainer } from '../docker.js';
-import { assertNoProblems, parseFlags } from '../flags.js';
+import { dockerToFd, inspectContainer } from '../sdk/docker.js';
+import { assertNoProblems, parseFlags } from '../sdk/flags.js';
 import { assertWritableTarget, partialFile } from '../rdb.js';
 import { authedCliArgv, info, parsePairs, redisCli } from '../rediscli.js';
 import { containerName } from '../ref.js';
@@ -54,7 +54,7 @@ export function backupCandidates(replicas, masterOrdinal) {
 }
 
 export async function run(args, ctx) {
-  const p = parseFlags(args, { value: ['--destination'], int: ['--source'] });
+  const p = parseFlags(args, { value: ['--destination'], int: ['--source'], examples: { '--destination': '/var/backups/cache.rdb' } });
   assertNoProblems(p, USAGE);
   expectPositionals(p.positional, 1, USAGE);
   const destination = p.flags['--destination'];

@@ -6,8 +6,8 @@
 // env as fallback) into REDISCLI_AUTH. exec_local carries an argv only, no
 // env, and `docker exec -e REDISCLI_AUTH=<pw>` would put it in the argv of
 // the docker process on the host; reading it inside the pod needs neither.
-import { dockerBin, inspectContainer } from '../docker.js';
-import { assertNoProblems, parseFlags } from '../flags.js';
+import { dockerBin, inspectContainer } from '../sdk/docker.js';
+import { assertNoProblems, parseFlags } from '../sdk/flags.js';
 import { authedCliArgv } from '../rediscli.js';
 import { SENTINEL_PORT, containerName } from '../ref.js';
 import { loadRedis, scopedRef } from '../resource.js';

@@ -10,7 +10,7 @@
 //
 // Without --no-restart the role is moved on the running pods first (see
 // switch.js), then recorded, and the redis pods roll to start with it.
-import { assertNoProblems, parseFlags } from '../flags.js';
+import { assertNoProblems, parseFlags } from '../sdk/flags.js';
 import { liveMaster } from '../pods.js';
 import { refreshConsumers } from '../refresh.js';
 import { expectPositionals, loadRedis, scopedRef } from '../resource.js';

@@ -4,7 +4,7 @@
 // the same facts as one JSON object (the CLI hands `-o json` after the
 // verb to the plugin, and prints the message as it is).
 import { linkedConsumers } from '../consumers.js';
-import { assertNoProblems, parseFlags } from '../flags.js';
+import { assertNoProblems, parseFlags } from '../sdk/flags.js';
 import { podHost, sharedHost } from '../ref.js';
 import { expectPositionals, loadRedis, scopedRef } from '../resource.js';
 import { findSentinels } from '../sentinels.js';

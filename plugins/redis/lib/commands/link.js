@@ -4,7 +4,7 @@
 // and failovers can re-emit the same shape later.
 import { CONSUMER_KEYS, SENTINEL_MASTER_NAME } from '../ref.js';
 import { READS_KEY, trackingActions } from '../consumers.js';
-import { assertNoProblems, parseFlags } from '../flags.js';
+import { assertNoProblems, parseFlags } from '../sdk/flags.js';
 import { expectPositionals, loadRedis, scopedRef } from '../resource.js';
 import { redisReplicas } from '../topology.js';
 import { buildLinkUrls, buildSentinelHosts, monitorTarget } from '../urls.js';

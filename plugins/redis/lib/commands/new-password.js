@@ -4,7 +4,7 @@
 // password write skips the restart: rolling the pods now would only
 // restart them with the same old redis.conf.
 import { generatePassword } from '../expand/password.js';
-import { assertNoProblems, parseFlags } from '../flags.js';
+import { assertNoProblems, parseFlags } from '../sdk/flags.js';
 import { refreshConsumers } from '../refresh.js';
 import { expectPositionals, loadRedis, scopedRef } from '../resource.js';
 import { monitorTarget } from '../urls.js';

@@ -4,7 +4,7 @@
 // failover is paused for the duration (a master busy loading must not be
 // failed over to a replica that still has the old data) and resumed after.
 // How the snapshot gets in without stopping a pod: see seed.js.
-import { assertNoProblems, parseFlags } from '../flags.js';
+import { assertNoProblems, parseFlags } from '../sdk/flags.js';
 import { liveMaster } from '../pods.js';
 import { assertRdb } from '../rdb.js';
 import { expectPositionals, loadRedis, scopedRef } from '../resource.js';
@@ -33,7 +33,7 @@ Example:
 `;
 
 export async function run(args, ctx) {
-  const p = parseFlags(args, { value: ['--from'], bool: ['--yes'], alias: { '-y': '--yes' } });
+  const p = parseFlags(args, { value: ['--from'], bool: ['--yes'], alias: { '-y': '--yes' }, examples: { '--from': '/var/backups/cache.rdb' } });
   assertNoProblems(p, USAGE);
   expectPositionals(p.positional, 1, USAGE);
   const from = p.flags['--from'];

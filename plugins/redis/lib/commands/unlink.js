@@ -4,7 +4,7 @@
 // on the watched redis, as link wrote it.
 import { CONSUMER_KEYS } from '../ref.js';
 import { trackingActions } from '../consumers.js';
-import { assertNoProblems, parseFlags } from '../flags.js';
+import { assertNoProblems, parseFlags } from '../sdk/flags.js';
 import { expectPositionals, loadSpec, scopedRef } from '../resource.js';
 import { monitorTarget } from '../urls.js';
 

@@ -28,7 +28,7 @@ export function createClient(baseUrl, opts = {}) {
 
   /** One call; answers the envelope's `data`. `route` is the path and query after the base URL. */
   async function call(method, route, body) {
-    if (!base) throw new ControllerError(`${method} ${route.split('?')[0]}: no controller URL (controller_url on stdin or VOODU_CONTROLLER_URL); run this through \`voodu redis:…\``);
+    if (!base) throw new ControllerError(`${method} ${route.split('?')[0]}: no controller URL (controller_url on stdin or VOODU_CONTROLLER_URL); run the command through the voodu CLI (\`voodu <plugin>:<command>\`), which hands the plugin its URL`);
     const what = `${method} ${route.split('?')[0]}`;
     let res;
     try {

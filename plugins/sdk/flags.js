@@ -14,6 +14,7 @@
  * @property {string[]} [int]    flags that take a whole number ≥ 0, e.g. ['--replica']
  * @property {Record<string, string>} [alias]  short or old spellings → the flag, e.g. {'-o': '--output'}
  * @property {boolean} [rest]    `--` ends the flags; what follows is kept verbatim in `rest`
+ * @property {Record<string, string>} [examples]  a value to show in the "needs a value" message, by long name
  */
 
 /**
@@ -63,12 +64,12 @@ export function parseFlags(args, spec = {}) {
       if (eq > 0) v = arg.slice(eq + 1);
       else if (i + 1 < args.length && !isFlagToken(String(args[i + 1]))) v = String(args[++i]);
       if (v === undefined || v === '') {
-        out.problems.push(`${rawName}: needs a value, e.g. ${example(name, int.has(name))}`);
+        out.problems.push(`${rawName}: needs a value, e.g. ${example(name, int.has(name), spec.examples)}`);
         continue;
       }
       if (int.has(name)) {
         if (!/^\d{1,6}$/.test(v)) {
-          out.problems.push(`${rawName}: "${v}" is not an ordinal; give a whole number ≥ 0, e.g. ${example(name, true)}`);
+          out.problems.push(`${rawName}: "${v}" is not an ordinal; give a whole number ≥ 0, e.g. ${example(name, true, spec.examples)}`);
           continue;
         }
         out.flags[name] = Number(v);
@@ -82,10 +83,11 @@ export function parseFlags(args, spec = {}) {
   return out;
 }
 
-function example(name, isInt) {
+function example(name, isInt, examples = {}) {
+  if (examples[name]) return `${name} ${examples[name]}`;
   if (isInt) return `${name} 1`;
   if (name === '--output') return '--output json';
-  return `${name} /var/backups/cache.rdb`;
+  return `${name} VALUE`;
 }
 
 /** Throws the first problem as the command's error, prefixed with its usage line. */

@@ -5,6 +5,7 @@ export interface FlagSpec {
   int?: string[];
   alias?: Record<string, string>;
   rest?: boolean;
+  examples?: Record<string, string>;
 }
 export interface ParsedFlags {
   positional: string[];
