@@ -33,15 +33,22 @@ export interface ActionIo {
 /** Copies the remote file's bytes into `file` (a fresh 0600 partial file); throws to abandon it. */
 export type FetchBytes = (f: FetchFile, file: WriteStream) => Promise<void>;
 
-/** Resolves with the exit code: a failing `exec_local`'s own, else 0. */
-export async function carryOut(data: DispatchAnswer, io: ActionIo, fetchBytes: FetchBytes): Promise<number> {
+/** Runs one `exec_local` argv with the user's terminal; resolves with its exit code. */
+export type ExecCommand = (command: string[]) => Promise<number>;
+
+/**
+ * Resolves with the exit code: a failing `exec_local`'s own, else 0.
+ * `exec` runs the commands (default: here, which is the controller's host
+ * when the CLI talks to it directly; over SSH, the caller runs them there).
+ */
+export async function carryOut(data: DispatchAnswer, io: ActionIo, fetchBytes: FetchBytes, exec?: ExecCommand): Promise<number> {
   if (data.message) io.stdout.write(data.message.endsWith('\n') ? data.message : `${data.message}\n`);
   for (const line of data.applied ?? []) io.stdout.write(`  ✓ ${line}\n`);
   for (const e of data.exec_local ?? []) {
     if (!Array.isArray(e.command) || e.command.length === 0 || !e.command.every((c) => typeof c === 'string')) {
       throw new CliError('exec_local: the plugin answered a command that is not a non-empty list of strings');
     }
-    const code = await execLocal(io.env, e.command);
+    const code = await (exec ? exec(e.command) : execLocal(io.env, e.command));
     if (code !== 0) return code;
   }
   for (const f of data.fetch_file ?? []) await fetchFile(io, f, fetchBytes);

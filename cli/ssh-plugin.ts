@@ -1,8 +1,10 @@
 /**
- * A plugin verb over SSH: the host dispatches it (`-o json`, captured), and
- * the CLI-side actions happen HERE, as they would locally: `exec_local`
- * runs on this machine with the user's terminal, `fetch_file` copies the
- * host's file back over ssh (`cat`), never overwriting a local file.
+ * A plugin verb over SSH: the host dispatches it (`-o json`, captured; its
+ * progress lines pass through on stderr as they come). `exec_local` runs ON
+ * THE HOST, where the plugin meant it (`docker exec -it <pod> psql` names a
+ * container of that host), through `ssh -tt` when this side has a terminal,
+ * its argv quoted word by word; `fetch_file` copies the host's file back
+ * over ssh (`cat`), never overwriting a local file.
  */
 import { finished } from 'node:stream/promises';
 import { CliError } from './client.js';
@@ -25,5 +27,8 @@ export async function forwardPlugin(remote: Remote, globals: string[], rest: str
     const res = await runRemote(remote, [], io, { raw: `cat -- ${shellQuote(f.remote_path)}`, stdoutTo: file, input: '', quiet: true });
     await finished(file);
     if (res.code !== 0) throw new CliError(`cannot read it on ${describeRemote(remote)}: ${res.stderr.trim() || `cat exited ${res.code}`}`);
+  }, async (command) => {
+    const tty = Boolean((io.stdin ?? process.stdin) === process.stdin && process.stdin.isTTY);
+    return (await runRemote(remote, [], io, { raw: command.map(shellQuote).join(' '), tty })).code;
   });
 }

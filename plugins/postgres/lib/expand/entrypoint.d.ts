@@ -1,0 +1,2 @@
+// Types for entrypoint.js.
+export function renderEntrypoint(scope: string, name: string): string;

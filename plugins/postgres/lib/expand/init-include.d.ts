@@ -1,0 +1,2 @@
+// Types for init-include.js.
+export function renderInitInclude(): string;

@@ -1,0 +1,2 @@
+// Types for init-replication.js.
+export function renderInitReplication(): string;

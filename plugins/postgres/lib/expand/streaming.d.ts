@@ -1,0 +1,3 @@
+// Types for streaming.js.
+export const STREAMING_SETTINGS: readonly (readonly [string, string])[];
+export function renderStreamingConf(): string;
