@@ -26,6 +26,17 @@ export function controllerError(status: number | undefined, text: string): CliEr
   return new CliError(message || `controller returned ${status}${text ? `: ${text}` : ' (empty body)'}`);
 }
 
+/** A whole JSON answer: its parsed body (undefined when empty or not JSON); non-2xx → CliError with the envelope's error. */
+async function readJsonAnswer<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  if (!res.ok) throw controllerError(res.status, text);
+  try {
+    return (text ? JSON.parse(text) : undefined) as T;
+  } catch {
+    return undefined as T;
+  }
+}
+
 /** Reads a failed response's body and turns it into a CliError (see `controllerError`). */
 export async function failureOf(res: Response): Promise<CliError> {
   return controllerError(res.status, await res.text());
@@ -157,19 +168,7 @@ export class ControllerClient {
 
   /** JSON request; returns the parsed body (enveloped or not). Non-2xx → CliError with the envelope's error. */
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const res = await this.fetch(method, path, opts);
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    if (!res.ok) {
-      const message = (parsed as { error?: string } | undefined)?.error;
-      throw new CliError(message || (text ? `controller returned ${res.status}: ${text}` : `controller returned ${res.status} (empty body)`));
-    }
-    return parsed as T;
+    return readJsonAnswer<T>(await this.fetch(method, path, opts));
   }
 
   /**
@@ -181,17 +180,7 @@ export class ControllerClient {
    */
   async requestWithProgress<T = unknown>(method: string, path: string, onProgress: (line: string) => void, opts: RequestOptions = {}): Promise<T> {
     const res = await this.fetch(method, path, { ...opts, accept: 'application/x-ndjson' });
-    if (!String(res.headers.get('content-type') ?? '').includes('application/x-ndjson') || !res.body) {
-      const text = await res.text();
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      if (!res.ok) throw controllerError(res.status, text);
-      return parsed as T;
-    }
+    if (!String(res.headers.get('content-type') ?? '').includes('application/x-ndjson') || !res.body) return readJsonAnswer<T>(res);
     let last: { status?: string; error?: string } | undefined;
     let buffered = '';
     const take = (line: string) => {

@@ -3,7 +3,8 @@
  * (spec plugins-and-cli.md §1.8). An applied manifest goes through the
  * whole apply pipeline (validation, asset digests, cross-resource checks,
  * one transaction) as if `voodu apply` had sent it; only core kinds, so an
- * action never expands again. A delete of something absent is a no-op.
+ * action never expands again. A delete of something absent is a no-op;
+ * `prune: true` removes what `voodu delete --prune` would (bucket, files, volumes).
  */
 import {
   ValidationError,
@@ -56,7 +57,13 @@ function refToDelete(action: Action): ResourceRef {
 }
 
 /** `apply` runs one manifest through the whole pipeline (not a dry run). */
-export function registerApplyActions(hooks: Hooks, store: Store, log: Logger, apply: (m: Manifest, producedBy?: string) => Promise<unknown>): void {
+export function registerApplyActions(
+  hooks: Hooks,
+  store: Store,
+  log: Logger,
+  apply: (m: Manifest, producedBy?: string) => Promise<unknown>,
+  prune: (ref: ResourceRef) => Promise<{ errors: string[] }>,
+): void {
   hooks.onAction.for('apply_manifest').tapPromise('apply', async (action, ctx): Promise<ActionResult> => {
     const manifest = manifestOf(action);
     const applied = summaryOf(action, `apply_manifest ${formatRef({ kind: manifest.kind, scope: manifest.scope ?? '', name: manifest.name })}`);
@@ -68,9 +75,15 @@ export function registerApplyActions(hooks: Hooks, store: Store, log: Logger, ap
 
   hooks.onAction.for('delete_manifest').tapPromise('apply', async (action, ctx): Promise<ActionResult> => {
     const ref = refToDelete(action);
+    if (action.prune !== undefined && typeof action.prune !== 'boolean') throw new ValidationError('action.prune: must be true or false', { field: 'action.prune' });
     if (ctx.dryRun) return { applied: summaryOf(action, `delete_manifest ${formatRef(ref)}`) };
     const existed = await store.delete(keys.desired(ref));
     if (existed) log.info(`${ctx.source}: deleted ${formatRef(ref)}`);
+    // `prune: true` is `voodu delete --prune`: the config bucket and the files on the host go too (a statefulset's volumes as well).
+    if (action.prune === true) {
+      const { errors } = await prune(ref);
+      if (errors.length) log.warn(`${ctx.source}: pruning ${formatRef(ref)}: ${errors.join('; ')}`);
+    }
     return { applied: summaryOf(action, `delete_manifest ${formatRef(ref)}${existed ? '' : ' (no-op)'}`) };
   });
 }

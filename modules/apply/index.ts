@@ -101,8 +101,12 @@ export default defineModule({
       );
     });
 
-    registerApplyActions(ctx.hooks, store, ctx.log, (m, producedBy) =>
-      runApply({ hooks: ctx.hooks, configFor }, [m], { dryRun: false, prune: false, force: false, ...(producedBy ? { producedBy } : {}) }),
+    registerApplyActions(
+      ctx.hooks,
+      store,
+      ctx.log,
+      (m, producedBy) => runApply({ hooks: ctx.hooks, configFor }, [m], { dryRun: false, prune: false, force: false, ...(producedBy ? { producedBy } : {}) }),
+      (ref) => pruneResource(pruneDeps(), ref),
     );
 
     api.route(

@@ -18,7 +18,8 @@ const MANIFEST_POLL_MS = 200;
 export function tapRunJob(hooks: Hooks, deps: { store: Store; jobs: Jobs; log: Logger; manifestWaitMs?: number }): void {
   hooks.onAction.for('run_job').tapPromise('job', async (action, actx) => {
     const { scope, name } = parseAction(action);
-    const applied = `run_job ${scope}/${name} queued`;
+    // A plugin's own words for it ("backup b007 dispatched") when it gives them, as the other actions do.
+    const applied = typeof action.summary === 'string' && action.summary.trim() ? action.summary.trim() : `run_job ${scope}/${name} queued`;
     if (actx.dryRun) return { applied };
     const ref = { kind: 'job', scope, name };
     void (async () => {

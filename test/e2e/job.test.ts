@@ -297,6 +297,8 @@ test.serial('the run_job action queues a run in the background and answers at on
 
   const dry = await hook!.promise({ type: 'run_job', scope, name: 'queued' }, { source: 'test', dryRun: true });
   t.deepEqual(dry, { applied: `run_job ${scope}/queued queued` });
+  const worded = await hook!.promise({ type: 'run_job', scope, name: 'queued', summary: 'backup b007 dispatched' }, { source: 'test', dryRun: true });
+  t.deepEqual(worded, { applied: 'backup b007 dispatched' }, "a plugin's summary is the applied line");
 
   const before = Date.now();
   const answer = await hook!.promise({ type: 'run_job', scope, name: 'queued' }, { source: 'test', dryRun: false });

@@ -93,7 +93,7 @@ test.serial('capture --follow, a detached capture as a job, restore brings delet
   t.is(detached.code, 0, detached.stderr);
   t.regex(detached.stdout, new RegExp(`backup b002 of ${h.ref('db')} dispatched: job ${h.ref('db')}\\.bk\\.b002`));
   t.regex(detached.stdout, /✓ job manifest applied: .*db\.bk\.b002/);
-  t.regex(detached.stdout, /✓ run_job .*db\.bk\.b002 queued/);
+  t.regex(detached.stdout, /✓ backup b002 dispatched/, "run_job answers with the plugin's own summary");
   await waitStatus('b002', 'complete');
   const job = await callApi(h.ctl, 'GET', `/describe?kind=job&scope=${h.scope}&name=db.bk.b002`);
   t.is(job.status, 200, JSON.stringify(job.body));
@@ -165,6 +165,10 @@ test.serial('prune --keep 1, schedule --apply run as a cronjob, download where a
   const pruned = await h.cli(['pg:backups:prune', h.ref('db'), '--keep', '1', '--yes']);
   t.is(pruned.code, 0, pruned.stderr + pruned.stdout);
   t.deepEqual(await dumps(), [before[before.length - 1]!], 'the newest is left');
+  // A pruned backup's job leaves nothing on the host: no env file, no app directory.
+  const appDirs = async () => (await readdir(join(h.ctl.root, 'apps')).catch(() => [] as string[])).filter((d) => d.startsWith(`${h.scope}-db.bk.`));
+  const prunedIds = before.slice(0, -1).map((f) => f.slice(0, f.indexOf('-')));
+  await waitFor('the pruned jobs’ app directories to go', async () => !(await appDirs()).some((d) => prunedIds.some((id) => d.endsWith(`.bk.${id}`))), { timeoutMs: 10_000, intervalMs: 300 });
 
   // ---- schedule: a cronjob on the cluster's image that captures when run.
   const sched = await h.cli(['pg:backups:schedule', h.ref('db'), '--keep', '2', '--apply']);

@@ -11,11 +11,12 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startFakeController, startFakeDocker, type ControllerRequest, type DockerAnswer, type DockerCall, type FakeController, type FakeDocker } from '../helpers/fake-controller.js';
 import { main } from '../../plugins/postgres/lib/main.js';
 import { BACKUP_LABEL, backupFilename, cronjobName, formatId, jobName, nextNumber, parseFilename, parseId, parseJobName, parsePartialFilename, partialFilename, stamp } from '../../plugins/postgres/lib/backups/names.js';
 import { applyRetention, describePolicy, formatDuration, isZero, mergePolicy, parseDuration, policyFromConfig, retentionFlags } from '../../plugins/postgres/lib/backups/retention.js';
@@ -47,72 +48,61 @@ interface World {
   restoreCode?: number;
 }
 
-interface Fake {
-  specs: Record<string, Record<string, unknown>>;
-  buckets: Record<string, Record<string, string>>;
-  requests: string[];
-  applied: any[];
-  jobs: any[];
-  /** How long the fake /jobs/run takes, and whether its run fails. */
-  runMs: number;
-  runFails: boolean;
-}
-
-let server: Server;
-let base: string;
-let fake: Fake;
+let fake: FakeController;
+let docker: FakeDocker;
+let world: World;
 let work: string;
 let root: string;
-let fakeDocker: string;
-let worldFile: string;
-let dockerLog: string;
+/** How long the fake /jobs/run takes, and whether its run fails. */
+let runMs: number;
+let runFails: boolean;
 
-const FAKE_DOCKER = `#!/usr/bin/env node
-const fs = require('node:fs');
-const args = process.argv.slice(2);
-const world = JSON.parse(fs.readFileSync(process.env.FAKE_DOCKER_WORLD, 'utf8'));
-fs.appendFileSync(process.env.FAKE_DOCKER_LOG, JSON.stringify({ args, pgpassword: process.env.PGPASSWORD ?? null }) + '\\n');
-const out = (s) => process.stdout.write(s);
-const cmd = args[0];
-const labelsOf = (c) => c.Config.Labels;
-if (cmd === 'inspect' && args.includes('--format')) {
-  const name = args[args.length - 1];
-  const pod = world.pods[name];
-  if (!pod) { process.stderr.write('Error: No such container: ' + name + '\\n'); process.exit(1); }
-  out(JSON.stringify({ Running: pod.running, Paused: false, Status: pod.status ?? (pod.running ? 'running' : 'exited') }) + '\\tvoodu-test/postgres:15\\n');
-} else if (cmd === 'inspect') {
-  const ids = args.slice(3);
-  out(JSON.stringify(world.backupContainers.filter((c) => ids.includes(c.Id))));
-} else if (cmd === 'ps') {
-  const filters = [];
-  for (let i = 0; i < args.length; i++) if (args[i] === '--filter') filters.push(args[++i].replace(/^label=/, ''));
-  const match = (c) => filters.every((f) => { const eq = f.indexOf('='); const k = eq < 0 ? f : f.slice(0, eq); return eq < 0 ? k in labelsOf(c) : labelsOf(c)[k] === f.slice(eq + 1); });
-  out(world.backupContainers.filter(match).map((c) => c.Id).join('\\n') + '\\n');
-} else if (cmd === 'exec') {
-  const rest = args.slice(1).filter((a, i, all) => !(a === '-i') && !(a === '-e' || all[i - 1] === '-e') && !(a === '-u' || all[i - 1] === '-u'));
-  const prog = rest[1];
-  if (prog === 'psql') out((world.psql ?? '') + '\\n');
-  else if (prog === 'test') process.exit(world.testCode ?? 0);
-  else if (prog === 'pg_restore' && rest.includes('--list')) out(world.toc ?? ';\\n; Archive\\n1; 0 0 TABLE public t app\\n2; 0 0 TABLE DATA public t app\\n');
-  else if (prog === 'pg_restore') { if (world.restoreCode) { process.stderr.write('pg_restore: error: boom\\n'); process.exit(world.restoreCode); } }
-} else if (cmd === 'logs') {
-  const name = args[args.length - 1];
-  out((world.logs ?? {})[name] ?? '');
-} else if (cmd === 'kill' || cmd === 'cp') {
-  // recorded only
-} else {
-  process.stderr.write('fake docker: unexpected ' + args.join(' ') + '\\n');
-  process.exit(2);
-}
-`;
-
-async function setWorld(w: Partial<World>) {
-  await writeFile(worldFile, JSON.stringify({ pods: {}, backupContainers: [], ...w }));
-  await writeFile(dockerLog, '');
+/** The docker the commands see: pods, backup containers, psql/pg_restore answers, from `world`. */
+function dockerAnswer({ argv: args }: DockerCall): DockerAnswer {
+  const cmd = args[0];
+  const labelsOf = (c: Record<string, any>) => c.Config.Labels as Record<string, string>;
+  if (cmd === 'inspect' && args.includes('--format')) {
+    const name = args[args.length - 1]!;
+    const pod = world.pods[name];
+    if (!pod) return { code: 1, stderr: `Error: No such container: ${name}\n` };
+    return { stdout: `${JSON.stringify({ Running: pod.running, Paused: false, Status: pod.status ?? (pod.running ? 'running' : 'exited') })}\tvoodu-test/postgres:15\n` };
+  }
+  if (cmd === 'inspect') {
+    const ids = args.slice(3);
+    return { stdout: JSON.stringify(world.backupContainers.filter((c) => ids.includes(c.Id as string))) };
+  }
+  if (cmd === 'ps') {
+    const filters: string[] = [];
+    for (let i = 0; i < args.length; i++) if (args[i] === '--filter') filters.push(args[++i]!.replace(/^label=/, ''));
+    const match = (c: Record<string, any>) =>
+      filters.every((f) => {
+        const eq = f.indexOf('=');
+        const k = eq < 0 ? f : f.slice(0, eq);
+        return eq < 0 ? k in labelsOf(c) : labelsOf(c)[k] === f.slice(eq + 1);
+      });
+    return { stdout: `${world.backupContainers.filter(match).map((c) => c.Id).join('\n')}\n` };
+  }
+  if (cmd === 'exec') {
+    const rest = args.slice(1).filter((a, i, all) => !(a === '-i') && !(a === '-e' || all[i - 1] === '-e') && !(a === '-u' || all[i - 1] === '-u'));
+    const prog = rest[1];
+    if (prog === 'psql') return { stdout: `${world.psql ?? ''}\n` };
+    if (prog === 'test') return { code: world.testCode ?? 0 };
+    if (prog === 'pg_restore' && rest.includes('--list')) return { stdout: world.toc ?? ';\n; Archive\n1; 0 0 TABLE public t app\n2; 0 0 TABLE DATA public t app\n' };
+    if (prog === 'pg_restore' && world.restoreCode) return { code: world.restoreCode, stderr: 'pg_restore: error: boom\n' };
+    return {};
+  }
+  if (cmd === 'logs') return { stdout: world.logs?.[args[args.length - 1]!] ?? '' };
+  if (cmd === 'kill' || cmd === 'cp') return {}; // recorded only
+  return { code: 2, stderr: `fake docker: unexpected ${args.join(' ')}\n` };
 }
 
-async function dockerCalls(): Promise<{ args: string[]; pgpassword: string | null }[]> {
-  return (await readFile(dockerLog, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+function setWorld(w: Partial<World>) {
+  world = { pods: {}, backupContainers: [], ...w };
+  docker.calls = [];
+}
+
+function dockerCalls(): { args: string[]; pgpassword: string | null }[] {
+  return docker.calls.map((c) => ({ args: c.argv, pgpassword: c.env.PGPASSWORD ?? null }));
 }
 
 /** The job spec's host dir and file, as the fake run reads them from the manifest. */
@@ -122,87 +112,50 @@ function jobTarget(manifest: any) {
   return { dir, file };
 }
 
+/** POST /jobs/run?follow=true of an applied capture job: its log lines, a partial file growing, then the file (or a failure). */
+async function runJob(r: ControllerRequest, res: ServerResponse) {
+  const m = fake.manifests.find((a) => a.kind === 'job' && a.scope === r.query.get('scope') && a.name === r.query.get('name'));
+  if (!m) return; // the controller's 404
+  const key = r.key;
+  const { dir, file } = jobTarget(m);
+  res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8' });
+  const started = new Date().toISOString();
+  res.write(`${JSON.stringify({ log: `voodu-postgres: backup ${file.slice(0, 4)} of ${key} -> /backups/${file}\n` })}\n`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `.${file}.partial`), Buffer.alloc(512 * 1024));
+  await new Promise((r) => setTimeout(r, runMs));
+  if (runFails) {
+    await rm(join(dir, `.${file}.partial`), { force: true });
+    res.write(`${JSON.stringify({ log: 'pg_dump: error: connection refused\n' })}\n`);
+    res.end(`${JSON.stringify({ run: { run_id: 'ab12', status: 'failed', exit_code: 1, started_at: started, ended_at: new Date().toISOString(), error: `job/${key} run ab12 exited 1` } })}\n`);
+    return;
+  }
+  await writeFile(join(dir, `.${file}.partial`), Buffer.alloc(1024 * 1024));
+  await rename(join(dir, `.${file}.partial`), join(dir, file));
+  res.write(`${JSON.stringify({ log: `voodu-postgres: backup complete: ${file}, 1048576 bytes in 1 s\nvoodu-postgres: retention: removed b001-20240101T000000Z.dump\n` })}\n`);
+  res.end(`${JSON.stringify({ run: { run_id: 'ab12', status: 'succeeded', exit_code: 0, started_at: started, ended_at: new Date().toISOString() } })}\n`);
+}
+
 test.before(async () => {
   work = await mkdtemp(join(tmpdir(), 'voodu-pg-backups-unit-'));
   root = join(work, 'backups');
-  fakeDocker = join(work, 'docker.cjs');
-  worldFile = join(work, 'world.json');
-  dockerLog = join(work, 'docker.log');
-  await writeFile(fakeDocker, FAKE_DOCKER);
-  await chmod(fakeDocker, 0o755);
-  process.env.VOODU_DOCKER = fakeDocker;
-  process.env.FAKE_DOCKER_WORLD = worldFile;
-  process.env.FAKE_DOCKER_LOG = dockerLog;
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    fake.requests.push(`${req.method} ${url.pathname}${url.search}`);
-    const reply = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (!url.pathname.startsWith('/cap/tok/')) return reply(403, { status: 'error', error: 'no capability' });
-    const route = url.pathname.slice('/cap/tok'.length);
-    const q = url.searchParams;
-    const key = `${q.get('scope')}/${q.get('name')}`;
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', async () => {
-      if (route === '/describe') {
-        const spec = fake.specs[key];
-        return spec ? reply(200, { status: 'ok', data: { manifest: { kind: 'statefulset', scope: q.get('scope'), name: q.get('name'), spec } } }) : reply(404, { status: 'error', error: `statefulset/${key} not found` });
-      }
-      if (route === '/config') {
-        const own = fake.buckets[key] ?? {};
-        const vars = q.get('merge') === 'false' ? own : { ...(fake.buckets[`${q.get('scope')}/`] ?? {}), ...own };
-        return reply(200, { status: 'ok', data: { vars } });
-      }
-      if (route === '/apply' && req.method === 'GET') return reply(200, { status: 'ok', data: fake.jobs });
-      if (route === '/apply' && req.method === 'POST') {
-        const list = JSON.parse(body);
-        fake.applied.push(...list);
-        return reply(200, { status: 'ok', data: { applied: list.map((m: any) => `${m.kind}/${m.scope}/${m.name}`) } });
-      }
-      if (route === '/jobs/run' && req.method === 'POST') {
-        const m = fake.applied.find((a) => a.kind === 'job' && a.scope === q.get('scope') && a.name === q.get('name'));
-        if (!m) return reply(404, { status: 'error', error: `job/${key} not found — apply it first` });
-        const { dir, file } = jobTarget(m);
-        res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8' });
-        const started = new Date().toISOString();
-        res.write(`${JSON.stringify({ log: `voodu-postgres: backup ${file.slice(0, 4)} of ${key} -> /backups/${file}\n` })}\n`);
-        await mkdir(dir, { recursive: true });
-        await writeFile(join(dir, `.${file}.partial`), Buffer.alloc(512 * 1024));
-        await new Promise((r) => setTimeout(r, fake.runMs));
-        if (fake.runFails) {
-          await rm(join(dir, `.${file}.partial`), { force: true });
-          res.write(`${JSON.stringify({ log: 'pg_dump: error: connection refused\n' })}\n`);
-          res.end(`${JSON.stringify({ run: { run_id: 'ab12', status: 'failed', exit_code: 1, started_at: started, ended_at: new Date().toISOString(), error: `job/${key} run ab12 exited 1` } })}\n`);
-          return;
-        }
-        await writeFile(join(dir, `.${file}.partial`), Buffer.alloc(1024 * 1024));
-        await rename(join(dir, `.${file}.partial`), join(dir, file));
-        res.write(`${JSON.stringify({ log: `voodu-postgres: backup complete: ${file}, 1048576 bytes in 1 s\nvoodu-postgres: retention: removed b001-20240101T000000Z.dump\n` })}\n`);
-        res.end(`${JSON.stringify({ run: { run_id: 'ab12', status: 'succeeded', exit_code: 0, started_at: started, ended_at: new Date().toISOString() } })}\n`);
-        return;
-      }
-      return reply(403, { status: 'error', error: 'not open to plugins' });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}/cap/tok`;
+  fake = await startFakeController();
+  docker = await startFakeDocker(dockerAnswer);
 });
 
 test.after.always(async () => {
-  await new Promise((r) => server?.close(r));
-  delete process.env.VOODU_DOCKER;
-  delete process.env.FAKE_DOCKER_WORLD;
-  delete process.env.FAKE_DOCKER_LOG;
+  await fake?.close();
+  await docker?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
 test.beforeEach(async () => {
-  fake = { specs: {}, buckets: {}, requests: [], applied: [], jobs: [], runMs: 50, runFails: false };
+  fake.reset();
+  fake.on('POST /jobs/run', runJob);
+  runMs = 50;
+  runFails = false;
   await rm(root, { recursive: true, force: true });
-  await setWorld({});
+  setWorld({});
 });
 
 const PW = 'pa$$w0rd-with-"quotes"';
@@ -227,7 +180,7 @@ async function call(command: string, args: string[]) {
   }) as typeof process.stderr.write;
   try {
     await main([command, ...args], { PATH: process.env.PATH, VOODU_POSTGRES_BACKUP_ROOT: root }, {
-      stdin: async () => JSON.stringify({ plugin: 'postgres', command, controller_url: base, plugin_dir: '/tmp', node_name: 'voodu-0' }),
+      stdin: async () => JSON.stringify({ plugin: 'postgres', command, controller_url: fake.url, plugin_dir: '/tmp', node_name: 'voodu-0' }),
       out: (s) => (out += s),
       err: (s) => (err += s),
       exit: (c) => (code = c),
@@ -473,7 +426,7 @@ test.serial('stale jobs: finished well and file gone → delete_manifest; failed
     'prod',
     'db',
   );
-  t.deepEqual(staleJobActions('prod', { files: [{ number: 2 }], containers }), [{ type: 'delete_manifest', kind: 'job', scope: 'prod', name: 'db.bk.b001', summary: 'removed finished job prod/db.bk.b001 (its file is gone)' }]);
+  t.deepEqual(staleJobActions('prod', { files: [{ number: 2 }], containers }), [{ type: 'delete_manifest', kind: 'job', scope: 'prod', name: 'db.bk.b001', prune: true, summary: 'removed finished job prod/db.bk.b001 (its file is gone)' }]);
 });
 
 test.serial('text table and the empty hint', (t) => {
@@ -617,9 +570,9 @@ const setupCluster = (spec = pgSpec(), bucket: Record<string, string> = { POSTGR
 
 test.serial('capture (detached): a job <name>.bk.bNNN on the cluster image, from the current primary, no password in the manifest', async (t) => {
   setupCluster();
-  await setWorld({ pods: { 'prod-db.1': { running: true } } });
+  setWorld({ pods: { 'prod-db.1': { running: true } } });
   await touchBackup('prod', 'db', 'b004-20240101T000000Z.dump');
-  fake.jobs = [{ kind: 'job', scope: 'prod', name: 'db.bk.b006', spec: {} }];
+  fake.manifests = [{ kind: 'job', scope: 'prod', name: 'db.bk.b006', spec: {} }];
   const r = await call('backups:capture', ['prod/db', '--max-age', '2w']);
   t.is(r.code, 0, r.error);
   const [apply, runJob] = r.data.actions;
@@ -652,7 +605,7 @@ test.serial('capture (detached): a job <name>.bk.bNNN on the cluster image, from
 test.serial('capture: --from-replica, an HCL password, and the refusals that name the flag and the fix', async (t) => {
   // HCL password: only in the spec env, nothing in the bucket.
   setupCluster(pgSpec({}, { POSTGRES_PASSWORD: 'from-hcl' }), {});
-  await setWorld({ pods: { 'prod-db.2': { running: true }, 'prod-db.0': { running: false, status: 'exited' } } });
+  setWorld({ pods: { 'prod-db.2': { running: true }, 'prod-db.0': { running: false, status: 'exited' } } });
   const ok = await call('backups:capture', ['--from-replica', '2', 'prod/db', '--keep', '3']);
   t.is(ok.code, 0, ok.error);
   t.regex(ok.data.actions[0].manifest.spec.command[2], /^host='db-2\.prod\.voodu'$/m);
@@ -674,13 +627,13 @@ test.serial('capture: --from-replica, an HCL password, and the refusals that nam
 
 test.serial('capture --follow: stores the job, runs it through /jobs/run, reports progress every ~3 s and the size and MB/s', async (t) => {
   setupCluster();
-  await setWorld({ pods: { 'prod-db.1': { running: true } }, psql: String(10 * 1024 * 1024) });
-  fake.runMs = 3600;
+  setWorld({ pods: { 'prod-db.1': { running: true } }, psql: String(10 * 1024 * 1024) });
+  runMs = 3600;
   const r = await call('backups:capture', ['prod/db', '-f']);
   t.is(r.code, 0, r.error);
-  t.is(fake.applied.length, 1);
-  t.is(fake.applied[0].name, 'db.bk.b001');
-  t.true(fake.requests.some((q) => q.startsWith('POST /cap/tok/jobs/run?scope=prod&name=db.bk.b001&follow=true')));
+  t.is(fake.manifests.length, 1);
+  t.is(fake.manifests[0]!.name, 'db.bk.b001');
+  t.true(fake.requests.some((q) => q.startsWith('POST /jobs/run?scope=prod&name=db.bk.b001&follow=true')));
   t.regex(r.progress, /backup b001: 512\.0 KB written of a 10\.0 MB database \(~5%, compressed\)/, 'a progress line while it ran');
   t.regex(r.progress, /voodu-postgres: backup b001 of prod\/db/, "the job's own output is relayed");
   t.regex(r.data.message, /backup b001 of prod\/db complete: b001-\d{8}T\d{6}Z\.dump, 1\.0 MB in \d+\.\d s \(\d+\.\d MB\/s written; database 10\.0 MB at \d+\.\d MB\/s\), pg_dump from pod 1 \(the primary\)/);
@@ -689,9 +642,9 @@ test.serial('capture --follow: stores the job, runs it through /jobs/run, report
   const files = await readdir(dirOf('prod', 'db'));
   t.is(files.filter((f) => f.startsWith('b001-')).length, 1);
 
-  fake.runMs = 10;
-  fake.runFails = true;
-  fake.applied = [];
+  runMs = 10;
+  runFails = true;
+  fake.manifests = [];
   const bad = await call('backups:capture', ['prod/db', '--follow', '-o', 'json']);
   t.regex(bad.error!, /backup b002 of prod\/db failed: job\/prod\/db\.bk\.b002 run ab12 exited 1 — .*pg_dump: error: connection refused; no file was kept/);
   t.false((await readdir(dirOf('prod', 'db'))).some((f) => f.includes('b002')));
@@ -701,7 +654,7 @@ test.serial('backups: -o json lists files and containers with status and size; a
   await touchBackup('prod', 'db', 'b001-20240101T000000Z.dump', 1000);
   await touchBackup('prod', 'db', '.b003-20240103T000000Z.dump.partial', 70);
   await touchBackup('prod', 'web', 'b001-20240101T000000Z.dump', 5);
-  await setWorld({ backupContainers: [jobContainer('prod', 'db', 2, { Status: 'exited', ExitCode: 1 }), jobContainer('prod', 'db', 3, { Status: 'running' })] });
+  setWorld({ backupContainers: [jobContainer('prod', 'db', 2, { Status: 'exited', ExitCode: 1 }), jobContainer('prod', 'db', 3, { Status: 'running' })] });
   const one = await call('backups', ['prod/db', '-o', 'json']);
   t.is(one.code, 0, one.error);
   const parsed = JSON.parse(one.data.message);
@@ -728,13 +681,13 @@ test.serial('backups: -o json lists files and containers with status and size; a
 test.serial('restore: refused without --yes (naming it); pg_restore --clean … into the primary, password not in argv', async (t) => {
   setupCluster();
   await touchBackup('prod', 'db', 'b002-20240102T000000Z.dump', 4096);
-  await setWorld({ pods: { 'prod-db.1': { running: true } } });
+  setWorld({ pods: { 'prod-db.1': { running: true } } });
   const no = await call('backups:restore', ['prod/db', 'b2']);
   t.regex(no.error!, /^--yes: required — restore drops and recreates every object in b002 \(b002-20240102T000000Z\.dump, 4\.0 KB\) in database appdb of prod\/db \(primary: pod 1, prod-db\.1\).*voodu pg:backups:restore prod\/db b002 --yes/);
-  t.is((await dockerCalls()).filter((c) => c.args[0] === 'exec').length, 0, 'nothing ran');
+  t.is(dockerCalls().filter((c) => c.args[0] === 'exec').length, 0, 'nothing ran');
   const ok = await call('backups:restore', ['prod/db', 'b002', '--yes']);
   t.is(ok.code, 0, ok.error);
-  const calls = await dockerCalls();
+  const calls = dockerCalls();
   const restore = calls.find((c) => c.args.includes('pg_restore') && !c.args.includes('--list'))!;
   t.deepEqual(restore.args, ['exec', '-e', 'PGPASSWORD', 'prod-db.1', 'pg_restore', '-U', 'app', '-d', 'appdb', '-p', '5433', '--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', '/backups/b002-20240102T000000Z.dump']);
   t.is(restore.pgpassword, PW, 'the password rides in the env');
@@ -742,13 +695,13 @@ test.serial('restore: refused without --yes (naming it); pg_restore --clean … 
   t.regex(ok.data.message, /restored b002 .* into prod\/db \(database appdb, primary pod 1\): 2 archive entries/);
   t.regex((await call('backups:restore', ['prod/db', 'b9', '--yes'])).error!, /backup b009: not found for postgres prod\/db; it has b002/);
   t.regex((await call('backups:restore', ['prod/db', 'ftp://x/y.dump', '--yes'])).error!, /only http:\/\/ and https:\/\/ URLs/);
-  await setWorld({ pods: { 'prod-db.1': { running: true } }, restoreCode: 1 });
+  setWorld({ pods: { 'prod-db.1': { running: true } }, restoreCode: 1 });
   t.regex((await call('backups:restore', ['prod/db', 'b002', '--yes'])).error!, /pg_restore into prod\/db failed \(exit 1\), nothing was changed \(one transaction\): pg_restore: error: boom/);
 });
 
 test.serial('restore from a URL: downloaded on the host, docker cp into the pod, removed after; a 404 says 404', async (t) => {
   setupCluster();
-  await setWorld({ pods: { 'prod-db.1': { running: true } } });
+  setWorld({ pods: { 'prod-db.1': { running: true } } });
   const srv = createServer((req, res) => {
     if (req.url === '/db.dump') {
       res.writeHead(200);
@@ -763,7 +716,7 @@ test.serial('restore from a URL: downloaded on the host, docker cp into the pod,
   try {
     const ok = await call('backups:restore', ['prod/db', `http://127.0.0.1:${port}/db.dump`, '-y']);
     t.is(ok.code, 0, ok.error);
-    const calls = (await dockerCalls()).map((c) => c.args);
+    const calls = dockerCalls().map((c) => c.args);
     const cp = calls.find((a) => a[0] === 'cp')!;
     t.regex(cp[1]!, /voodu-pg-restore-.*\/restore\.dump$/);
     t.regex(cp[2]!, /^prod-db\.1:\/tmp\/vdrestore-\d+\.dump$/);
@@ -794,16 +747,16 @@ test.serial('delete: refused without --yes; removes the file and deletes the job
   t.true((await readdir(dirOf('prod', 'db'))).includes('b003-20240103T000000Z.dump'));
   const r = await call('backups:delete', ['prod/db', 'b003', '--yes']);
   t.is(r.code, 0, r.error);
-  t.deepEqual(r.data.actions, [{ type: 'delete_manifest', kind: 'job', scope: 'prod', name: 'db.bk.b003', summary: 'delete_manifest job/prod/db.bk.b003' }]);
+  t.deepEqual(r.data.actions, [{ type: 'delete_manifest', kind: 'job', scope: 'prod', name: 'db.bk.b003', prune: true, summary: 'delete_manifest job/prod/db.bk.b003' }]);
   t.deepEqual(await readdir(dirOf('prod', 'db')), []);
-  await setWorld({ backupContainers: [jobContainer('prod', 'db', 4, { Status: 'running' })] });
+  setWorld({ backupContainers: [jobContainer('prod', 'db', 4, { Status: 'running' })] });
   t.regex((await call('backups:delete', ['prod/db', 'b004', '--yes'])).error!, /still running; stop it first with voodu pg:backups:cancel prod\/db b004/);
 });
 
 test.serial('prune: zero policy refused, --dry-run lists, --yes needed, --keep 1 leaves the newest and drops failed records', async (t) => {
   setupCluster(pgSpec(), { POSTGRES_PASSWORD: PW });
   for (const [n, d] of [[1, '20240101'], [2, '20240102'], [3, '20240103']] as const) await touchBackup('prod', 'db', `b00${n}-${d}T000000Z.dump`);
-  await setWorld({ backupContainers: [jobContainer('prod', 'db', 2, { Status: 'exited', ExitCode: 0 }), jobContainer('prod', 'db', 4, { Status: 'exited', ExitCode: 1 })] });
+  setWorld({ backupContainers: [jobContainer('prod', 'db', 2, { Status: 'exited', ExitCode: 0 }), jobContainer('prod', 'db', 4, { Status: 'exited', ExitCode: 1 })] });
   t.regex((await call('backups:prune', ['prod/db', '--yes'])).error!, /no retention policy to apply .*give --keep N and\/or --max-age D, or set one with voodu config set -s prod -n db BACKUP_KEEP=14/);
   const dry = await call('backups:prune', ['prod/db', '--keep', '1', '--dry-run']);
   t.regex(dry.data.message, /would delete 3 and keep 1:\n {2}b001 {2}b001-20240101T000000Z\.dump {2}10 B {2}\(beyond keep 1\)\n {2}b002 .*\n {2}b004 {2}- {2}\(failed: exit 1\)\n/);
@@ -816,7 +769,7 @@ test.serial('prune: zero policy refused, --dry-run lists, --yes needed, --keep 1
   t.deepEqual(r.data.actions.map((a: any) => a.name), ['db.bk.b002', 'db.bk.b004'], 'jobs that exist are deleted with their backups');
   t.deepEqual(JSON.parse(r.data.message).kept, ['b003']);
   fake.buckets['prod/db'] = { POSTGRES_PASSWORD: PW, BACKUP_KEEP: '5' };
-  await setWorld({}); // the deleted jobs took their containers with them
+  setWorld({}); // the deleted jobs took their containers with them
   t.regex((await call('backups:prune', ['prod/db', '--yes'])).data.message, /nothing to prune \(policy keep 5; 1 backup kept\)/);
 });
 
@@ -850,20 +803,20 @@ test.serial('schedule: prints HCL by default, --apply stores the cronjob <name>-
 test.serial('cancel: kills the running container, removes the partial, deletes its job; nothing running says so', async (t) => {
   await touchBackup('prod', 'db', '.b005-20240105T000000Z.dump.partial', 10);
   await touchBackup('prod', 'db', 'b004-20240104T000000Z.dump', 10);
-  await setWorld({ backupContainers: [jobContainer('prod', 'db', 5, { Status: 'running' })] });
+  setWorld({ backupContainers: [jobContainer('prod', 'db', 5, { Status: 'running' })] });
   t.regex((await call('backups:cancel', ['prod/db', 'b004'])).error!, /backup b004 of prod\/db is complete, not running; nothing to cancel/);
   const r = await call('backups:cancel', ['prod/db']);
   t.is(r.code, 0, r.error);
-  t.true((await dockerCalls()).some((c) => c.args.join(' ') === 'kill prod-db.bk.b005.ab5'));
-  t.deepEqual(r.data.actions, [{ type: 'delete_manifest', kind: 'job', scope: 'prod', name: 'db.bk.b005', summary: 'delete_manifest job/prod/db.bk.b005' }]);
+  t.true(dockerCalls().some((c) => c.args.join(' ') === 'kill prod-db.bk.b005.ab5'));
+  t.deepEqual(r.data.actions, [{ type: 'delete_manifest', kind: 'job', scope: 'prod', name: 'db.bk.b005', prune: true, summary: 'delete_manifest job/prod/db.bk.b005' }]);
   t.deepEqual(await readdir(dirOf('prod', 'db')), ['b004-20240104T000000Z.dump']);
-  await setWorld({});
+  setWorld({});
   t.regex((await call('backups:cancel', ['prod/db'])).data.message, /no backup is running; nothing to cancel/);
 });
 
 test.serial('logs: the job container output; a backup whose container is gone says why', async (t) => {
   await touchBackup('prod', 'db', 'b001-20240101T000000Z.dump');
-  await setWorld({ backupContainers: [jobContainer('prod', 'db', 2, { Status: 'exited', ExitCode: 1 })], logs: { 'prod-db.bk.b002.ab2': '2024-01-01T00:00:00Z voodu-postgres: backup b002 of prod/db\n' } });
+  setWorld({ backupContainers: [jobContainer('prod', 'db', 2, { Status: 'exited', ExitCode: 1 })], logs: { 'prod-db.bk.b002.ab2': '2024-01-01T00:00:00Z voodu-postgres: backup b002 of prod/db\n' } });
   const r = await call('backups:logs', ['prod/db', 'b2']);
   t.is(r.code, 0, r.error);
   t.regex(r.data.message, /=== b002 of prod\/db \(failed, container prod-db\.bk\.b002\.ab2\)\nvoodu-postgres: backup b002 of prod\/db/);
@@ -873,11 +826,11 @@ test.serial('logs: the job container output; a backup whose container is gone sa
   t.is(followed.code, 0, followed.error);
   t.regex(followed.progress, /voodu-postgres: backup b002 of prod\/db/);
   t.is(followed.data.message, 'b002 of prod/db: failed');
-  t.true((await dockerCalls()).some((c) => c.args.join(' ') === 'logs -f prod-db.bk.b002.ab2'));
+  t.true(dockerCalls().some((c) => c.args.join(' ') === 'logs -f prod-db.bk.b002.ab2'));
 });
 
 test.serial('followJobRun: a refused run names the status and the error', async (t) => {
-  const r = followJobRun(base, 'prod', 'db.bk.b404');
+  const r = followJobRun(fake.url, 'prod', 'db.bk.b404');
   await t.throwsAsync(r, { message: /controller POST \/jobs\/run \(prod\/db\.bk\.b404\): 404 job\/prod\/db\.bk\.b404 not found/ });
   await t.throwsAsync(followJobRun(undefined, 'prod', 'x'), { message: /no controller URL/ });
 });

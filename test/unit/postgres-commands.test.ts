@@ -9,10 +9,7 @@
  * What needs real PostgreSQL is test/e2e/postgres-link.test.ts's.
  */
 import test from 'ava';
-import { createServer, type Server } from 'node:http';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { startFakeController, startFakeDocker, type FakeController, type FakeDocker } from '../helpers/fake-controller.js';
 import { main } from '../../plugins/postgres/lib/main.js';
 import { describeCluster } from '../../plugins/postgres/lib/resource.js';
 import { READ_POOL_QUERY, buildLinkUrls, composePostgresUrl, encodeUserinfo, redactUrl } from '../../plugins/postgres/lib/urls.js';
@@ -25,12 +22,6 @@ import { splitGlobalFlags } from '../../cli/main.js';
 
 // ---------------------------------------------------------------- a fake controller and a fake docker
 
-interface Fake {
-  specs: Record<string, Record<string, unknown>>;
-  buckets: Record<string, Record<string, string>>;
-  requests: string[];
-}
-
 interface DockerRule {
   /** A substring of the argv joined by spaces. */
   match: string;
@@ -39,81 +30,29 @@ interface DockerRule {
   stderr?: string;
 }
 
-let server: Server;
-let base: string;
-let fake: Fake;
-let work: string;
-let dockerLog: string;
-let dockerRules: string;
-let fakeDocker: string;
-
-const FAKE_DOCKER = `#!/usr/bin/env node
-import { appendFileSync, readFileSync } from 'node:fs';
-const argv = process.argv.slice(2);
-const wantsStdin = argv[0] === 'exec' && argv.includes('-f') && argv[argv.length - 1] === '-';
-const stdin = wantsStdin ? readFileSync(0, 'utf8') : '';
-appendFileSync(process.env.FAKE_DOCKER_LOG, JSON.stringify({ argv, stdin }) + '\\n');
-const rules = JSON.parse(readFileSync(process.env.FAKE_DOCKER_RULES, 'utf8'));
-const line = argv.join(' ');
-const rule = rules.find((r) => line.includes(r.match));
-if (!rule) { process.stderr.write('Error: No such object: ' + argv[argv.length - 1] + '\\n'); process.exit(1); }
-if (rule.stdout) process.stdout.write(rule.stdout);
-if (rule.stderr) process.stderr.write(rule.stderr);
-process.exit(rule.code ?? 0);
-`;
+let fake: FakeController;
+let docker: FakeDocker;
+let rules: DockerRule[] = [];
 
 test.before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'voodu-pg-unit-'));
-  fakeDocker = join(work, 'docker.mjs');
-  dockerLog = join(work, 'docker.log');
-  dockerRules = join(work, 'rules.json');
-  await writeFile(fakeDocker, FAKE_DOCKER);
-  await chmod(fakeDocker, 0o755);
-  process.env.VOODU_DOCKER = fakeDocker;
-  process.env.FAKE_DOCKER_LOG = dockerLog;
-  process.env.FAKE_DOCKER_RULES = dockerRules;
-
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    fake.requests.push(`${req.method} ${url.pathname}${url.search}`);
-    const reply = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (!url.pathname.startsWith('/cap/tok/')) return reply(403, { status: 'error', error: 'no capability' });
-    const route = url.pathname.slice('/cap/tok'.length);
-    const q = url.searchParams;
-    const key = `${q.get('scope')}/${q.get('name')}`;
-    if (route === '/describe' && req.method === 'GET') {
-      const spec = fake.specs[key];
-      return spec ? reply(200, { status: 'ok', data: { manifest: { kind: 'statefulset', scope: q.get('scope'), name: q.get('name'), spec } } }) : reply(404, { status: 'error', error: `statefulset/${key} not found` });
-    }
-    if (route === '/config' && req.method === 'GET') {
-      const own = fake.buckets[key] ?? {};
-      const vars = q.get('merge') === 'false' ? own : { ...(fake.buckets[`${q.get('scope')}/`] ?? {}), ...own };
-      return reply(200, { status: 'ok', data: { vars } });
-    }
-    return reply(403, { status: 'error', error: 'not open to plugins' });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}/cap/tok`;
+  fake = await startFakeController();
+  docker = await startFakeDocker((c) => rules.find((r) => c.argv.join(' ').includes(r.match)));
 });
 
 test.after.always(async () => {
-  await new Promise((r) => server?.close(r));
-  if (work) await rm(work, { recursive: true, force: true });
-  delete process.env.VOODU_DOCKER;
+  await fake?.close();
+  await docker?.close();
 });
 
-test.beforeEach(async () => {
-  fake = { specs: {}, buckets: {}, requests: [] };
-  await writeFile(dockerLog, '');
-  await setDocker([]);
+test.beforeEach(() => {
+  fake.reset();
+  docker.calls = [];
+  rules = [];
 });
 
-const setDocker = (rules: DockerRule[]) => writeFile(dockerRules, JSON.stringify(rules));
-const dockerCalls = async (): Promise<{ argv: string[]; stdin: string }[]> =>
-  (await readFile(dockerLog, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+function setDocker(r: DockerRule[]) {
+  rules = r;
+}
 
 const PW = 'p@ss/word';
 const ENC = 'p%40ss%2Fword';
@@ -136,8 +75,8 @@ async function call(command: string, args: string[], stdin?: string) {
   let out = '';
   let err = '';
   let code = 0;
-  await main([command, ...args], { PATH: process.env.PATH, VOODU_DOCKER: fakeDocker }, {
-    stdin: async () => stdin ?? JSON.stringify({ plugin: 'pg', command, controller_url: base, plugin_dir: '/tmp', node_name: 'voodu-0' }),
+  await main([command, ...args], { PATH: process.env.PATH, VOODU_DOCKER: docker.bin }, {
+    stdin: async () => stdin ?? JSON.stringify({ plugin: 'pg', command, controller_url: fake.url, plugin_dir: '/tmp', node_name: 'voodu-0' }),
     out: (s) => (out += s),
     err: (s) => (err += s),
     exit: (c) => (code = c),
@@ -240,7 +179,7 @@ test.serial('link, one pod: DATABASE_URL on the primary, the consumer recorded w
     { type: 'config_set', scope: 'prod', name: 'db', kv: { [LINKED_KEY]: 'prod/web' }, skip_restart: true },
   ]);
   t.is(r.data.message, 'linked prod/db → prod/web — set DATABASE_URL (primary: pod 0, db-0.prod.voodu)');
-  t.true(fake.requests.some((q) => q.startsWith('GET /cap/tok/describe?kind=statefulset&scope=prod&name=db')), fake.requests.join('\n'));
+  t.true(fake.requests.some((q) => q.startsWith('GET /describe?kind=statefulset&scope=prod&name=db')), fake.requests.join('\n'));
 
   const reads = await call('link', ['--reads', 'prod/db', 'prod/web']);
   t.deepEqual(reads.data.actions[0].kv, { DATABASE_URL: `postgres://app:${ENC}@db-0.prod.voodu:5432/appdata`, DATABASE_READ_URL: `postgres://app:${ENC}@db-0.prod.voodu:5432/appdata` });
@@ -318,7 +257,7 @@ test.serial('unlink clears both URLs and the records; works when the provider is
 test.serial('new-password: ALTER ROLE on the current primary first (password on stdin only), then the bucket and every consumer in its shape', async (t) => {
   fake.specs['prod/db'] = pg(3);
   fake.buckets['prod/db'] = { POSTGRES_PASSWORD: 'old', PG_PRIMARY_ORDINAL: '1', [LINKED_KEY]: 'prod/web,prod/rep', [READS_KEY]: 'prod/rep' };
-  await setDocker([{ match: 'exec -i prod-db.1 psql', stdout: '' }]);
+  setDocker([{ match: 'exec -i prod-db.1 psql', stdout: '' }]);
   const r = await call('new-password', ['prod/db']);
   t.is(r.code, 0, r.error);
   const [provider, web, rep] = r.data.actions;
@@ -329,7 +268,7 @@ test.serial('new-password: ALTER ROLE on the current primary first (password on 
   t.deepEqual(rep.kv, { DATABASE_URL: `postgres://app:${pw}@db-1.prod.voodu:5432/appdata`, DATABASE_READ_URL: `postgres://app:${pw}@db-0.prod.voodu:5432,db-2.prod.voodu:5432/appdata?${READ_POOL_QUERY}` });
   t.is(r.data.message, 'rotated password for prod/db — refreshed 2 linked consumer(s)');
 
-  const calls = await dockerCalls();
+  const calls = docker.calls;
   t.is(calls.length, 1);
   t.deepEqual(calls[0]!.argv.slice(0, 4), ['exec', '-i', 'prod-db.1', 'psql'], 'on the current primary');
   t.deepEqual(calls[0]!.argv.slice(calls[0]!.argv.indexOf('-U'), calls[0]!.argv.indexOf('-U') + 6), ['-U', 'app', '-d', 'postgres', '-p', '5432']);
@@ -340,7 +279,7 @@ test.serial('new-password: ALTER ROLE on the current primary first (password on 
 test.serial('new-password --replication: both roles in one transaction; the pods restart unless --no-restart', async (t) => {
   fake.specs['prod/db'] = pg(2);
   fake.buckets['prod/db'] = { POSTGRES_PASSWORD: 'old', POSTGRES_REPLICATION_PASSWORD: 'oldrepl' };
-  await setDocker([{ match: 'exec -i prod-db.0 psql' }]);
+  setDocker([{ match: 'exec -i prod-db.0 psql' }]);
   const r = await call('new-password', ['--replication', 'prod/db']);
   t.is(r.code, 0, r.error);
   const kv = r.data.actions[0].kv;
@@ -348,7 +287,7 @@ test.serial('new-password --replication: both roles in one transaction; the pods
   t.not(kv.POSTGRES_REPLICATION_PASSWORD, kv.POSTGRES_PASSWORD);
   t.is(r.data.actions[0].skip_restart, false, 'standbys must restart to reconnect with the new replication password');
   t.regex(r.data.message, /^rotated password for prod\/db — refreshed 0 linked consumer\(s\); rotated the replication password too \(replicator\); the pods restart/);
-  const [c] = await dockerCalls();
+  const [c] = docker.calls;
   t.regex(c!.stdin, /ALTER ROLE "app" WITH PASSWORD '[0-9a-f]{64}';\nALTER ROLE "replicator" WITH PASSWORD '[0-9a-f]{64}';\nCOMMIT;/);
 
   const held = await call('new-password', ['prod/db', '--replication', '--no-restart']);
@@ -360,7 +299,7 @@ test.serial('new-password --replication: both roles in one transaction; the pods
 test.serial('new-password: a failed ALTER writes nothing and names the pod and the fix; an HCL password is refused before any SQL', async (t) => {
   fake.specs['prod/db'] = pg(1);
   fake.buckets['prod/db'] = { POSTGRES_PASSWORD: 'old', [LINKED_KEY]: 'prod/web' };
-  await setDocker([{ match: 'exec -i prod-db.0', code: 1, stderr: 'Error response from daemon: container abc is not running' }]);
+  setDocker([{ match: 'exec -i prod-db.0', code: 1, stderr: 'Error response from daemon: container abc is not running' }]);
   const down = await call('new-password', ['prod/db']);
   t.is(down.code, 1);
   t.regex(down.error!, /^postgres prod\/db: the password was not rotated — ALTER ROLE on prod-db\.0: Error response from daemon: container abc is not running; nothing was written \(the old password still works\)\. Check that the primary pod prod-db\.0 runs \(`voodu get pods -s prod -n db`; `voodu start prod\/db\.0`\)/);
@@ -368,10 +307,10 @@ test.serial('new-password: a failed ALTER writes nothing and names the pod and t
 
   fake.specs['prod/db'] = pg(1, { POSTGRES_PASSWORD: 'hclpw' });
   fake.buckets['prod/db'] = {};
-  await writeFile(dockerLog, '');
+  docker.calls = [];
   const hcl = await call('new-password', ['prod/db']);
   t.regex(hcl.error!, /its password is written in the HCL block .*remove `password` from the postgres "prod" "db" block and run `voodu apply` first, then `voodu pg:new-password prod\/db` \(PostgreSQL keeps the password it was initialised with/);
-  t.deepEqual(await dockerCalls(), [], 'no SQL ran');
+  t.deepEqual(docker.calls, [], 'no SQL ran');
 
   fake.specs['prod/db'] = pg(1);
   t.regex((await call('new-password', ['prod/db'])).error!, /provider has no POSTGRES_PASSWORD in config bucket/);
@@ -380,14 +319,14 @@ test.serial('new-password: a failed ALTER writes nothing and names the pod and t
 
 // ---------------------------------------------------------------- info
 
-test.serial('info: redacted unless --show-password; -o json has the §5.4 fields and each pod’s live role; a down pod is tolerated', async (t) => {
+test.serial('info: redacted unless --show-password; -o json has every documented field and each pod’s live role; a down pod is tolerated', async (t) => {
   fake.specs['prod/db'] = pg(3);
   fake.buckets['prod/db'] = { POSTGRES_PASSWORD: PW, POSTGRES_REPLICATION_PASSWORD: 'replpw', PG_PRIMARY_ORDINAL: '1', [LINKED_KEY]: 'prod/web,prod/rep', [READS_KEY]: 'prod/rep' };
   const inspect = [
     { Name: '/prod-db.0', State: { Status: 'running' }, NetworkSettings: { Ports: { '5432/tcp': [{ HostIp: '127.0.0.1', HostPort: '49001' }] } } },
     { Name: '/prod-db.1', State: { Status: 'running' }, NetworkSettings: { Ports: { '5432/tcp': [{ HostIp: '127.0.0.1', HostPort: '49002' }] } } },
   ];
-  await setDocker([
+  setDocker([
     { match: 'inspect --type container', code: 1, stdout: JSON.stringify(inspect), stderr: 'Error: No such object: prod-db.2' },
     // Pod 0 answers "primary" although pod 1 is the recorded one: flagged.
     { match: 'exec -i prod-db.0 psql', stdout: 'f\n' },
@@ -501,14 +440,14 @@ test.serial('psql: exec_local on the current primary as the configured user/db/p
   fake.specs['prod/db'] = pg(3, { PG_PORT: '5433' });
   fake.buckets['prod/db'] = { PG_PRIMARY_ORDINAL: '2' };
   const running = (c: string) => ({ match: `inspect --type container --format {{json .State}}\t{{.Config.Image}} ${c}`, stdout: `{"Status":"running","Running":true}\timg\n` });
-  await setDocker([running('prod-db.2'), running('prod-db.1')]);
+  setDocker([running('prod-db.2'), running('prod-db.1')]);
   const r = await call('psql', ['prod/db']);
   t.is(r.code, 0, r.error);
   t.is(r.data.message, '');
   t.deepEqual(r.data.actions, [
     {
       type: 'exec_local',
-      command: [fakeDocker, 'exec', '-it', 'prod-db.2', 'psql', '-U', 'app', '-d', 'appdata', '-p', '5433'],
+      command: [docker.bin, 'exec', '-it', 'prod-db.2', 'psql', '-U', 'app', '-d', 'appdata', '-p', '5433'],
       summary: 'psql in prod-db.2 (pod 2, the primary; user=app, db=appdata, port 5433)',
     },
   ]);
@@ -526,7 +465,7 @@ test.serial('psql: exec_local on the current primary as the configured user/db/p
 
 test.serial('psql refusals: missing or stopped container, pod out of range, stray positionals', async (t) => {
   fake.specs['prod/db'] = pg(2);
-  await setDocker([{ match: 'prod-db.1', stdout: `{"Status":"exited","Running":false}\timg\n` }]);
+  setDocker([{ match: 'prod-db.1', stdout: `{"Status":"exited","Running":false}\timg\n` }]);
   t.regex((await call('psql', ['prod/db'])).error!, /^postgres prod\/db: pod 0 has no container prod-db\.0 on this host; check `voodu get pods -s prod -n db` \(is the block applied\?\)$/);
   t.regex((await call('psql', ['prod/db', '--replica', '1'])).error!, /container prod-db\.1 \(pod 1\) is exited, not running; start it with `voodu start prod\/db\.1` or pick another pod with --replica N/);
   t.regex((await call('psql', ['prod/db', '--replica', '2'])).error!, /^--replica 2: postgres prod\/db has 2 pods \(ordinals 0\.\.1\)/);

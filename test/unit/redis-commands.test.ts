@@ -10,10 +10,10 @@
  * test's.
  */
 import test from 'ava';
-import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startFakeController, type FakeController } from '../helpers/fake-controller.js';
 import { main } from '../../plugins/redis/lib/main.js';
 import { parseFlags } from '../../plugins/redis/lib/sdk/flags.js';
 import { LINKED_KEY, READS_KEY, addToList, linkedConsumers, parseList, removeFromList, trackingActions } from '../../plugins/redis/lib/consumers.js';
@@ -27,58 +27,20 @@ import { writeSync } from 'node:fs';
 
 // ---------------------------------------------------------------- a fake controller
 
-interface Fake {
-  specs: Record<string, Record<string, unknown>>;
-  buckets: Record<string, Record<string, string>>;
-  requests: string[];
-}
-
-let server: Server;
-let base: string;
-let fake: Fake;
+let fake: FakeController;
 let work: string;
 
 test.before(async () => {
   work = await mkdtemp(join(tmpdir(), 'voodu-redis-unit-'));
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    fake.requests.push(`${req.method} ${url.pathname}${url.search}`);
-    const reply = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (!url.pathname.startsWith('/cap/tok/')) return reply(403, { status: 'error', error: 'no capability' });
-    const route = url.pathname.slice('/cap/tok'.length);
-    const q = url.searchParams;
-    const key = `${q.get('scope')}/${q.get('name')}`;
-    if (route === '/describe') {
-      const spec = fake.specs[key];
-      return spec ? reply(200, { status: 'ok', data: { manifest: { kind: 'statefulset', scope: q.get('scope'), name: q.get('name'), spec } } }) : reply(404, { status: 'error', error: `statefulset/${key} not found` });
-    }
-    if (route === '/config') {
-      const own = fake.buckets[key] ?? {};
-      const vars = q.get('merge') === 'false' ? own : { ...(fake.buckets[`${q.get('scope')}/`] ?? {}), ...own };
-      return reply(200, { status: 'ok', data: { vars } });
-    }
-    if (route === '/apply' && q.get('kind') === 'statefulset') {
-      const list = Object.entries(fake.specs).map(([k, spec]) => ({ kind: 'statefulset', scope: k.split('/')[0], name: k.split('/')[1], spec }));
-      return reply(200, { status: 'ok', data: list });
-    }
-    return reply(403, { status: 'error', error: 'not open to plugins' });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const addr = server.address() as { port: number };
-  base = `http://127.0.0.1:${addr.port}/cap/tok`;
+  fake = await startFakeController();
 });
 
 test.after.always(async () => {
-  await new Promise((r) => server?.close(r));
+  await fake?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-test.beforeEach(() => {
-  fake = { specs: {}, buckets: {}, requests: [] };
-});
+test.beforeEach(() => fake.reset());
 
 const PW = 'p@ss/word:#1';
 const redis = (replicas: number, extra: Record<string, unknown> = {}) => ({ image: 'redis:7-alpine', replicas, ports: ['6379'], volume_claims: [{ name: 'data', mount_path: '/data' }], ...extra });
@@ -89,7 +51,7 @@ async function call(command: string, args: string[], stdin?: string) {
   let err = '';
   let code = 0;
   await main([command, ...args], { PATH: process.env.PATH }, {
-    stdin: async () => stdin ?? JSON.stringify({ plugin: 'redis', command, controller_url: base, plugin_dir: '/tmp', node_name: 'voodu-0' }),
+    stdin: async () => stdin ?? JSON.stringify({ plugin: 'redis', command, controller_url: fake.url, plugin_dir: '/tmp', node_name: 'voodu-0' }),
     out: (s) => (out += s),
     err: (s) => (err += s),
     exit: (c) => (code = c),
@@ -252,7 +214,7 @@ test.serial('link, one pod: REDIS_URL on the shared name, the consumer recorded 
     { type: 'config_set', scope: 'prod', name: 'cache', kv: { REDIS_LINKED_CONSUMERS: 'prod/web' }, skip_restart: true },
   ]);
   t.is(r.data.message, 'linked prod/cache → prod/web (REDIS_URL, single pod)');
-  t.true(fake.requests.some((q) => q.startsWith('GET /cap/tok/describe?kind=statefulset&scope=prod&name=cache')), fake.requests.join('\n'));
+  t.true(fake.requests.some((q) => q.startsWith('GET /describe?kind=statefulset&scope=prod&name=cache')), fake.requests.join('\n'));
 });
 
 test.serial('link, three pods: master + read URL naming the live master ordinal; --reads one URL and remembered; flags anywhere', async (t) => {
@@ -439,7 +401,7 @@ test.serial('restore without --yes says what it would overwrite (and which senti
   const r = await call('restore', ['prod/cache', '--from', snap]);
   t.is(r.code, 1);
   t.regex(r.error!, /^--yes: required — restore replaces every key of prod\/cache \(master ordinal 2, 3 pods\) with the 109-byte snapshot .*, pausing the failover of sentinels prod\/cache-ha meanwhile; the current keys are lost\. To go ahead: voodu redis:restore prod\/cache --from .* --yes$/);
-  t.true(fake.requests.some((q) => q === 'GET /cap/tok/apply?kind=statefulset'), 'sentinels found by listing statefulsets');
+  t.true(fake.requests.some((q) => q === 'GET /apply?kind=statefulset'), 'sentinels found by listing statefulsets');
 });
 
 test.serial('sentinel resources are pointed at the redis they watch; cli wants its arguments after --', async (t) => {

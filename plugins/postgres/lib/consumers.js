@@ -9,49 +9,24 @@
 // whatever keys its bucket happens to hold, and however many pods the
 // cluster had at link time. A consumer not in the second list gets
 // DATABASE_URL only.
-import { CONSUMER_KEYS, PROVIDER_KEYS, formatRef, parseRef } from './ref.js';
-import { parseList } from './resource.js';
+//
+// The lists and the record are the SDK's (sdk/lists.js), with postgres's keys.
+import { CONSUMER_KEYS, PROVIDER_KEYS } from './ref.js';
+import * as lists from './sdk/lists.js';
 import { buildLinkUrls } from './urls.js';
+
+export { addToList, parseList, removeFromList } from './sdk/lists.js';
 
 export const LINKED_KEY = PROVIDER_KEYS.linkedConsumers;
 export const READS_KEY = 'POSTGRES_READS_CONSUMERS';
-
-export { parseList };
-
-/** The list with `ref` appended unless already there, joined again. */
-export function addToList(raw, ref) {
-  const list = parseList(raw);
-  if (!list.includes(ref)) list.push(ref);
-  return list.join(',');
-}
-
-/** The list without `ref` ('' when it was the last one). */
-export function removeFromList(raw, ref) {
-  return parseList(raw).filter((r) => r !== ref).join(',');
-}
+const KEYS = { linked: LINKED_KEY, reads: READS_KEY };
 
 /**
- * Every linked consumer with the shape it was linked with. Entries that are
- * not a `<scope>/<name>` reference are skipped (they cannot have a bucket).
+ * Every linked consumer with the shape it was linked with (`reads`: linked with --reads).
  * @param {Record<string, string> | undefined} own the postgres's own bucket (not merged with its scope's)
  * @returns {{ref: string, scope: string, name: string, reads: boolean}[]}
  */
-export function linkedConsumers(own) {
-  const reads = new Set(parseList(own?.[READS_KEY]));
-  const out = [];
-  for (const ref of parseList(own?.[LINKED_KEY])) {
-    let parsed;
-    try {
-      parsed = parseRef(ref);
-    } catch {
-      continue;
-    }
-    if (!parsed.scope || !parsed.name) continue;
-    const clean = formatRef(parsed.scope, parsed.name);
-    out.push({ ref: clean, scope: parsed.scope, name: parsed.name, reads: reads.has(ref) || reads.has(clean) });
-  }
-  return out;
-}
+export const linkedConsumers = (own) => lists.linkedConsumers(own, KEYS);
 
 /**
  * The config actions that record a link (with or without --reads) or an
@@ -64,28 +39,7 @@ export function linkedConsumers(own) {
  * @param {string} consumerRef
  * @param {{link: boolean, reads?: boolean}} change
  */
-export function trackingActions(scope, name, own, consumerRef, change) {
-  const now = { [LINKED_KEY]: parseList(own?.[LINKED_KEY]).join(','), [READS_KEY]: parseList(own?.[READS_KEY]).join(',') };
-  const next = change.link
-    ? {
-        [LINKED_KEY]: addToList(now[LINKED_KEY], consumerRef),
-        [READS_KEY]: change.reads ? addToList(now[READS_KEY], consumerRef) : removeFromList(now[READS_KEY], consumerRef),
-      }
-    : { [LINKED_KEY]: removeFromList(now[LINKED_KEY], consumerRef), [READS_KEY]: removeFromList(now[READS_KEY], consumerRef) };
-
-  const set = {};
-  const unset = [];
-  for (const key of [LINKED_KEY, READS_KEY]) {
-    // Compared with the raw value: a list with stray spaces or duplicates is rewritten clean.
-    if (next[key] === (own?.[key] ?? '')) continue;
-    if (next[key]) set[key] = next[key];
-    else if (own?.[key] !== undefined) unset.push(key);
-  }
-  const actions = [];
-  if (Object.keys(set).length) actions.push({ type: 'config_set', scope, name, kv: set, skip_restart: true });
-  if (unset.length) actions.push({ type: 'config_unset', scope, name, keys: unset, skip_restart: true });
-  return actions;
-}
+export const trackingActions = (scope, name, own, consumerRef, change) => lists.trackingActions(scope, name, own, consumerRef, change, KEYS);
 
 /**
  * The consumer keys for one link shape: DATABASE_URL, plus DATABASE_READ_URL with --reads.

@@ -1,5 +1,5 @@
 // Types for ref.js.
-export class RefError extends Error {}
+export { RefError, containerName, dnsSuffix, expectPositionals, formatRef, podHost } from './sdk/ref.js';
 export const DEFAULT_PORT: number;
 export const DEFAULT_USER: string;
 export const DEFAULT_DATABASE: string;
@@ -17,11 +17,6 @@ export const PROVIDER_KEYS: Readonly<{
 }>;
 export const CONSUMER_KEYS: Readonly<{ url: 'DATABASE_URL'; readUrl: 'DATABASE_READ_URL' }>;
 export function parseRef(ref: unknown, what?: string): { scope: string; name: string };
-export function formatRef(scope: string, name: string): string;
 export function scopedRef(arg: unknown, what: string): { scope: string; name: string; ref: string };
-export function expectPositionals(positional: string[], count: number, usage: string, max?: number): void;
-export function containerName(scope: string, name: string, ordinal: number): string;
 export function volumeName(scope: string, name: string, ordinal: number): string;
-export function dnsSuffix(scope: string): string;
-export function podHost(scope: string, name: string, ordinal: number): string;
 export function backupsHostDir(scope: string, name: string, env?: NodeJS.ProcessEnv | Record<string, string | undefined>): string;

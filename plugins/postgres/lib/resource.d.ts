@@ -28,7 +28,7 @@ export function loadSpec(ctx: { controller: any }, scope: string, name: string):
 export function readReplicas(spec: unknown): number;
 export function readOrdinal(value: unknown): number | undefined;
 export function readUserDBPort(spec: unknown): { user: string; db: string; port: number };
-export function parseList(value: unknown): string[];
+export { parseList } from './sdk/lists.js';
 export function describeCluster(input: { scope: string; name: string; spec: Record<string, any>; config: Record<string, string>; own?: Record<string, string> }): Cluster;
 export function loadCluster(ctx: { controller: any }, scope: string, name: string): Promise<Cluster>;
 export function requirePassword(cluster: Cluster): string;

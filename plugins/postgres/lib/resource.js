@@ -4,6 +4,10 @@
 // password) — so `link`, `psql`, `backups:capture` and `promote` all follow
 // the current primary and the configured user and port, never a guess.
 import { DEFAULT_DATABASE, DEFAULT_PGDATA, DEFAULT_PORT, DEFAULT_REPLICATION_USER, DEFAULT_USER, PROVIDER_KEYS, containerName, formatRef, podHost } from './ref.js';
+import { parseList } from './sdk/lists.js';
+
+/** A comma list (POSTGRES_LINKED_CONSUMERS) → its non-empty, trimmed, distinct entries. */
+export { parseList };
 
 /**
  * The statefulset spec of scope/name; a missing one is named with the fix.
@@ -41,11 +45,6 @@ export function readUserDBPort(spec) {
     db: String(env.POSTGRES_DB || DEFAULT_DATABASE),
     port: Number.isInteger(port) && port >= 1 && port <= 65535 ? port : DEFAULT_PORT,
   };
-}
-
-/** A comma list (POSTGRES_LINKED_CONSUMERS) → its non-empty, trimmed, distinct entries. */
-export function parseList(value) {
-  return [...new Set(String(value ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
 }
 
 /**

@@ -1,25 +1,10 @@
 // Types for main.js.
-import type { ControllerClient } from './sdk/controller.js';
-export interface CommandContext {
-  controllerUrl: string | undefined;
-  pluginDir: string;
-  nodeName: string;
-  env: NodeJS.ProcessEnv;
-  version: string;
-  controller: ControllerClient;
-}
-export interface CommandResult {
-  message?: string;
-  actions?: Record<string, unknown>[];
-}
+import type { CommandContext, MainIO } from './sdk/dispatch.js';
+export type { CommandContext, CommandResult } from './sdk/dispatch.js';
 export const COMMANDS: string[];
 export function version(): string;
 export function commandHelp(): { name: string; help: string }[];
 export function overview(): string;
 export function readContext(text: string, env: NodeJS.ProcessEnv): CommandContext;
-export function readStdin(stream?: NodeJS.ReadableStream): Promise<string>;
-export function main(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-  io?: { stdin?: () => Promise<string>; out?: (s: string) => void; err?: (s: string) => void; exit?: (code: number) => void },
-): Promise<void>;
+export { readStdin } from './sdk/dispatch.js';
+export function main(argv: string[], env: NodeJS.ProcessEnv, io?: MainIO): Promise<void>;

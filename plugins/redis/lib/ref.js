@@ -1,10 +1,11 @@
 // Names of a redis resource: its `scope/name` reference, the containers of
 // its pods and the DNS names voodu0 gives them. Every command and the
 // expansion spell them through these functions, so a pod, a URL and a
-// sentinel directive always agree.
+// sentinel directive always agree. The generic half (references, pod and
+// DNS names, positional checks) is the SDK's (sdk/ref.js).
+import { parseRef as sdkParseRef, scopedRef as sdkScopedRef } from './sdk/ref.js';
 
-/** Raised for a reference the user typed wrong; main.js turns it into the error envelope. */
-export class RefError extends Error {}
+export { RefError, containerName, dnsSuffix, expectPositionals, formatRef, podHost, sharedHost } from './sdk/ref.js';
 
 /** The port redis listens on in every pod (redis.conf `port`). */
 export const REDIS_PORT = 6379;
@@ -28,40 +29,15 @@ export const CONSUMER_KEYS = Object.freeze({
   masterName: 'REDIS_MASTER_NAME',
 });
 
-/**
- * `scope/name` → `{scope, name}`; a bare `name` is unscoped (scope "").
- * Spaces around either part are dropped.
- * @param {unknown} ref
- * @param {string} [what] how the error names the argument, e.g. "provider"
- * @returns {{scope: string, name: string}}
- */
-export function parseRef(ref, what = 'ref') {
-  if (typeof ref !== 'string' || !ref.trim()) throw new RefError(`${what}: missing; give it as <scope>/<name>, e.g. prod/cache`);
-  const parts = ref.trim().split('/');
-  if (parts.length > 2) throw new RefError(`${what} "${ref}": more than one "/"; give it as <scope>/<name>, e.g. prod/cache`);
-  if (parts.length === 1) return { scope: '', name: parts[0].trim() };
-  const scope = parts[0].trim();
-  const name = parts[1].trim();
-  if (!scope || !name) throw new RefError(`${what} "${ref}": scope and name must both be non-empty; give it as <scope>/<name>, e.g. prod/cache`);
-  return { scope, name };
-}
+const EXAMPLE = 'prod/cache';
 
-/** `scope/name`, or `name` when unscoped. */
-export const formatRef = (scope, name) => (scope ? `${scope}/${name}` : name);
+/** parseRef of the SDK, its errors showing a redis reference (prod/cache). */
+export const parseRef = (ref, what) => sdkParseRef(ref, what, EXAMPLE);
 
-/** Docker name of pod `ordinal`: `<scope>-<name>.<ordinal>` (unscoped `<name>.<ordinal>`). */
-export const containerName = (scope, name, ordinal) => `${scope ? `${scope}-${name}` : name}.${ordinal}`;
+/** scopedRef of the SDK: `scope/name` → {scope, name, ref}, a bare name refused. */
+export const scopedRef = (arg, what) => sdkScopedRef(arg, what, EXAMPLE);
 
 const clean = (s) => String(s ?? '').trim().toLowerCase();
-
-/** `.<scope>.voodu`, or `.voodu` when unscoped: what every DNS name of the resource ends with. */
-export const dnsSuffix = (scope) => (clean(scope) ? `.${clean(scope)}.voodu` : '.voodu');
-
-/** One pod's name on voodu0: `<name>-<ordinal>.<scope>.voodu`. */
-export const podHost = (scope, name, ordinal) => `${clean(name)}-${ordinal}${dnsSuffix(scope)}`;
-
-/** The name shared by every pod of the resource (Docker round-robins it): `<name>.<scope>.voodu`. */
-export const sharedHost = (scope, name) => `${clean(name)}${dnsSuffix(scope)}`;
 
 /**
  * The ordinal in a pod name as sentinels report it (`cache-2.prod.voodu` → 2),

@@ -1,24 +1,10 @@
 // A redis resource as the commands see it: the stored statefulset spec and
 // the config bucket, read through the controller, with errors that say
 // which resource is missing and how to make it exist.
-import { RefError, formatRef, parseRef } from './ref.js';
+import { formatRef } from './ref.js';
 
-/**
- * `scope/name` → {scope, name, ref}; config buckets need a scope, so a bare name is refused.
- * @param {unknown} arg
- * @param {string} what how the error names the argument ("provider", "consumer", "<scope>/<name>")
- */
-export function scopedRef(arg, what) {
-  const { scope, name } = parseRef(arg, what);
-  if (!scope) throw new RefError(`${what} "${name}": needs its scope, as <scope>/<name> (e.g. prod/${name}); voodu keeps config per scope`);
-  return { scope, name, ref: formatRef(scope, name) };
-}
-
-/** `usage: …` when the positionals are not exactly `count`. */
-export function expectPositionals(positional, count, usage) {
-  if (positional.length < count) throw new Error(`missing argument${count - positional.length > 1 ? 's' : ''}\nusage: ${usage}`);
-  if (positional.length > count) throw new Error(`unexpected argument "${positional[count]}"\nusage: ${usage}`);
-}
+// The argument checks every command starts with (sdk/ref.js, through ref.js).
+export { expectPositionals, scopedRef } from './ref.js';
 
 /**
  * The statefulset spec of scope/name; a missing one is named with the fix.

@@ -1,5 +1,5 @@
 // The statefulset a postgres block runs before its passthrough keys are
-// merged in (spec §5.2): the image, the pods, the wrapper as command, the
+// merged in: the image, the pods, the wrapper as command, the
 // env the wrapper and docker-entrypoint.sh read, the asset's files and the
 // backups directory mounted, a data volume per pod, and a readiness probe.
 //

@@ -1,4 +1,4 @@
-// The pods' entrypoint (spec §5.3): a bash wrapper around the image's
+// The pods' entrypoint: a bash wrapper around the image's
 // docker-entrypoint.sh that decides, at every boot, whether this pod is the
 // primary or a standby. Pod PG_PRIMARY_ORDINAL (from the bucket, default 0)
 // is the primary; every other pod streams from it:
@@ -69,7 +69,8 @@ if [ "$ORDINAL" != "$PRIMARY_ORDINAL" ]; then
 
     if [ -e "$SENTINEL" ]; then
         log "a base backup of an earlier boot did not finish; clearing $PGDATA to take it again"
-        if [ -d "$PGDATA" ]; then find "$PGDATA" -mindepth 1 -delete; fi
+        # Everything inside, dotfiles too, the directory itself kept (its owner and mode); no GNU find needed.
+        if [ -d "$PGDATA" ]; then (shopt -s dotglob nullglob; rm -rf -- "$PGDATA"/*); fi
         rm -f "$SENTINEL"
     fi
 

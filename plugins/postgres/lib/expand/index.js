@@ -1,10 +1,11 @@
 // expand: one `postgres "scope" "name" { … }` block (or `pg`) → an asset
 // (the entrypoint, the conf files, the init scripts) and a statefulset,
-// plus the bucket writes of a first apply (spec §5.2). Everything is checked
+// plus the bucket writes of a first apply. Everything is checked
 // before anything is built: a block that fails emits nothing, and main.js
 // turns the error into the envelope (exit 1), so apply stores nothing.
 import { PROVIDER_KEYS, formatRef } from '../ref.js';
 import { readOrdinal } from '../resource.js';
+import { parseExpandRequest } from '../sdk/expand-request.js';
 import { composeDefaults } from './defaults.js';
 import { renderEntrypoint } from './entrypoint.js';
 import { renderInitInclude } from './init-include.js';
@@ -18,24 +19,10 @@ import { renderStreamingConf } from './streaming.js';
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * The request on stdin: `{kind, scope, name, spec, config}`.
+ * The request on stdin: `{kind, scope, name, spec, config}` (sdk/expand-request.js).
  * @param {string} text
  */
-export function parseRequest(text) {
-  let req;
-  try {
-    req = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`decode expand request: ${err.message} (expand reads {kind, scope, name, spec, config} as JSON on stdin)`);
-  }
-  if (!isObject(req)) throw new Error('decode expand request: expected a JSON object {kind, scope, name, spec, config}');
-  if (typeof req.name !== 'string' || !req.name) throw new Error("expand request missing required field 'name'");
-  const scope = typeof req.scope === 'string' ? req.scope : '';
-  if (req.spec !== undefined && req.spec !== null && !isObject(req.spec)) throw new Error(`postgres ${formatRef(scope, req.name)}: the block must be a map of attributes`);
-  const config = {};
-  for (const [k, v] of Object.entries(isObject(req.config) ? req.config : {})) if (typeof v === 'string') config[k] = v;
-  return { kind: typeof req.kind === 'string' ? req.kind : 'postgres', scope, name: req.name, spec: req.spec ?? {}, config };
-}
+export const parseRequest = (text) => parseExpandRequest(text, 'postgres', { defaultKind: 'postgres' });
 
 /**
  * Rules between the block and the bucket: a scale-down may not remove the

@@ -1,5 +1,5 @@
 // How the block's passthrough keys combine with the plugin's statefulset
-// defaults (spec §5.1): `env` merges key by key, `volumes` by their
+// defaults: `env` merges key by key, `volumes` by their
 // destination in the container, every other key the block declares
 // replaces the default whole (`probes` and `command` included). The merged
 // volumes are sorted by destination, so the spec — and its hash — does not

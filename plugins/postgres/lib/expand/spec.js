@@ -1,4 +1,4 @@
-// The block's own keys (spec §5.1): read with their defaults, then checked.
+// The block's own keys: read with their defaults, then checked.
 // Every error names the field and says how to write it instead; index.js
 // prefixes `postgres <scope>/<name>: `. Nothing here touches the bucket or
 // the statefulset: a block that fails here emits nothing at all.

@@ -1,21 +1,6 @@
 // Types for index.js.
-export interface ExpandRequest {
-  kind?: string;
-  scope: string;
-  name: string;
-  spec: Record<string, any>;
-  config: Record<string, string>;
-}
-export interface Manifest {
-  kind: string;
-  scope: string;
-  name: string;
-  spec: Record<string, any>;
-}
-export interface Expansion {
-  manifests: Manifest[];
-  actions: Record<string, any>[];
-}
+import type { ExpandRequest, Expansion } from '../sdk/expand-request.js';
+export type { ExpandRequest, Expansion, Manifest } from '../sdk/expand-request.js';
 export function parseRequest(text: string): ExpandRequest;
 export function appendonlyOf(spec: Record<string, unknown>): boolean;
 export function expandRequest(req: ExpandRequest, opts: { pluginDir: string }): Expansion;

@@ -3,6 +3,7 @@
 // sentinels; any other becomes a data redis: [asset (redis.conf +
 // entrypoint), statefulset], plus the password's config_set on the first apply.
 import { formatRef } from '../ref.js';
+import { parseExpandRequest } from '../sdk/expand-request.js';
 import { parseSentinel, validateSentinel } from '../sentinel/parse.js';
 import { sentinelDefensiveUnsets, sentinelManifests } from '../sentinel/manifests.js';
 import { appendRequirepass, readConf, withAppendonly } from './conf.js';
@@ -12,24 +13,11 @@ import { checkScaleDown } from './guard.js';
 import { mergeSpec } from './merge.js';
 import { resolvePassword } from './password.js';
 
-const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
- * The request on stdin: `{kind, scope, name, spec, config}`.
+ * The request on stdin: `{kind, scope, name, spec, config}` (sdk/expand-request.js).
  * @param {string} text
  */
-export function parseRequest(text) {
-  let req;
-  try {
-    req = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`decode expand request: ${err.message} (expand reads {kind, scope, name, spec, config} as JSON on stdin)`);
-  }
-  if (!isObject(req)) throw new Error('decode expand request: expected a JSON object {kind, scope, name, spec, config}');
-  if (typeof req.name !== 'string' || !req.name) throw new Error("expand request missing required field 'name'");
-  if (req.spec !== undefined && req.spec !== null && !isObject(req.spec)) throw new Error(`redis ${formatRef(req.scope ?? '', req.name)}: the block's spec must be an object`);
-  return { kind: req.kind, scope: typeof req.scope === 'string' ? req.scope : '', name: req.name, spec: req.spec ?? {}, config: isObject(req.config) ? req.config : {} };
-}
+export const parseRequest = (text) => parseExpandRequest(text, 'redis');
 
 /** `appendonly = true | false` of the block (default false). */
 export function appendonlyOf(spec) {
