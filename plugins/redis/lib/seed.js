@@ -114,7 +114,6 @@ async function startSeed(c, work, deadline) {
  * @param {{ordinal: number, container: string, running: boolean}[]} pods
  */
 export async function waitReplicas(master, pods, deadline) {
-  const replid = (await info(master.container, 'replication')).master_replid;
   const lines = [];
   for (const p of pods) {
     if (p.ordinal === master.ordinal) continue;
@@ -124,8 +123,10 @@ export async function waitReplicas(master, pods, deadline) {
     }
     try {
       const r = await until(`${p.container} has not re-synced yet`, left(deadline), async () => {
-        const rep = await info(p.container, 'replication');
-        return rep.master_link_status === 'up' && rep.master_sync_in_progress === '0' && rep.master_replid === replid ? rep : false;
+        // The master's ID is read each time: it may take a new one after this started (a busy host
+        // finishes the load late), and a replica that synced to that one is in sync all the same.
+        const [rep, now] = await Promise.all([info(p.container, 'replication'), info(master.container, 'replication')]);
+        return rep.master_link_status === 'up' && rep.master_sync_in_progress === '0' && rep.master_replid === now.master_replid ? rep : false;
       });
       lines.push(`${p.container}: in sync (offset ${r.slave_repl_offset})`);
     } catch (err) {
