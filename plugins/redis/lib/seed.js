@@ -79,6 +79,9 @@ export async function restoreIntoMaster(master, file, deadline) {
 
 const seedInfo = async (c, port, section) => parseInfo(await redisCli(c, ['-p', String(port), 'INFO', section]));
 
+/** How long the seed may take to load its snapshot before it counts as not started. */
+const SEED_START_MS = 90_000;
+
 /** Starts the seed on a free loopback port of the container; answers the port once its dataset is loaded. */
 async function startSeed(c, work, deadline) {
   let lastWhy = '';
@@ -95,7 +98,8 @@ async function startSeed(c, work, deadline) {
       `${c}: cannot start the seed redis`,
     );
     try {
-      await until('the seed redis did not come up', Math.min(left(deadline), 20_000), async () => (await seedInfo(c, port, 'persistence')).loading === '0');
+      // A busy host may take a minute to load a 20 MB snapshot; a port clash shows within seconds either way.
+      await until('the seed redis did not come up', Math.min(left(deadline), SEED_START_MS), async () => (await seedInfo(c, port, 'persistence')).loading === '0');
       return port;
     } catch (err) {
       const log = await docker(['exec', '-u', '0', c, 'tail', '-n', '5', `${work}/seed.log`]);
