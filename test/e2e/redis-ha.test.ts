@@ -14,7 +14,7 @@ import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { keys } from '../../kernel/index.js';
+import { keys } from '../../lib/identity.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { cleanupDocker, dockerClient, removeScopes, requireDocker, testRunLabel, uniqueName } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
@@ -248,17 +248,25 @@ test.serial('sentinel HA: kill the master and keep it down under writes → a ne
   const stop = await callApi(ctl, 'POST', `/pods/${pod('ha', 0)}/stop?freeze=true`);
   t.is(stop.status, 200, stop.body.error);
 
+  // On a timeout: what the controller did and what each sentinel said (TILT, +sdown, the hook's lines).
+  const failoverContext = async () => {
+    const tails = await Promise.all([0, 1, 2].map(async (n) => {
+      const { stdout, stderr } = await run('docker', ['logs', '--tail', '40', pod('ha-quorum', n)]);
+      return `--- ${pod('ha-quorum', n)}\n${stdout}${stderr}`;
+    }));
+    return [ctl.logs.filter((l) => !l.includes('GET /config')).slice(-30).join('\n'), ...tails].join('\n');
+  };
   const promoted = await waitFor('a new master', async () => {
     for (const n of [1, 2]) if ((await roleOf(pod('ha', n), password)).role === 'master') return n;
     return undefined;
     // A sentinel whose event loop stalled (a slow lookup of the dead master's name on a loaded host) enters
     // TILT for 30 s and fails over only after it: slower, still a failover. The time is logged below.
-  }, { timeoutMs: 75_000, intervalMs: 100, context: logs });
+  }, { timeoutMs: 75_000, intervalMs: 100, context: failoverContext });
   const promotedAt = Date.now();
   const stored = await waitFor('REDIS_MASTER_ORDINAL from the hook', async () => {
     const v = (await vars('ha')).REDIS_MASTER_ORDINAL;
     return v === String(promoted) ? v : undefined;
-  }, { timeoutMs: 45_000, intervalMs: 100, context: () => ctl.logs.filter((l) => !l.includes('GET /config')).slice(-40).join('\n') });
+  }, { timeoutMs: 45_000, intervalMs: 100, context: failoverContext });
   const storedAt = Date.now();
   t.is(stored, String(promoted));
   const consumerUrl = await waitFor('the consumer URL to follow', async () => {

@@ -3,8 +3,8 @@
 export interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;
-  /** Appended to the timeout error (the controller's last log lines, say). */
-  context?: () => string;
+  /** Appended to the timeout error (the controller's last log lines, a container's logs, say). */
+  context?: () => string | Promise<string>;
 }
 
 /**
@@ -21,7 +21,7 @@ export async function waitFor<T>(
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${context ? `\n${await context()}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -63,6 +63,8 @@ export async function restoreIntoMaster(master, file, deadline) {
       const r = await info(c, 'replication');
       if (r.master_link_status !== 'up' || r.master_sync_in_progress !== '0') return false;
       return (await info(c, 'persistence')).loading === '0';
+    }).catch(async (err) => {
+      throw new Error(`${err.message}${await whatHappenedTo(c, started)}`);
     });
     const loadedMs = Date.now() - started;
     await redisCli(c, ['REPLICAOF', 'NO', 'ONE']);
@@ -75,6 +77,20 @@ export async function restoreIntoMaster(master, file, deadline) {
     await docker(['exec', '-u', '0', c, 'rm', '-rf', work]).catch(() => undefined);
     if (delay !== undefined && delay !== '0') await redisCli(c, ['CONFIG', 'SET', 'repl-diskless-sync-delay', delay]).catch(() => undefined);
   }
+}
+
+/**
+ * Why a master stopped answering during a restore, for the error: whether its
+ * container restarted since (a crash, an OOM kill, a roll) and its last lines.
+ */
+async function whatHappenedTo(c, since) {
+  const r = await docker(['inspect', '--type', 'container', '--format', '{{.State.Status}} {{.State.StartedAt}} {{.RestartCount}} {{.State.OOMKilled}}', c]);
+  if (r.code !== 0) return `\n  ${c}: no such container any more`;
+  const [status, startedAt, restarts, oom] = r.stdout.trim().split(' ');
+  const restarted = Date.parse(startedAt) > since;
+  const logs = await docker(['logs', '--tail', '8', c]);
+  const tail = `${logs.stdout}${logs.stderr}`.trim().split('\n').filter(Boolean).map((l) => `    ${l}`).join('\n');
+  return `\n  ${c}: ${status}${restarted ? `, restarted at ${startedAt} during the restore` : ''} (restart count ${restarts}${oom === 'true' ? ', OOM-killed' : ''}); its last lines:\n${tail}`;
 }
 
 const seedInfo = async (c, port, section) => parseInfo(await redisCli(c, ['-p', String(port), 'INFO', section]));
