@@ -3,7 +3,7 @@
  * heavy parser) is imported only here, only when a verb needs it.
  */
 import { readFile } from 'node:fs/promises';
-import type { Manifest } from '../kernel/identity.js';
+import type { Manifest } from '../lib/identity.js';
 import { CliError, type ControllerClient } from './client.js';
 
 export interface FileOptions {

@@ -5,7 +5,7 @@
  * same extension point.
  */
 import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, HookMap } from 'tapable';
-import type { Manifest, ResourceRef } from './identity.js';
+import type { Manifest, ResourceRef } from '../lib/identity.js';
 
 /** An instruction a plugin or an expansion hands back for the controller (or the CLI) to carry out. */
 export interface Action {

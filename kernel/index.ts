@@ -1,5 +1,4 @@
-export * from './errors.js';
-export * from './identity.js';
+export { KernelError } from './errors.js';
 export * from './hooks.js';
 export * from './log.js';
 export * from './services.js';

@@ -3,16 +3,16 @@
  * imports no module and knows no kind, no Docker and no HTTP.
  */
 import { Clock, cadence } from './clock.js';
-import { VooduError, messageOf } from './errors.js';
+import { KernelError, messageOf } from './errors.js';
 import { createHooks, type Hooks } from './hooks.js';
 import { createLogger, type Logger } from './log.js';
 import type { ModuleContext, ModuleEntry, ModuleHandle, VooduModule } from './module.js';
 import { ServiceRegistry } from './services.js';
 
-export class ModuleStartError extends VooduError {
+export class ModuleStartError extends KernelError {
   readonly module: string;
   constructor(module: string, cause: unknown) {
-    super(`module "${module}" failed to start: ${messageOf(cause)}`, { cause });
+    super(`module "${module}" failed to start: ${messageOf(cause)}`, 'module_start_failed', { cause });
     this.module = module;
   }
 }
@@ -68,7 +68,7 @@ export class Kernel {
    * again and the error names the module.
    */
   async boot(entries: ModuleEntry[]): Promise<void> {
-    if (this.#state !== 'new') throw new VooduError(`kernel already ${this.#state}`);
+    if (this.#state !== 'new') throw new KernelError(`kernel already ${this.#state}`);
     this.#state = 'booting';
     try {
       for (const entry of orderByServices(entries, (name) => this.services.has(name))) {
@@ -123,7 +123,7 @@ export class Kernel {
       log,
       provide: (name, value) => {
         if (!module.provides?.includes(name)) {
-          throw new VooduError(`module "${module.name}" provides "${name}" without declaring it in provides`);
+          throw new KernelError(`module "${module.name}" provides "${name}" without declaring it in provides`);
         }
         this.services.provide(name, value, module.name);
       },
@@ -158,11 +158,11 @@ export function orderByServices(entries: ModuleEntry[], preProvided: (service: s
   const byName = new Map<string, ModuleEntry>();
   for (const entry of entries) {
     const name = entry.module.name;
-    if (byName.has(name)) throw new VooduError(`module "${name}" is listed twice in the module config`);
+    if (byName.has(name)) throw new KernelError(`module "${name}" is listed twice in the module config`);
     byName.set(name, entry);
     for (const service of entry.module.provides ?? []) {
       const other = providerOf.get(service);
-      if (other) throw new VooduError(`modules "${other}" and "${name}" both provide service "${service}"; disable one of them`);
+      if (other) throw new KernelError(`modules "${other}" and "${name}" both provide service "${service}"; disable one of them`);
       providerOf.set(service, name);
     }
   }
@@ -172,7 +172,7 @@ export function orderByServices(entries: ModuleEntry[], preProvided: (service: s
       const provider = providerOf.get(service);
       if (provider) deps.push(provider);
       else if (!preProvided(service)) {
-        throw new VooduError(`module "${entry.module.name}" needs service "${service}", which no enabled module provides`);
+        throw new KernelError(`module "${entry.module.name}" needs service "${service}", which no enabled module provides`);
       }
     }
     for (const service of entry.module.optional ?? []) {
@@ -188,7 +188,7 @@ export function orderByServices(entries: ModuleEntry[], preProvided: (service: s
     const name = entry.module.name;
     if (state.get(name) === 'done') return;
     if (state.get(name) === 'visiting') {
-      throw new VooduError(`modules depend on each other in a cycle: ${[...path, name].join(' → ')}`);
+      throw new KernelError(`modules depend on each other in a cycle: ${[...path, name].join(' → ')}`);
     }
     state.set(name, 'visiting');
     for (const dep of depsOf(entry)) visit(byName.get(dep)!, [...path, name]);

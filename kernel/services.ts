@@ -7,7 +7,7 @@
  *     interface ServiceMap { store: Store }
  *   }
  */
-import { VooduError } from './errors.js';
+import { KernelError } from './errors.js';
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface ServiceMap {}
@@ -16,8 +16,10 @@ export interface ServiceMap {}
 export type ServiceName = keyof ServiceMap | (string & {});
 export type ServiceOf<N> = N extends keyof ServiceMap ? ServiceMap[N] : unknown;
 
-export class MissingServiceError extends VooduError {
-  override readonly code = 'missing_service';
+export class MissingServiceError extends KernelError {
+  constructor(message: string) {
+    super(message, 'missing_service');
+  }
 }
 
 export class ServiceRegistry {
@@ -26,7 +28,7 @@ export class ServiceRegistry {
   provide<N extends ServiceName>(name: N, value: ServiceOf<N>, provider: string): void {
     const existing = this.#services.get(name);
     if (existing) {
-      throw new VooduError(
+      throw new KernelError(
         `module "${provider}" provides service "${name}", already provided by module "${existing.provider}"; disable one of them in the module config`,
       );
     }

@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kernel, createLogger, messageOf, type LogLevel } from '../kernel/index.js';
+import { Kernel, createLogger, type LogLevel } from '../kernel/index.js';
+import { messageOf } from './errors.js';
 import { coreModuleNames, coreModules } from '../modules/core.js';
 import { buildInfo, versionString } from './build-info.js';
 import { emptyModuleConfig, loadModuleConfig, resolveModules } from './module-config.js';

@@ -4,7 +4,8 @@
  * whatever scope (several → a 400 asking for scope=). One rule for every
  * route that takes `?name=[&scope=]`.
  */
-import { NotFoundError, ValidationError, appId, keys, parseDesiredKey, type ResourceRef } from '../kernel/index.js';
+import { NotFoundError, ValidationError } from './errors.js';
+import { appId, keys, parseDesiredKey, type ResourceRef } from './identity.js';
 
 /** The part of the store service this needs (structural, so lib/ imports no module). */
 export interface DesiredReader {

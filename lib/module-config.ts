@@ -13,7 +13,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ValidationError, messageOf, type ModuleEntry, type VooduModule } from '../kernel/index.js';
+import { type ModuleEntry, type VooduModule } from '../kernel/index.js';
+import { ValidationError, messageOf } from './errors.js';
 
 export interface CommunityModuleConfig {
   /** npm package name, or a path (absolute, or relative to the config file). */

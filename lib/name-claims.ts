@@ -11,7 +11,7 @@
  * reality cannot drift apart.
  */
 import { dirname, relative } from 'node:path';
-import { appId, formatRef, keys, type Manifest, type ResourceRef } from '../kernel/index.js';
+import { appId, formatRef, keys, type Manifest, type ResourceRef } from './identity.js';
 import { claimVolumeName, initContainerName, replicaContainerName } from './resource-names.js';
 
 /** Kinds whose containers live under an app id: app dir, env file, volume dir, `<appId>.<id>` containers. */

@@ -1,5 +1,5 @@
 /** Boolean query parameters, read the same way by every route. */
-import { ValidationError } from '../kernel/index.js';
+import { ValidationError } from './errors.js';
 
 /** `true`/`1`, `false`/`0`; absent or empty → `fallback`; anything else is a 400 naming `query.<name>`. */
 export function queryFlag(query: Record<string, string>, name: string, fallback: boolean): boolean {

@@ -3,7 +3,7 @@
  * modules that create them and by the apply check that refuses two
  * resources whose names would meet, so both always spell them alike.
  */
-import { appId, type ResourceRef } from '../kernel/index.js';
+import { appId, type ResourceRef } from './identity.js';
 
 /**
  * `<appId>.<id>`: a replica (4 hex), a statefulset pod (its ordinal), a job

@@ -4,8 +4,8 @@
  * the result validated by lib/manifest (`app` expanded into a deployment
  * and an ingress first).
  */
-import { ValidationError } from '../../kernel/errors.js';
-import { formatRef, type Manifest } from '../../kernel/identity.js';
+import { ValidationError } from '../../lib/errors.js';
+import { formatRef, type Manifest } from '../../lib/identity.js';
 import { At } from '../../lib/manifest/at.js';
 import { expandApp } from '../../lib/manifest/expand-app.js';
 import { APP_KIND, CRONJOB_TOP_KEYS, validateManifest } from '../../lib/manifest/index.js';

@@ -4,7 +4,7 @@
  * labels, lines), so callers walk the body in source order and get each
  * nested block's value together with its scan.
  */
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 import type { ScannedBlock } from './scan.js';
 
 /** A value as hcl2-json-parser returns it. */

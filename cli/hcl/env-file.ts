@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 import type { At } from '../../lib/manifest/at.js';
 
 /** `.env` syntax: KEY=value, `#` comments, optional `export `, matching outer quotes stripped. */

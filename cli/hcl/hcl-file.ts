@@ -2,7 +2,7 @@
  * One HCL text → its manifests, in source order: variables for `${VAR}`,
  * interpolation, parsing, then each top-level block in turn.
  */
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 import { nestedBlocks } from './body.js';
 import { manifestsOfBlock, type Produced } from './blocks.js';
 import { variablesFor, type BucketCache } from './context.js';

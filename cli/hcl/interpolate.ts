@@ -8,7 +8,7 @@
  * literal from an expression after parsing. `restoreLiterals` puts the `$`
  * back.
  */
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 
 /** Stands for a literal `$` before `{` between interpolation and the end of parsing. */
 export const LITERAL_DOLLAR = '\uE000';

@@ -3,8 +3,8 @@
  * over SSH. No interpolation (the text was interpolated where it was
  * written); env_file is still merged, relative to the working directory.
  */
-import { ValidationError } from '../../kernel/errors.js';
-import { formatRef, type Manifest } from '../../kernel/identity.js';
+import { ValidationError } from '../../lib/errors.js';
+import { formatRef, type Manifest } from '../../lib/identity.js';
 import { At } from '../../lib/manifest/at.js';
 import { isPlainObject } from '../../lib/manifest/decoders.js';
 import { expandApp } from '../../lib/manifest/expand-app.js';

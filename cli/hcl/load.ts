@@ -5,8 +5,8 @@
  * the server would otherwise keep whichever came last.
  */
 import { readFile } from 'node:fs/promises';
-import { ValidationError } from '../../kernel/errors.js';
-import { formatRef, refOf, type Manifest } from '../../kernel/identity.js';
+import { ValidationError } from '../../lib/errors.js';
+import { formatRef, refOf, type Manifest } from '../../lib/identity.js';
 import type { Produced } from './blocks.js';
 import { BucketCache, type FetchBucket } from './context.js';
 import { manifestsOfHcl } from './hcl-file.js';

@@ -7,7 +7,7 @@
  * are plain strings; they become ValidationErrors with file, line and column.
  */
 import type { HclJson } from './body.js';
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 import { restoreLiterals } from './interpolate.js';
 
 export type HclObject = { [key: string]: HclJson };

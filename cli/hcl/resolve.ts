@@ -6,7 +6,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 
 export const MANIFEST_EXTENSIONS = ['.hcl', '.voodu', '.vdu', '.vd'] as const;
 const SUFFIXES = ['', ...MANIFEST_EXTENSIONS];

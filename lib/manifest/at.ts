@@ -4,7 +4,7 @@
  * `spec.inits[0].command`) is for machines; the shown path (`init "migrate".command`)
  * is for people reading HCL.
  */
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../errors.js';
 
 export interface Origin {
   /** File (optionally `file:line`) the manifest came from. */

@@ -4,8 +4,8 @@
  * name) and no port (the deployment's first port) — both are resolved at
  * reconcile. Pure, so the CLI and the controller's app module share it.
  */
-import { ValidationError } from '../../kernel/errors.js';
-import type { Manifest } from '../../kernel/identity.js';
+import { ValidationError } from '../errors.js';
+import type { Manifest } from '../identity.js';
 import { APP_KIND } from './kinds.js';
 import { APP_INGRESS_KEYS } from './specs/app.js';
 import { validateManifest, type ValidateOptions } from './validate.js';

@@ -16,8 +16,8 @@
  * service and port, history limits, timeouts) are left to the controller.
  * The result validates to itself.
  */
-import { ValidationError } from '../../kernel/errors.js';
-import { assertSegment, formatRef, type Manifest } from '../../kernel/identity.js';
+import { ValidationError } from '../errors.js';
+import { assertSegment, formatRef, type Manifest } from '../identity.js';
 import { At } from './at.js';
 import { describe, isPlainObject } from './decoders.js';
 import { APP_KIND, CORE_KINDS, isCoreKind, parseKind, scopeRule } from './kinds.js';

@@ -4,7 +4,7 @@
  * while reading, so a lying or chunked client cannot get past it.
  */
 import type { IncomingMessage } from 'node:http';
-import { PayloadTooLargeError, ValidationError } from '../../kernel/index.js';
+import { PayloadTooLargeError, ValidationError } from '../../lib/errors.js';
 
 export function formatBytes(n: number): string {
   if (n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;

@@ -5,7 +5,8 @@
  * `/health`.
  */
 import { join } from 'node:path';
-import { defineModule, ValidationError } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 import { versionString } from '../../lib/build-info.js';
 import type {} from '../paths/contract.js';
 import { parseListenAddress } from './listen-address.js';

@@ -1,5 +1,5 @@
 /** Parses `--http` values: `127.0.0.1:8686`, `:8686`, `[::1]:8686`, `localhost:0`. */
-import { ValidationError } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 
 export function parseListenAddress(value: string, field = 'http'): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());

@@ -5,7 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import restify from 'restify';
-import { VooduError, messageOf, statusOf, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { VooduError, messageOf, statusOf } from '../../lib/errors.js';
 import { readJsonBody } from './body.js';
 import { PluginCapabilities } from './capabilities.js';
 import type {

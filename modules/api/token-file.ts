@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, open, readFile, stat } from 'node:fs/promises';
-import { ValidationError } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 
 export const TOKEN_FILE_NAME = 'api-token';
 

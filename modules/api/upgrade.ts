@@ -6,7 +6,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { VooduError } from '../../kernel/index.js';
+import { VooduError } from '../../lib/errors.js';
 import type { UpgradedConnection } from './contract.js';
 
 /** What restify's upgrade response offers (its types do not say). */

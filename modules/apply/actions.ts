@@ -6,18 +6,9 @@
  * action never expands again. A delete of something absent is a no-op;
  * `prune: true` removes what `voodu delete --prune` would (bucket, files, volumes).
  */
-import {
-  ValidationError,
-  assertSegment,
-  formatRef,
-  keys,
-  type Action,
-  type ActionResult,
-  type Hooks,
-  type Logger,
-  type Manifest,
-  type ResourceRef,
-} from '../../kernel/index.js';
+import { type Action, type ActionResult, type Hooks, type Logger } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { assertSegment, formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import { isCoreKind, parseKind, scopeRule, validateManifest } from '../../lib/manifest/index.js';
 import type { Store } from '../store/contract.js';
 

@@ -5,7 +5,7 @@
  * controller process and never leaves it, so two answers of one controller
  * digest a token alike and no answer can be dictionary-attacked.
  */
-import type { Manifest } from '../../kernel/index.js';
+import type { Manifest } from '../../lib/identity.js';
 import { keyedDigest, redactManifest } from '../../lib/manifest/redact.js';
 
 const digest = keyedDigest();

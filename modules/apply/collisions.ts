@@ -6,7 +6,8 @@
  * `/desired/`, not one read per manifest. Refuses on a dry run too, and
  * before anything is written.
  */
-import { ValidationError, type Manifest } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { type Manifest } from '../../lib/identity.js';
 import { batchClash, clashMessage, type NameLayout } from '../../lib/name-claims.js';
 import type { Store } from '../store/contract.js';
 import { listManifests } from './desired.js';

@@ -4,16 +4,8 @@
  * revisions that were read, so a concurrent change makes it retry instead
  * of overwriting what it did not see.
  */
-import {
-  ConflictError,
-  ValidationError,
-  formatRef,
-  keys,
-  parseDesiredKey,
-  refOf,
-  type Manifest,
-  type ResourceRef,
-} from '../../kernel/index.js';
+import { ConflictError, ValidationError } from '../../lib/errors.js';
+import { formatRef, keys, parseDesiredKey, refOf, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { Compare, KeyValue, Store, TxnOp } from '../store/contract.js';
 import { manifestOf } from './desired.js';
 

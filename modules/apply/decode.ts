@@ -3,7 +3,8 @@
  * each with a kind, a name and a spec object. Field-level rules come later,
  * per kind, after expansion.
  */
-import { ValidationError, type Manifest } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { type Manifest } from '../../lib/identity.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

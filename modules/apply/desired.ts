@@ -2,7 +2,7 @@
  * Reading desired state back: manifests under `/desired/`, with the etcd
  * revision filled into `metadata.revision`.
  */
-import { keys, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { KeyValue, Store } from '../store/contract.js';
 
 export function manifestOf(kv: KeyValue): Manifest | undefined {

@@ -3,19 +3,9 @@
  * `/scope` and `/describe`. It owns the validation stage and the commit
  * stage of the `onApply` pipeline; other modules add stages in between.
  */
-import {
-  NotFoundError,
-  ValidationError,
-
-  assertSegment,
-  defineModule,
-  formatRef,
-  keys,
-  messageOf,
-  parseDesiredKey,
-  refOf,
-  type ResourceRef,
-} from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { NotFoundError, ValidationError, messageOf } from '../../lib/errors.js';
+import { assertSegment, formatRef, keys, parseDesiredKey, refOf, type ResourceRef } from '../../lib/identity.js';
 import { parseKind, validateManifest } from '../../lib/manifest/index.js';
 import { OPEN_TO_PLUGINS, type ApiRequest } from '../api/contract.js';
 import { registerApplyActions } from './actions.js';

@@ -5,14 +5,9 @@
  * and shape the answer of seed 001. A throw anywhere before the commit
  * leaves the store unchanged.
  */
-import {
-  ValidationError,
-  formatRef,
-  type Action,
-  type ApplyBatch,
-  type Hooks,
-  type Manifest,
-} from '../../kernel/index.js';
+import { type Action, type ApplyBatch, type Hooks } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { formatRef, type Manifest } from '../../lib/identity.js';
 import { isCoreKind } from '../../lib/manifest/index.js';
 import type { ApplyExpandContext } from './contract.js';
 import { decodeManifests } from './decode.js';

@@ -5,7 +5,8 @@
  * the others.
  */
 import { rm } from 'node:fs/promises';
-import { appId, keys, messageOf, type ResourceRef } from '../../kernel/index.js';
+import { messageOf } from '../../lib/errors.js';
+import { appId, keys, type ResourceRef } from '../../lib/identity.js';
 import { APP_KINDS } from '../../lib/name-claims.js';
 import type { ConfigService } from '../config/contract.js';
 import type { Paths } from '../paths/contract.js';

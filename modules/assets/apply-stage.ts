@@ -5,7 +5,9 @@
  * from the stored manifest. A real apply may refresh the url cache; a dry
  * run writes nothing anywhere (decision 4).
  */
-import { ConflictError, ValidationError, keys, type ApplyBatch } from '../../kernel/index.js';
+import { type ApplyBatch } from '../../kernel/index.js';
+import { ConflictError, ValidationError } from '../../lib/errors.js';
+import { keys } from '../../lib/identity.js';
 import type { Paths } from '../paths/contract.js';
 import type { Store } from '../store/contract.js';
 import { computeContents, hasContent, type KeyOutcome } from './content.js';

@@ -6,7 +6,7 @@
  */
 import { lstat, mkdir, readFile, readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { VooduError } from '../../kernel/index.js';
+import { VooduError } from '../../lib/errors.js';
 import type { Paths } from '../paths/contract.js';
 import { writeAtomic } from './atomic-write.js';
 import { sha256Hex } from './digest.js';

@@ -4,7 +4,9 @@
  * (stage `resolve`); on reconcile it materialises files from the stored
  * manifest or removes them; and it provides the `assets` service.
  */
-import { ValidationError, defineModule, formatRef, keys, type Manifest } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { formatRef, keys, type Manifest } from '../../lib/identity.js';
 import { ApplyStage } from '../apply/contract.js';
 import type {} from '../paths/contract.js';
 import type {} from '../store/contract.js';

@@ -4,7 +4,8 @@
  * core.md §1.8; decision 6: scope is part of the identity, so a scoped
  * asset's directory and status really go).
  */
-import { NotFoundError, TransientError, keys, type Manifest } from '../../kernel/index.js';
+import { NotFoundError, TransientError } from '../../lib/errors.js';
+import { keys, type Manifest } from '../../lib/identity.js';
 import type { Paths } from '../paths/contract.js';
 import type { Store } from '../store/contract.js';
 import type { AssetStatus } from './contract.js';

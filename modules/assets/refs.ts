@@ -3,7 +3,7 @@
  * §2.3): parsing them, and finding every one in a consumer's spec together
  * with the field it sits in, for messages.
  */
-import { ValidationError } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 
 export interface AssetRefParts {
   /** Present for the three-segment form only. */

@@ -3,7 +3,8 @@
  * and the materialiser.
  */
 import { join } from 'node:path';
-import { NotFoundError, ValidationError, assertSegment, keys, type Manifest } from '../../kernel/index.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { assertSegment, keys, type Manifest } from '../../lib/identity.js';
 import type { Paths } from '../paths/contract.js';
 import type { Store } from '../store/contract.js';
 import type { Assets, ResolvedAssetRef } from './contract.js';

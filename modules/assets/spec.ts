@@ -3,7 +3,8 @@
  * CLI produces for `spec.files` (spec core.md §1.8). Everything is checked
  * here, so the rest of the module works on trusted values.
  */
-import { ValidationError, assertSegment, formatRef, type Manifest } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { assertSegment, formatRef, type Manifest } from '../../lib/identity.js';
 import { parseDuration } from './duration.js';
 
 /**

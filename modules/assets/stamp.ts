@@ -4,7 +4,8 @@
  * so a content change changes the consumer's spec (and so its spec hash)
  * while unchanged content leaves it byte-identical.
  */
-import { ValidationError, formatRef, keys, refOf, type Manifest } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { formatRef, keys, refOf, type Manifest } from '../../lib/identity.js';
 import type { Store } from '../store/contract.js';
 import type { AssetStatus } from './contract.js';
 import { collectRefs, digestKey, type FoundRef } from './refs.js';

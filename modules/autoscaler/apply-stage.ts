@@ -7,7 +7,8 @@
  * stored, the incoming count becomes the stored one, clamped into the new
  * [min, max]. Runs before the commit, so a dry run shows the same.
  */
-import { keys, refOf, type ApplyBatch, type Manifest } from '../../kernel/index.js';
+import { type ApplyBatch } from '../../kernel/index.js';
+import { keys, refOf, type Manifest } from '../../lib/identity.js';
 import type { Store } from '../store/contract.js';
 import { clamp } from './decide.js';
 import { storedReplicas } from './manifest.js';

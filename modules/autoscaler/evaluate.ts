@@ -5,7 +5,9 @@
  * so no rolling restart). Cooldown memory lives here, in memory only, as
  * in the reference: a restarted controller may act at once.
  */
-import { formatRef, keys, messageOf, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { messageOf } from '../../lib/errors.js';
+import { formatRef, keys } from '../../lib/identity.js';
 import type { Runtime } from '../runtime/contract.js';
 import type { Store } from '../store/contract.js';
 import type { WorkloadService } from '../workload/contract.js';

@@ -5,7 +5,8 @@
  * the deployment module's reconcile does the rest. At apply it keeps the
  * count it chose (apply-stage.ts). It provides no service.
  */
-import { ValidationError, defineModule } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 import { ApplyStage } from '../apply/contract.js';
 import type {} from '../runtime/contract.js';
 import type {} from '../store/contract.js';

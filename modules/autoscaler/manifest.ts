@@ -4,7 +4,7 @@
  * compare-and-swap on the revision the decision was made from, so an apply
  * that landed meanwhile wins and the next evaluation judges its manifest.
  */
-import { parseDesiredKey, type ResourceRef } from '../../kernel/index.js';
+import { parseDesiredKey, type ResourceRef } from '../../lib/identity.js';
 import type { KeyValue, Store } from '../store/contract.js';
 import { boundsOf, type Bounds } from './decide.js';
 

@@ -4,7 +4,9 @@
  * second reading (about a second) and fills `precpu_stats`, so the CPU%
  * is a delta over that second — no previous sample is kept here.
  */
-import { messageOf, type Logger, type ResourceRef } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { messageOf } from '../../lib/errors.js';
+import { type ResourceRef } from '../../lib/identity.js';
 import type { Runtime } from '../runtime/contract.js';
 import type { WorkloadService } from '../workload/contract.js';
 

@@ -4,7 +4,9 @@
  * restart fan-out, as `voodu config set` does. Messages carry keys, never
  * values. On a dry run the action is only validated.
  */
-import { ValidationError, formatRef, messageOf, type Action, type ActionContext, type ActionResult, type Hooks, type Logger } from '../../kernel/index.js';
+import { type Action, type ActionContext, type ActionResult, type Hooks, type Logger } from '../../kernel/index.js';
+import { ValidationError, messageOf } from '../../lib/errors.js';
+import { formatRef } from '../../lib/identity.js';
 import type { AppIdGuard } from './app-id-guard.js';
 import type { ConfigService, ConfigVars } from './contract.js';
 import { assertBucket, assertKey, assertKeyCount, assertValue } from './validate.js';

@@ -5,7 +5,8 @@
  * it is refused. A bucket with no resource behind it yet stays allowed: the
  * apply check refuses the resource itself if it would clash.
  */
-import { ValidationError, keys, type Manifest } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { keys, type Manifest } from '../../lib/identity.js';
 import { appClaim, claimsOf, firstClash, type NameLayout } from '../../lib/name-claims.js';
 import type { Store } from '../store/contract.js';
 import { CONFIG_KINDS } from './manifests.js';

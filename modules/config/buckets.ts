@@ -2,7 +2,8 @@
  * Config buckets on the store: read, patch, unset, wipe. Every write is one
  * etcd transaction so a watcher never sees half a change.
  */
-import { keys, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { keys } from '../../lib/identity.js';
 import type { Store, TxnOp } from '../store/contract.js';
 import type { ConfigVars } from './contract.js';
 import { assertApp, assertBucket, assertKey, assertKeyCount, assertValue } from './validate.js';

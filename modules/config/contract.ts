@@ -5,7 +5,7 @@
  * running resources pick a change up. Values are secrets: implementations
  * never put one in a log line or an error message (keys are fine).
  */
-import type { ResourceRef } from '../../kernel/index.js';
+import type { ResourceRef } from '../../lib/identity.js';
 
 /** KEY → value. */
 export type ConfigVars = Record<string, string>;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { chown, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ValidationError } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 
 /** Decision 5, low → high: manifest env < scope config < app config. */
 export function mergeEnv(manifestEnv: Record<string, unknown>, scoped: Record<string, string>, app: Record<string, string>) {

@@ -3,7 +3,8 @@
  * lowest layer of the env file) and an unchanged re-put (the fan-out that
  * turns a config change into a reconcile, spec core.md §4.9).
  */
-import { keys, parseDesiredKey, type Logger, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { keys, parseDesiredKey, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { KeyValue, Store } from '../store/contract.js';
 import { bucketLabel } from './buckets.js';
 import { assertApp, assertBucket } from './validate.js';

@@ -3,7 +3,8 @@
  * Answers carry values: they go back to the operator who asked. Errors and
  * logs never do.
  */
-import { NotFoundError, ValidationError, VooduError, formatRef, messageOf } from '../../kernel/index.js';
+import { NotFoundError, ValidationError, VooduError, messageOf } from '../../lib/errors.js';
+import { formatRef } from '../../lib/identity.js';
 import { OPEN_TO_PLUGINS, type Api, type ApiRequest } from '../api/contract.js';
 import type { AppIdGuard } from './app-id-guard.js';
 import type { ConfigService, ConfigVars } from './contract.js';

@@ -1,5 +1,6 @@
 /** The `config` service, assembled from buckets, env files and manifests. */
-import { appId, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { appId } from '../../lib/identity.js';
 import type { Paths } from '../paths/contract.js';
 import type { Store } from '../store/contract.js';
 import { Buckets } from './buckets.js';

@@ -2,7 +2,8 @@
  * Input rules for config keys and values. Messages name the key and the
  * rule, never the value: a value is a secret even when it is wrong.
  */
-import { ValidationError, assertSegment } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { assertSegment } from '../../lib/identity.js';
 
 /** POSIX-ish env names: what a shell, docker and every runtime agree on. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -5,7 +5,9 @@
  * through the `jobs` service (scheduler.ts, runner.ts), on time to the
  * second; `POST /cronjobs/run` runs one now.
  */
-import { NotFoundError, ValidationError, appId, defineModule, formatRef, keys, messageOf, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { NotFoundError, ValidationError, messageOf } from '../../lib/errors.js';
+import { appId, formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import { scheduleProblem, timezoneProblem } from '../../lib/manifest/cron.js';
 import type { CronJobSpec } from '../../lib/manifest/types.js';
 import type {} from '../api/contract.js';

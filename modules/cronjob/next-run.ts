@@ -4,7 +4,9 @@
  * written), so a slow write can never land after a newer one and the tick
  * that moved the value never waits for etcd.
  */
-import { messageOf, type Logger, type ResourceRef } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { messageOf } from '../../lib/errors.js';
+import { type ResourceRef } from '../../lib/identity.js';
 import { entryKey } from './scheduler.js';
 
 export type WriteNextRun = (ref: ResourceRef, nextRun: string | undefined) => Promise<void>;

@@ -5,7 +5,8 @@
  * logged; otherwise the cronjob's `job` runs through the `jobs` service with
  * kind=cronjob and the cronjob's history limits.
  */
-import type { Logger, ResourceRef } from '../../kernel/index.js';
+import type { Logger } from '../../kernel/index.js';
+import type { ResourceRef } from '../../lib/identity.js';
 import type { CronJobSpec, JobSpec } from '../../lib/manifest/types.js';
 import type { JobRun, Jobs, RunHooks, SkippedRun } from '../job/contract.js';
 import { entryKey } from './scheduler.js';

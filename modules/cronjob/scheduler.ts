@@ -8,7 +8,8 @@
  * their state. Time comes only from `now`, so a test clock drives it. Pure
  * apart from the logger.
  */
-import type { Logger, ResourceRef } from '../../kernel/index.js';
+import type { Logger } from '../../kernel/index.js';
+import type { ResourceRef } from '../../lib/identity.js';
 import { parseSchedule, type Schedule } from '../../lib/manifest/cron.js';
 
 export interface CronEntry {

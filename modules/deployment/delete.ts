@@ -4,7 +4,9 @@
  * status and freezes cleared. The env file and config buckets stay: they
  * belong to the operator until a prune.
  */
-import { TransientError, messageOf, type Logger, type ResourceRef } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { TransientError, messageOf } from '../../lib/errors.js';
+import { type ResourceRef } from '../../lib/identity.js';
 import type { WorkloadService } from '../workload/contract.js';
 
 export async function deleteDeployment(workload: WorkloadService, log: Logger, ref: ResourceRef): Promise<void> {

@@ -3,7 +3,9 @@
  * (reconcile.ts), deleted (delete.ts), restarted and rolled back (ops.ts,
  * routes.ts), on the shared `workload` service.
  */
-import { ValidationError, defineModule, formatRef, keys, messageOf, type Manifest, type ReconcileEvent, type ResourceRef } from '../../kernel/index.js';
+import { defineModule, type ReconcileEvent } from '../../kernel/index.js';
+import { ValidationError, messageOf } from '../../lib/errors.js';
+import { formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { OnDeploySpec } from '../../lib/manifest/types.js';
 import type {} from '../api/contract.js';
 import type {} from '../paths/contract.js';

@@ -8,7 +8,9 @@
  */
 import { readlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { TransientError, VooduError, formatRef, messageOf, type Logger, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { TransientError, VooduError, messageOf } from '../../lib/errors.js';
+import { formatRef, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { Paths } from '../paths/contract.js';
 import type { Runtime } from '../runtime/contract.js';
 import { LABELS, type ManifestAt, type ReleaseRecord, type Replica, type WorkloadService, type WorkloadStatus } from '../workload/contract.js';

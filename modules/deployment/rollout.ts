@@ -7,7 +7,8 @@
  * A deployment that publishes a fixed host port cannot run two replicas on
  * one host port, so it is rolled in place instead (old out, new in).
  */
-import { TransientError, messageOf, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { TransientError, messageOf } from '../../lib/errors.js';
 import type { ContainerDetails } from '../runtime/contract.js';
 import type { Replica } from '../workload/contract.js';
 import { createReplica, type CreateContext } from './replicas.js';

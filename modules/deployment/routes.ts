@@ -3,7 +3,8 @@
  * A). The routes belong to no kind: they find the resource, then dispatch
  * to the ops its kind's module registered with the workload service.
  */
-import { NotFoundError, ValidationError, assertSegment, keys, parseDesiredKey, type ResourceRef } from '../../kernel/index.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { assertSegment, keys, parseDesiredKey, type ResourceRef } from '../../lib/identity.js';
 import type { Api, ApiRequest } from '../api/contract.js';
 import type { Store } from '../store/contract.js';
 import type { WorkloadKind, WorkloadService } from '../workload/contract.js';

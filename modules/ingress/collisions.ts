@@ -3,7 +3,8 @@
  * differ; only an identical (host, path) pair collides. Pure: the apply
  * `check` stage feeds it the batch and the stored ingresses.
  */
-import { ValidationError, formatRef, type ResourceRef } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { formatRef, type ResourceRef } from '../../lib/identity.js';
 import type { IngressSpec } from '../../lib/manifest/types.js';
 
 export interface IngressEntry {

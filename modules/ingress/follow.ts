@@ -5,7 +5,9 @@
  * becomes one re-sync. A `kill` marks the container as tearing down at once:
  * it leaves the upstreams while it still finishes what it serves.
  */
-import { formatRef, messageOf, type Logger, type ResourceRef } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { messageOf } from '../../lib/errors.js';
+import { formatRef, type ResourceRef } from '../../lib/identity.js';
 import { LABELS } from '../workload/contract.js';
 import type { Runtime, Subscription } from '../runtime/contract.js';
 

@@ -7,7 +7,9 @@
  * holds a stale address for long), removes the route on delete, and
  * refuses at apply time a (host, path) pair another ingress already serves.
  */
-import { defineModule, keys, ValidationError, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { IngressSpec } from '../../lib/manifest/types.js';
 import { ApplyStage } from '../apply/contract.js';
 import type {} from '../plugins/contract.js';

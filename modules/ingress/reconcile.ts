@@ -3,16 +3,9 @@
  * target deployment and hand it to the plugin unless it is what was last
  * applied; delete → the plugin's `remove`, then the status goes.
  */
-import {
-  TransientError,
-  VooduError,
-  formatRef,
-  keys,
-  type Logger,
-  type Manifest,
-  type ReconcileEvent,
-  type ResourceRef,
-} from '../../kernel/index.js';
+import { type Logger, type ReconcileEvent } from '../../kernel/index.js';
+import { TransientError, VooduError } from '../../lib/errors.js';
+import { formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { IngressSpec } from '../../lib/manifest/types.js';
 import type { PluginCallResult, PluginsService } from '../plugins/contract.js';
 import type { Runtime } from '../runtime/contract.js';

@@ -6,7 +6,7 @@
  * that does not accept connections yet joins once it does.
  */
 import { connect } from 'node:net';
-import type { ResourceRef } from '../../kernel/index.js';
+import type { ResourceRef } from '../../lib/identity.js';
 import { VOODU_NETWORK, type Runtime } from '../runtime/contract.js';
 import type { WorkloadService } from '../workload/contract.js';
 

@@ -7,7 +7,9 @@
  * job an expansion emits next to its `run_job` is not stored yet when the
  * action runs: the background run waits a little for the manifest to land.
  */
-import { ValidationError, assertSegment, formatRef, keys, messageOf, type Action, type Hooks, type Logger, type Manifest } from '../../kernel/index.js';
+import { type Action, type Hooks, type Logger } from '../../kernel/index.js';
+import { ValidationError, messageOf } from '../../lib/errors.js';
+import { assertSegment, formatRef, keys, type Manifest } from '../../lib/identity.js';
 import type { JobSpec } from '../../lib/manifest/types.js';
 import type { Store } from '../store/contract.js';
 import type { Jobs } from './contract.js';

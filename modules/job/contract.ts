@@ -3,7 +3,7 @@
  * and the status blob at `/status/jobs/<appId>`, and the `jobs` service
  * that runs any job-like workload once (a job, or a cronjob's job).
  */
-import type { ResourceRef } from '../../kernel/index.js';
+import type { ResourceRef } from '../../lib/identity.js';
 import type { JobSpec } from '../../lib/manifest/types.js';
 import type { RawContext } from '../api/contract.js';
 

@@ -6,7 +6,8 @@
  * job-like workload (the cronjob module's fires go through it), and
  * carries out the `run_job` action (action.ts).
  */
-import { defineModule, keys, type Manifest } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { keys, type Manifest } from '../../lib/identity.js';
 import type { JobSpec } from '../../lib/manifest/types.js';
 import { OPEN_TO_PLUGINS } from '../api/contract.js';
 import type {} from '../reconciler/contract.js';

@@ -1,5 +1,6 @@
 /** Which stored job (or cronjob) a request names; a missing scope is resolved when the name is unique. */
-import { NotFoundError, ValidationError, appId, assertSegment, keys, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { appId, assertSegment, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import { resolveDesiredRef } from '../../lib/desired-ref.js';
 import type { Store } from '../store/contract.js';
 import type { JobKind } from './contract.js';

@@ -9,7 +9,9 @@
  * fell out of the history are removed.
  */
 import { randomBytes } from 'node:crypto';
-import { appId, formatRef, keys, messageOf, type Logger, type ResourceRef } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { messageOf } from '../../lib/errors.js';
+import { appId, formatRef, keys, type ResourceRef } from '../../lib/identity.js';
 import { parseDurationMs } from '../../lib/manifest/durations.js';
 import { replicaContainerName } from '../../lib/resource-names.js';
 import type { ContainerSpec, Runtime } from '../runtime/contract.js';

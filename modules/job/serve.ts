@@ -9,7 +9,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
-import { messageOf, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { messageOf } from '../../lib/errors.js';
 import type { RawContext } from '../api/contract.js';
 import type { LogStream, Runtime } from '../runtime/contract.js';
 import type { JobRun, RunHooks, SkippedRun } from './contract.js';

@@ -4,7 +4,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { defineModule, ValidationError } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 import type { Paths } from './contract.js';
 
 export interface PathsOptions {

@@ -5,7 +5,8 @@
  * and the two types the CLI carries out itself — `exec_local` and
  * `fetch_file` — whose taps only validate and hand them on.
  */
-import { ValidationError, type Action, type ActionResult, type Hooks } from '../../kernel/index.js';
+import { type Action, type ActionResult, type Hooks } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 
 export const CLIENT_ACTIONS = ['exec_local', 'fetch_file'] as const;
 

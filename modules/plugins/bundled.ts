@@ -10,7 +10,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ValidationError, messageOf, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { ValidationError, messageOf } from '../../lib/errors.js';
 import { PLUGIN_NAME_PATTERN, type LoadedPlugin, type PluginInstaller } from './contract.js';
 import { findInstalled, loadPluginDir } from './load.js';
 

@@ -9,7 +9,8 @@
  * the text of a failure. A command's plugin.yml `timeout` extends the
  * controller's default for it.
  */
-import { NotFoundError, ValidationError, VooduError, messageOf, type Action, type ActionContext, type Hooks } from '../../kernel/index.js';
+import { type Action, type ActionContext, type Hooks } from '../../kernel/index.js';
+import { NotFoundError, ValidationError, VooduError, messageOf } from '../../lib/errors.js';
 import { checkActionList } from './actions.js';
 import type { LoadedPlugin } from './contract.js';
 import { loadByName } from './load.js';

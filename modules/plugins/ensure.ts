@@ -5,7 +5,7 @@
  * Not installed: the bundled copy goes in. Never the network — a module's
  * reconcile must not depend on GitHub being reachable.
  */
-import { NotFoundError } from '../../kernel/index.js';
+import { NotFoundError } from '../../lib/errors.js';
 import type { BundledPlugins } from './bundled.js';
 import type { EnsuredPlugin, LoadedPlugin } from './contract.js';
 import { findInstalled } from './load.js';

@@ -7,7 +7,9 @@
  * answer: core kinds only, names present, actions well-formed. The actions
  * run later, just before the commit, and never on a dry run.
  */
-import { ValidationError, formatRef, messageOf, type Action, type Expansion, type Hooks, type Manifest } from '../../kernel/index.js';
+import { type Action, type Expansion, type Hooks } from '../../kernel/index.js';
+import { ValidationError, messageOf } from '../../lib/errors.js';
+import { formatRef, type Manifest } from '../../lib/identity.js';
 import { APP_KIND, isCoreKind, scopeRule } from '../../lib/manifest/index.js';
 import type { ApplyExpandContext } from '../apply/contract.js';
 import { CLIENT_ACTIONS, checkActionList } from './actions.js';

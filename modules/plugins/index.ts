@@ -8,7 +8,8 @@
  * edit needs no restart.
  */
 import { join, resolve } from 'node:path';
-import { ValidationError, defineModule } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 import type {} from '../../lib/node-service.js';
 import type {} from '../api/contract.js';
 import type {} from '../config/contract.js';

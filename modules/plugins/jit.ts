@@ -8,7 +8,8 @@
  * then `<default owner>/voodu-<kind>`. One install per kind per apply,
  * however many blocks use it.
  */
-import { ValidationError, messageOf, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { ValidationError, messageOf } from '../../lib/errors.js';
 import type { BundledPlugins } from './bundled.js';
 import type { LoadedPlugin, PluginInstaller } from './contract.js';
 import { findInstalled } from './load.js';

@@ -7,7 +7,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, normalize, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { NotFoundError, ValidationError, messageOf } from '../../kernel/index.js';
+import { NotFoundError, ValidationError, messageOf } from '../../lib/errors.js';
 import { PLUGIN_NAME_PATTERN, PLUGIN_SOURCE_FILE, type LoadAllResult, type LoadedPlugin, type PluginManifest } from './contract.js';
 import { validatePluginYml } from './manifest.js';
 

@@ -4,7 +4,7 @@
  * fix. Unknown keys are ignored so newer plugins load on older controllers.
  */
 import { isAbsolute, normalize } from 'node:path';
-import { ValidationError } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 import { PLUGIN_NAME_PATTERN, type PluginManifest } from './contract.js';
 
 const COMMAND_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;

@@ -11,7 +11,9 @@
  * the caller names. Both buckets are read (the scope's and the app's), not
  * the merge, so a scope value an app value overrides is masked too.
  */
-import { assertSegment, messageOf, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { messageOf } from '../../lib/errors.js';
+import { assertSegment } from '../../lib/identity.js';
 import type { ConfigService } from '../config/contract.js';
 import type { RunResult } from './run.js';
 

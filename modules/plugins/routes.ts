@@ -7,7 +7,8 @@
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import { NotFoundError, ValidationError, VooduError, type Hooks } from '../../kernel/index.js';
+import { type Hooks } from '../../kernel/index.js';
+import { NotFoundError, ValidationError, VooduError } from '../../lib/errors.js';
 import type { Api } from '../api/contract.js';
 import { commandTimeoutMs, dispatch, findPlugin, parseArgs, type DispatchDeps } from './dispatch.js';
 import { isInside, loadAll, loadByName } from './load.js';

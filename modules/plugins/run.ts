@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import { VooduError, ValidationError } from '../../kernel/index.js';
+import { VooduError, ValidationError } from '../../lib/errors.js';
 import type { LoadedPlugin, PluginEnvelope } from './contract.js';
 import { inheritedEnv } from './inherited-env.js';
 

@@ -7,7 +7,8 @@
  * produced their resource). See docs/security.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { defineModule, messageOf, ValidationError } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { messageOf, ValidationError } from '../../lib/errors.js';
 import type { PodGrant } from '../api/contract.js';
 import type {} from '../runtime/contract.js';
 import { POD_PLUGIN_LABEL, POD_TOKEN_LABEL, type PodAccess } from './contract.js';

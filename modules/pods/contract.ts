@@ -4,7 +4,7 @@
  * modules (describe, later the autoscaler) list pods through it so every
  * answer agrees on what a pod is.
  */
-import type { ResourceRef } from '../../kernel/index.js';
+import type { ResourceRef } from '../../lib/identity.js';
 import type { ContainerState } from '../runtime/contract.js';
 
 export interface Pod {

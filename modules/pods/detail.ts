@@ -4,7 +4,7 @@
  * answer for (or act on) other containers on the host. Env values can hold
  * secrets, so only the keys are shown unless `show_env=true` asks for them.
  */
-import { NotFoundError } from '../../kernel/index.js';
+import { NotFoundError } from '../../lib/errors.js';
 import type { ContainerDetails, Runtime } from '../runtime/contract.js';
 import type { Store } from '../store/contract.js';
 import type { Pod } from './contract.js';

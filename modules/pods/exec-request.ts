@@ -7,7 +7,7 @@
  * Errors never quote env values.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { PayloadTooLargeError, ValidationError } from '../../kernel/index.js';
+import { PayloadTooLargeError, ValidationError } from '../../lib/errors.js';
 import type { UpgradedConnection } from '../api/contract.js';
 import { intParam } from './params.js';
 import { queryFlag } from '../../lib/query-flag.js';

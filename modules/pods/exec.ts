@@ -7,7 +7,8 @@
  * exit code. stdin flows raw the other way when `interactive=true`.
  */
 import type { Duplex } from 'node:stream';
-import { ConflictError, ValidationError, messageOf, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { ConflictError, ValidationError, messageOf } from '../../lib/errors.js';
 import { FrameDecoder, STREAM_STDERR, STREAM_STDOUT, encodeFrame, encodeTrailer } from '../../lib/exec-frames.js';
 import type { ApiRequest, RawContext, UpgradedConnection } from '../api/contract.js';
 import type { ExecSession, Runtime } from '../runtime/contract.js';

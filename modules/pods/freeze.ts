@@ -4,7 +4,8 @@
  * deletes the key. Changes are compare-and-swap on the key's revision, so
  * two stops at once never lose one another's replica.
  */
-import { TransientError, keys, type ResourceRef } from '../../kernel/index.js';
+import { TransientError } from '../../lib/errors.js';
+import { keys, type ResourceRef } from '../../lib/identity.js';
 import type { KeyValue, Store } from '../store/contract.js';
 
 const ATTEMPTS = 5;

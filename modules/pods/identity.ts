@@ -4,7 +4,7 @@
  * labels: a release container is a `job` named `<app>-release` that belongs
  * to the deployment `<app>`.
  */
-import type { ResourceRef } from '../../kernel/index.js';
+import type { ResourceRef } from '../../lib/identity.js';
 import type { ContainerDetails, ContainerSummary } from '../runtime/contract.js';
 import type { Pod, PodFilter } from './contract.js';
 

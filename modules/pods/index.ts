@@ -5,7 +5,8 @@
  * and stats joined with manifest limits. Provides the `pods` service so
  * `describe` lists pods the same way.
  */
-import { NotFoundError, ValidationError, defineModule } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { LogOptions } from '../runtime/contract.js';
 import { podDetail, vooduContainer } from './detail.js';
 import { serveExec } from './exec.js';

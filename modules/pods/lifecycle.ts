@@ -6,7 +6,9 @@
  * replica id for deployments). Containers without voodu identity are
  * simply started.
  */
-import { ValidationError, formatRef, keys, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { formatRef, keys } from '../../lib/identity.js';
 import type { Reconciler } from '../reconciler/contract.js';
 import type { Runtime } from '../runtime/contract.js';
 import type { Store } from '../store/contract.js';

@@ -4,7 +4,7 @@
  * container for its start time and one read per owning resource, all in
  * parallel with a cap so a crowded host does not flood the engine.
  */
-import { formatRef, keys, type ResourceRef } from '../../kernel/index.js';
+import { formatRef, keys, type ResourceRef } from '../../lib/identity.js';
 import type { ContainerDetails, Runtime } from '../runtime/contract.js';
 import type { Store } from '../store/contract.js';
 import type { Pod, PodFilter, Pods } from './contract.js';

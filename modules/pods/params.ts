@@ -2,7 +2,8 @@
  * The edge of the pods endpoints: every path parameter and query value is
  * checked here, with an error naming the field and what is accepted.
  */
-import { ValidationError, assertSegment } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { assertSegment } from '../../lib/identity.js';
 import { parseKind } from '../../lib/manifest/index.js';
 import type { PodFilter } from './contract.js';
 

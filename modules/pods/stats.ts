@@ -4,7 +4,8 @@
  * second (the engine waits for a second reading), so they run in parallel.
  * A pod whose manifest is gone is an orphan, listed only when asked for.
  */
-import { formatRef, keys, messageOf, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { messageOf } from '../../lib/errors.js';
+import { formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import { parseCpu, parseMemoryBytes } from '../../lib/manifest/index.js';
 import type { ContainerStats, Runtime } from '../runtime/contract.js';
 import type { Store } from '../store/contract.js';

@@ -18,7 +18,9 @@
  *   workload service keeps judging every other replica by its grace period.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NotFoundError, ValidationError, defineModule, keys, messageOf, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { NotFoundError, ValidationError, messageOf } from '../../lib/errors.js';
+import { keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type {} from '../api/contract.js';
 import type { Subscription } from '../runtime/contract.js';
 import type {} from '../store/contract.js';

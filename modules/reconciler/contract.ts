@@ -1,5 +1,6 @@
 /** The `reconciler` service: ask for a resource to be reconciled, or wait for quiet. */
-import type { ReconcileEvent, ResourceRef } from '../../kernel/index.js';
+import type { ReconcileEvent } from '../../kernel/index.js';
+import type { ResourceRef } from '../../lib/identity.js';
 
 export interface Reconciler {
   /** Queue a reconcile of `ref` (coalesced with any already queued). */

@@ -6,17 +6,9 @@
  * watches from the replay's revision so nothing in between is missed
  * (decision 3); a broken watch re-lists and watches again.
  */
-import {
-  appId,
-  defineModule,
-  formatRef,
-  isTransient,
-  keys,
-  messageOf,
-  parseDesiredKey,
-  type ReconcileEvent,
-  type ResourceRef,
-} from '../../kernel/index.js';
+import { defineModule, type ReconcileEvent } from '../../kernel/index.js';
+import { isTransient, messageOf } from '../../lib/errors.js';
+import { appId, formatRef, keys, parseDesiredKey, type ResourceRef } from '../../lib/identity.js';
 import type { RuntimeEvent, Subscription } from '../runtime/contract.js';
 import type { Store, Watch } from '../store/contract.js';
 import type { Reconciler } from './contract.js';

@@ -7,7 +7,9 @@
  * record it writes is the intent that clears the reconcile to roll.
  */
 import type { ServerResponse } from 'node:http';
-import { ConflictError, appId, defineModule, type ResourceRef } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { ConflictError } from '../../lib/errors.js';
+import { appId, type ResourceRef } from '../../lib/identity.js';
 import type {} from '../api/contract.js';
 import type {} from '../reconciler/contract.js';
 import type {} from '../runtime/contract.js';

@@ -11,7 +11,8 @@
  * reconciler's container events and rollouts leave it alone.
  */
 import type { Readable } from 'node:stream';
-import { messageOf, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { messageOf } from '../../lib/errors.js';
 import { replicaContainerName } from '../../lib/resource-names.js';
 import type { ContainerSpec, Runtime } from '../runtime/contract.js';
 import { LABELS, type EnvSync, type Workload, type WorkloadService } from '../workload/contract.js';

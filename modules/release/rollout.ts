@@ -8,7 +8,8 @@
  * it left every replica on this release.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatRef, isTransient, keys, messageOf, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { isTransient, messageOf } from '../../lib/errors.js';
+import { formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { Reconciler } from '../reconciler/contract.js';
 import type { Store } from '../store/contract.js';
 import type { Workload, WorkloadService } from '../workload/contract.js';

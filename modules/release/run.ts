@@ -14,7 +14,9 @@
  * Every step is written to the release record first, so a controller that
  * dies mid-release leaves a record the next run recognises and closes.
  */
-import { ConflictError, NotFoundError, ValidationError, formatRef, keys, messageOf, type Logger, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { ConflictError, NotFoundError, ValidationError, messageOf } from '../../lib/errors.js';
+import { formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import { parseDurationMs } from '../../lib/manifest/durations.js';
 import type { DeploymentSpec, ReleaseSpec } from '../../lib/manifest/types.js';
 import type { Reconciler } from '../reconciler/contract.js';

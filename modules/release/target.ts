@@ -1,5 +1,6 @@
 /** The deployment a `/releases/run` query names, checked before anything streams (400 / 404). */
-import { ValidationError, assertSegment, type ResourceRef } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { assertSegment, type ResourceRef } from '../../lib/identity.js';
 import { resolveDesiredRef } from '../../lib/desired-ref.js';
 import type { ApiRequest } from '../api/contract.js';
 import type { Store } from '../store/contract.js';

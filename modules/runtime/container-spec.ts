@@ -4,7 +4,7 @@
  * networks and aliases, same loopback port rule, same resource flags.
  */
 import type Docker from 'dockerode';
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 import type { ContainerSpec } from './contract.js';
 import { mergeEnv } from './env-files.js';
 import { toEnginePorts } from './ports.js';

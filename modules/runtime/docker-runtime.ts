@@ -4,7 +4,7 @@
  */
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
-import { ConflictError, TransientError, VooduError, messageOf } from '../../kernel/errors.js';
+import { ConflictError, TransientError, VooduError, messageOf } from '../../lib/errors.js';
 import { planContainer, labelsOf, restartPolicy } from './container-spec.js';
 import {
   VOODU_NETWORK,

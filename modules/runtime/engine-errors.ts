@@ -3,7 +3,7 @@
  * callers branch on a class and the api answers with the right status
  * without knowing anything about the engine.
  */
-import { ConflictError, NotFoundError, TransientError, ValidationError, VooduError, messageOf } from '../../kernel/errors.js';
+import { ConflictError, NotFoundError, TransientError, ValidationError, VooduError, messageOf } from '../../lib/errors.js';
 
 /** The socket-level failures that mean "the engine is not there (yet)". */
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EPERM', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTSOCK']);

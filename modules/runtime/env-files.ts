@@ -5,7 +5,7 @@
  * lines and blank lines ignored, value kept verbatim (no quote stripping).
  */
 import { readFile } from 'node:fs/promises';
-import { VooduError, ValidationError, messageOf } from '../../kernel/errors.js';
+import { VooduError, ValidationError, messageOf } from '../../lib/errors.js';
 
 export function parseEnvFile(text: string, source = 'env file'): [string, string][] {
   const out: [string, string][] = [];

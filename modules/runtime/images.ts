@@ -5,7 +5,7 @@
  */
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
-import { NotFoundError, TransientError } from '../../kernel/errors.js';
+import { NotFoundError, TransientError } from '../../lib/errors.js';
 import { engineReason, isUnreachable, statusOf, unreachableError } from './engine-errors.js';
 import { LineSplitter } from './events.js';
 

@@ -3,7 +3,8 @@
  * controller start when the engine is not there, naming the socket and the
  * fix, rather than failing later on the first reconcile.
  */
-import { defineModule, ValidationError } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 import { DockerRuntime } from './docker-runtime.js';
 
 export interface RuntimeOptions {

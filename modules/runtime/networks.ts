@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
-import { ConflictError } from '../../kernel/errors.js';
+import { ConflictError } from '../../lib/errors.js';
 import type { NetworkInfo } from './contract.js';
 import { statusOf } from './engine-errors.js';
 

@@ -6,7 +6,7 @@
  * we talk to the engine API, which takes bindings, not `-p` strings.
  */
 import { isIP } from 'node:net';
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 import { normalisePort } from '../../lib/ports.js';
 
 export { normalisePort };

@@ -3,7 +3,7 @@
  * beyond the reconcile — today, rebuilding one ordinal from scratch
  * (`DELETE /resource?scope=&name=&ordinal=N`).
  */
-import type { ResourceRef } from '../../kernel/index.js';
+import type { ResourceRef } from '../../lib/identity.js';
 
 export interface RebootstrapReport {
   /** The pod container removed (empty when there was none). */

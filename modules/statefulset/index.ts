@@ -4,7 +4,8 @@
  * 'statefulset')`, serves restart and rollback through the workload
  * service's kind registry, and rebootstrap through its own service.
  */
-import { defineModule, keys, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import { RepairBackoff } from '../../lib/repair-backoff.js';
 import type { Statefulsets } from './contract.js';
 import { rebootstrap, type OpsDeps } from './ops.js';

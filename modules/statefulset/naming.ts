@@ -2,7 +2,7 @@
  * Statefulset names (spec core.md §3.1, §3.3, §3.7): stable per ordinal, so
  * a pod comes back with the same name, the same DNS and the same volumes.
  */
-import type { ResourceRef } from '../../kernel/index.js';
+import type { ResourceRef } from '../../lib/identity.js';
 import { claimVolumeName, replicaContainerName } from '../../lib/resource-names.js';
 
 /** `<scope>-<name>.<n>` (or `<name>.<n>` unscoped). */

@@ -2,7 +2,8 @@
  * Per-ordinal rebootstrap for statefulsets (restart and rollback are the
  * workload service's standard ops).
  */
-import { NotFoundError, formatRef, keys, type ResourceRef } from '../../kernel/index.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { formatRef, keys, type ResourceRef } from '../../lib/identity.js';
 import type { Reconciler } from '../reconciler/contract.js';
 import type { Store } from '../store/contract.js';
 import type { WorkloadService } from '../workload/contract.js';

@@ -5,7 +5,9 @@
  * (its volume has one writer), one at a time, top-down; creation goes
  * bottom-up and waits for each pod to be ready before the next.
  */
-import { VooduError, formatRef, type Logger, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { VooduError } from '../../lib/errors.js';
+import { formatRef, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { RepairBackoff } from '../../lib/repair-backoff.js';
 import type { PodCredential } from '../pod-api/contract.js';
 import type { Runtime } from '../runtime/contract.js';

@@ -14,7 +14,7 @@ import { get as httpsGet } from 'node:https';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ValidationError, VooduError, messageOf } from '../../kernel/errors.js';
+import { ValidationError, VooduError, messageOf } from '../../lib/errors.js';
 import type { Logger } from '../../kernel/log.js';
 import { CLIENT_LISTENER, PEER_LISTENER, checkClientIdentity, checkListener, connectUrl } from './etcd-exposure.js';
 import { checkPeerFiles, embeddedClientCredentials, type ClientCredentials, type TlsFiles } from './etcd-tls.js';

@@ -8,7 +8,7 @@
  * flag (and the store module option) out. Reading the files is etcd-tls.ts.
  */
 import { isIPv4 } from 'node:net';
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 import type { TlsFiles } from './etcd-tls.js';
 
 /** One setting as an operator spells it: a controller flag and a store module option. */

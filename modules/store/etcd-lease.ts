@@ -3,7 +3,7 @@
  * tracks it, so the store's shutdown can stop its keepalives.
  */
 import { EtcdLeaseInvalidError, type Lease as EtcdLease3 } from 'etcd3';
-import { VooduError, messageOf } from '../../kernel/errors.js';
+import { VooduError, messageOf } from '../../lib/errors.js';
 import type { Lease } from './contract.js';
 
 export class StoreLease implements Lease {

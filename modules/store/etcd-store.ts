@@ -15,7 +15,7 @@ import {
   type IKeyValue,
   type IRequestOp,
 } from 'etcd3';
-import { TransientError, ValidationError, VooduError, messageOf } from '../../kernel/errors.js';
+import { TransientError, ValidationError, VooduError, messageOf } from '../../lib/errors.js';
 import type { Logger } from '../../kernel/log.js';
 import type { Compare, KeyValue, Lease, ListResult, Store, TxnOp, TxnRequest, TxnResult, Watch, WatchOptions } from './contract.js';
 import { StoreLease } from './etcd-lease.js';

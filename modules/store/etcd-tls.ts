@@ -7,7 +7,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ValidationError, messageOf } from '../../kernel/errors.js';
+import { ValidationError, messageOf } from '../../lib/errors.js';
 import { SETTINGS, optionNote, type Setting } from './etcd-exposure.js';
 
 /** A listener's (or a client's) files, named as etcd names them. */

@@ -6,7 +6,7 @@
  * store's shutdown can close it.
  */
 import type { Etcd3, IWatchResponse, Watcher } from 'etcd3';
-import { TransientError, VooduError, messageOf } from '../../kernel/errors.js';
+import { TransientError, VooduError, messageOf } from '../../lib/errors.js';
 import type { Logger } from '../../kernel/log.js';
 import type { Watch, WatchEvent, WatchOptions } from './contract.js';
 import { encode, prefixEnd } from './etcd-util.js';

@@ -4,7 +4,7 @@
  * (embedded mode) with its data under the `paths` service's state dir.
  * Who may reach that etcd is etcd-exposure.ts; docs/etcd.md explains it.
  */
-import { ValidationError, messageOf } from '../../kernel/errors.js';
+import { ValidationError, messageOf } from '../../lib/errors.js';
 import { defineModule } from '../../kernel/module.js';
 import type {} from '../paths/contract.js';
 import { EmbeddedEtcd } from './embedded-etcd.js';

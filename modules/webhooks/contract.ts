@@ -6,7 +6,7 @@
  * never blocks a reconcile or a release. Consumers list `webhooks` in
  * `optional` and skip the call when it is absent.
  */
-import type { ResourceRef } from '../../kernel/index.js';
+import type { ResourceRef } from '../../lib/identity.js';
 import type { OnDeploySpec, OnProbeSpec } from '../../lib/manifest/types.js';
 
 /** An on_deploy outcome: `success` after a rollout that created/recreated replicas or changed env; `failure` on every failed attempt. */

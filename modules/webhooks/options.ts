@@ -1,5 +1,5 @@
 /** Module options of `webhooks`: the delivery timings of core.md §5.6, shortened only in tests. */
-import { ValidationError } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 
 export interface WebhooksOptions {
   /** Per-attempt HTTP timeout. Default 10000 ms. */

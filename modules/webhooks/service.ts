@@ -3,7 +3,9 @@
  * on; each target of the slot is delivered in the background, in parallel,
  * and every outcome is logged. `stop()` aborts pending retries.
  */
-import { formatRef, messageOf, type Logger, type ResourceRef } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { messageOf } from '../../lib/errors.js';
+import { formatRef, type ResourceRef } from '../../lib/identity.js';
 import type { WebhookTarget } from '../../lib/manifest/types.js';
 import type { Assets } from '../assets/contract.js';
 import { buildBody } from './body.js';

@@ -3,7 +3,7 @@
  * writers (a reconcile and the reconciler's outcome record, a freeze and an
  * unfreeze) never undo each other: the loser re-reads and applies again.
  */
-import { ConflictError } from '../../kernel/index.js';
+import { ConflictError } from '../../lib/errors.js';
 import type { Store } from '../store/contract.js';
 
 const ATTEMPTS = 10;

@@ -28,7 +28,8 @@
  * gate: "still running after a grace period (3 s) and never restarted or
  * exited".
  */
-import { VooduError, type ResourceRef } from '../../kernel/index.js';
+import { VooduError } from '../../lib/errors.js';
+import { type ResourceRef } from '../../lib/identity.js';
 import type {
   AutoscaleSpec,
   InitSpec,

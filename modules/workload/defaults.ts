@@ -3,7 +3,8 @@
  * what the parser leaves open and the reconciler must pin before it can
  * hash or run anything. Pure.
  */
-import { ValidationError, appId, formatRef, type ResourceRef } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { appId, formatRef, type ResourceRef } from '../../lib/identity.js';
 import type { DeploymentSpec, InitSpec, StatefulsetSpec, VolumeClaim } from '../../lib/manifest/types.js';
 import { VOODU_NETWORK } from '../runtime/contract.js';
 import type { Workload, WorkloadKind } from './contract.js';

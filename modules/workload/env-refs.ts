@@ -4,7 +4,8 @@
  * connection string. Resolved values are secrets like any env value: errors
  * name the reference and the key, never a value.
  */
-import { TransientError, keys } from '../../kernel/index.js';
+import { TransientError } from '../../lib/errors.js';
+import { keys } from '../../lib/identity.js';
 import type { Store } from '../store/contract.js';
 
 const REF = /\$\{ref\.([a-z]+)\.([A-Za-z0-9][A-Za-z0-9_-]*)\.([A-Za-z][A-Za-z0-9_]*)\}/g;

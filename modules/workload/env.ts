@@ -6,7 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { TransientError, ValidationError, appId, formatRef, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { TransientError, ValidationError } from '../../lib/errors.js';
+import { appId, formatRef } from '../../lib/identity.js';
 import type { Assets } from '../assets/contract.js';
 import type { ConfigService } from '../config/contract.js';
 import type { Paths } from '../paths/contract.js';

@@ -1,5 +1,5 @@
 /** Frozen replicas (spec core.md §4.6): `/frozen/<kind>s/<scope>/<name>` = `{replica_ids}` sorted; empty deletes the key. */
-import { keys } from '../../kernel/index.js';
+import { keys } from '../../lib/identity.js';
 import type { Store } from '../store/contract.js';
 import { casJSON } from './cas.js';
 import type { FrozenSets } from './contract.js';

@@ -2,7 +2,8 @@
  * The `workload` module: provides the service deployments and statefulsets
  * share (contract.ts). It taps no hook; the kind modules do.
  */
-import { ValidationError, defineModule } from '../../kernel/index.js';
+import { defineModule } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 import type {} from '../assets/contract.js';
 import type {} from '../config/contract.js';
 import type {} from '../paths/contract.js';

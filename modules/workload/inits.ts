@@ -5,7 +5,8 @@
  * resolves the service to a container that is only migrating.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { messageOf, type Logger } from '../../kernel/index.js';
+import { type Logger } from '../../kernel/index.js';
+import { messageOf } from '../../lib/errors.js';
 import { parseDurationMs } from '../../lib/manifest/durations.js';
 import { initContainerName } from '../../lib/resource-names.js';
 import type { InitSpec } from '../../lib/manifest/types.js';

@@ -3,7 +3,8 @@
  * command, volumes, ports (env values are done by env.ts). The assets are
  * materialised first, so the paths handed to docker exist.
  */
-import { ValidationError, type ResourceRef } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { type ResourceRef } from '../../lib/identity.js';
 import type { Assets } from '../assets/contract.js';
 import type { Workload } from './contract.js';
 

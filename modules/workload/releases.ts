@@ -1,6 +1,6 @@
 /** Release ids and records (spec core.md §4.8): newest first on the status blob, at most 10. */
 import { randomBytes } from 'node:crypto';
-import type { ResourceRef } from '../../kernel/index.js';
+import type { ResourceRef } from '../../lib/identity.js';
 import type { ReleaseRecord, StatusStore } from './contract.js';
 
 export const RELEASE_HISTORY = 10;

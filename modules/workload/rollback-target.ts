@@ -5,7 +5,7 @@
  * from the current one (after a failed rollout, that is the spec still
  * serving).
  */
-import { ConflictError, NotFoundError, ValidationError } from '../../kernel/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.js';
 
 export interface RollbackCandidate {
   id: string;

@@ -6,7 +6,8 @@
  * reconcile does it. So they never race that reconcile and survive a
  * controller restart.
  */
-import { ConflictError, NotFoundError, formatRef, keys, type Manifest, type ResourceRef } from '../../kernel/index.js';
+import { ConflictError, NotFoundError } from '../../lib/errors.js';
+import { formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { Reconciler } from '../reconciler/contract.js';
 import type { Store } from '../store/contract.js';
 import type { ReleaseRecord, WorkloadKind, WorkloadOps, WorkloadService, WorkloadStatus } from './contract.js';

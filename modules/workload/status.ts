@@ -1,5 +1,5 @@
 /** `/status/<kind>s/<appId>`: the status blob, patched field by field. */
-import { keys, type ResourceRef } from '../../kernel/index.js';
+import { keys, type ResourceRef } from '../../lib/identity.js';
 import type { Store } from '../store/contract.js';
 import { casJSON } from './cas.js';
 import type { StatusStore, WorkloadStatus } from './contract.js';

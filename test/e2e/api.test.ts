@@ -1,6 +1,7 @@
 import test from 'ava';
 import { request } from 'node:http';
-import { NotFoundError, ValidationError, createLogger } from '../../kernel/index.js';
+import { createLogger } from '../../kernel/index.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { ApiServer } from '../../modules/api/server.js';
 import { API_ONLY, bootController, type TestController } from '../helpers/controller.js';
 

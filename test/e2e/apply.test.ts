@@ -1,7 +1,7 @@
 import test from 'ava';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { keys } from '../../kernel/index.js';
+import { keys } from '../../lib/identity.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { bootController, type TestController } from '../helpers/controller.js';
 import { callApi } from '../helpers/http.js';

@@ -11,18 +11,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ConflictError,
-  Kernel,
-  NotFoundError,
-  TransientError,
-  ValidationError,
-  createLogger,
-  keys,
-  refOf,
-  type ApplyBatch,
-  type Manifest,
-} from '../../kernel/index.js';
+import { Kernel, createLogger, type ApplyBatch } from '../../kernel/index.js';
+import { ConflictError, NotFoundError, TransientError, ValidationError } from '../../lib/errors.js';
+import { keys, refOf, type Manifest } from '../../lib/identity.js';
 import type { AssetStatus, Assets } from '../../modules/assets/contract.js';
 import assetsModule from '../../modules/assets/index.js';
 import { cachePaths } from '../../modules/assets/url-fetch.js';

@@ -8,7 +8,7 @@
  */
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { keys, type Manifest } from '../../kernel/index.js';
+import { keys, type Manifest } from '../../lib/identity.js';
 import type { AutoscaleStatus } from '../../modules/autoscaler/evaluate.js';
 import type { WorkloadStatus } from '../../modules/workload/contract.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';

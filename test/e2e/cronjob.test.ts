@@ -13,7 +13,7 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { keys } from '../../kernel/index.js';
+import { keys } from '../../lib/identity.js';
 import type { CronJobStatus } from '../../modules/cronjob/contract.js';
 import type { JobRun } from '../../modules/job/contract.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';

@@ -12,7 +12,7 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
-import { keys, type ResourceRef } from '../../kernel/index.js';
+import { keys, type ResourceRef } from '../../lib/identity.js';
 import type { WorkloadStatus } from '../../modules/workload/contract.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, cleanupDocker, dockerClient, removeScopes, requireDocker, testRunLabel } from '../helpers/docker.js';

@@ -24,7 +24,7 @@ import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keys } from '../../kernel/index.js';
+import { keys } from '../../lib/identity.js';
 import type { IngressStatus } from '../../modules/ingress/contract.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, cleanupDocker, dockerClient, removeScopes, requireDocker, testRunLabel, uniqueName } from '../helpers/docker.js';

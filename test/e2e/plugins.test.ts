@@ -10,7 +10,7 @@ import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { keys } from '../../kernel/index.js';
+import { keys } from '../../lib/identity.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { removeScopes, requireDocker, uniqueName } from '../helpers/docker.js';
 import { waitFor } from '../helpers/wait.js';

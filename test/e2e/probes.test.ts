@@ -8,7 +8,7 @@
  */
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { keys } from '../../kernel/index.js';
+import { keys } from '../../lib/identity.js';
 import type { WorkloadStatus } from '../../modules/workload/contract.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';

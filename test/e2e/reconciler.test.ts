@@ -1,5 +1,7 @@
 import test from 'ava';
-import { Kernel, TransientError, createLogger, keys, type ReconcileEvent } from '../../kernel/index.js';
+import { Kernel, createLogger, type ReconcileEvent } from '../../kernel/index.js';
+import { TransientError } from '../../lib/errors.js';
+import { keys } from '../../lib/identity.js';
 import reconcilerModule from '../../modules/reconciler/index.js';
 import runtimeModule from '../../modules/runtime/index.js';
 import { TEST_IMAGE, cleanupDocker, requireDocker, testRunLabel, uniqueName } from '../helpers/docker.js';

@@ -8,7 +8,7 @@ import test from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keys } from '../../kernel/index.js';
+import { keys } from '../../lib/identity.js';
 import { REDACTED } from '../../lib/manifest/redact.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keys } from '../../kernel/index.js';
+import { keys } from '../../lib/identity.js';
 import { followReleaseStream, wantsRelease } from '../../modules/release/contract.js';
 import type { WorkloadStatus } from '../../modules/workload/contract.js';
 import { apiFetch } from '../helpers/http.js';

@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { keys } from '../../kernel/index.js';
+import { keys } from '../../lib/identity.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, removeScopes, requireDocker, uniqueName } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';

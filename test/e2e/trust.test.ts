@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { keys } from '../../kernel/index.js';
+import { keys } from '../../lib/identity.js';
 import type { ApiServer } from '../../modules/api/server.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { dockerClient, removeScopes, requireDocker, uniqueName } from '../helpers/docker.js';

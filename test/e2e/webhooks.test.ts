@@ -10,7 +10,7 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { keys } from '../../kernel/index.js';
+import { keys } from '../../lib/identity.js';
 import type { WorkloadStatus } from '../../modules/workload/contract.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';

@@ -1,6 +1,6 @@
 /** `${asset…}` references: parsing, finding them in a consumer spec, digest keys. */
 import test from 'ava';
-import { ValidationError } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 import { collectRefs, digestKey, parseRef, refsIn } from '../../modules/assets/refs.js';
 
 test('parseRef takes both ${asset…} forms and the bare depends_on forms', (t) => {

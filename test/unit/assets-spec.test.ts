@@ -1,6 +1,7 @@
 /** Asset manifests: identity, keys, the three value shapes, url options and durations. */
 import test from 'ava';
-import { ValidationError, type Manifest } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { type Manifest } from '../../lib/identity.js';
 import { parseDuration } from '../../modules/assets/duration.js';
 import { parseAsset } from '../../modules/assets/spec.js';
 

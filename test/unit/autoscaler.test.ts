@@ -6,7 +6,9 @@
  * test/e2e/autoscaler.test.ts runs the real thing.
  */
 import test from 'ava';
-import { ValidationError, type ApplyBatch, type Manifest } from '../../kernel/index.js';
+import { type ApplyBatch } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { type Manifest } from '../../lib/identity.js';
 import { keepAutoscaledReplicas } from '../../modules/autoscaler/apply-stage.js';
 import {
   DEFAULT_COOLDOWN_DOWN_MS,

@@ -4,7 +4,8 @@
  * time zones), and the scheduler's pass logic on a synthetic clock.
  */
 import test from 'ava';
-import { createLogger, type ResourceRef } from '../../kernel/index.js';
+import { createLogger } from '../../kernel/index.js';
+import { type ResourceRef } from '../../lib/identity.js';
 import { parseSchedule, scheduleProblem, timezoneProblem } from '../../lib/manifest/cron.js';
 import { CronScheduler, type CronEntry } from '../../modules/cronjob/scheduler.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { loadManifests } from '../../cli/hcl/index.js';
 import { interpolate, LITERAL_DOLLAR, restoreLiterals } from '../../cli/hcl/interpolate.js';
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 
 const dirs: string[] = [];
 test.after.always(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import test from 'ava';
 import { loadManifests } from '../../cli/hcl/index.js';
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 
 const dirs: string[] = [];
 test.after.always(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));

@@ -1,6 +1,6 @@
 /** Ingress resolution, plugin env and (host, path) collisions (core.md §1.7, plugins-and-cli.md §6.1, decision 7). */
 import test from 'ava';
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 import { checkCollisions, normalisePath, routeKeys } from '../../modules/ingress/collisions.js';
 import { containerPort, envHash, ingressEnv, resolveHcPath, resolveLbInterval, resolvePort } from '../../modules/ingress/resolve.js';
 

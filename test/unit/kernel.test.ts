@@ -1,15 +1,5 @@
 import test from 'ava';
-import {
-  Kernel,
-  ModuleStartError,
-  createLogger,
-  defineModule,
-  orderByServices,
-  cadence,
-  type ReconcileEvent,
-  type VooduModule,
-  type Tick,
-} from '../../kernel/index.js';
+import { Kernel, ModuleStartError, createLogger, defineModule, orderByServices, cadence, type ReconcileEvent, type VooduModule, type Tick } from '../../kernel/index.js';
 
 const quiet = () => createLogger({ sink: () => {} });
 

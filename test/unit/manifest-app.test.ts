@@ -1,5 +1,5 @@
 import test from 'ava';
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 import { expandApp, validateManifest } from '../../lib/manifest/index.js';
 
 const app = (spec: Record<string, unknown>) => ({ kind: 'app', scope: 'myapp', name: 'web', spec });

@@ -4,7 +4,7 @@
  * field, and that `field` points at the wire path.
  */
 import test from 'ava';
-import { ValidationError } from '../../kernel/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 import { validateManifest } from '../../lib/manifest/index.js';
 
 interface Case {

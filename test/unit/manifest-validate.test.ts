@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { Manifest } from '../../kernel/identity.js';
+import type { Manifest } from '../../lib/identity.js';
 import { validateManifest } from '../../lib/manifest/index.js';
 
 const LOGS = { max_size: '10m', max_files: 3 };

@@ -1,6 +1,6 @@
 /** Derived names (app id, env file, status key, containers, volumes, asset dirs) and the clash check between resources. */
 import test from 'ava';
-import type { Manifest } from '../../kernel/identity.js';
+import type { Manifest } from '../../lib/identity.js';
 import { appClaim, batchClash, claimsOf, clashMessage, firstClash } from '../../lib/name-claims.js';
 import { claimVolumeName, initContainerName, replicaContainerName } from '../../lib/resource-names.js';
 import { layout } from '../../modules/paths/index.js';

@@ -8,7 +8,7 @@ import test from 'ava';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NotFoundError, ValidationError } from '../../kernel/index.js';
+import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { loadAll, loadByName, loadPluginDir } from '../../modules/plugins/load.js';
 import { validatePluginYml } from '../../modules/plugins/manifest.js';
 import { argvFor, parseEnvelope } from '../../modules/plugins/run.js';

@@ -7,7 +7,8 @@
 import test from 'ava';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ValidationError, createLogger } from '../../kernel/index.js';
+import { createLogger } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 import { Dedup } from '../../modules/webhooks/dedup.js';
 import { validateOptions } from '../../modules/webhooks/options.js';
 import { deployPayload, probePayload, rfc3339, tokenValues, transitionId } from '../../modules/webhooks/payload.js';

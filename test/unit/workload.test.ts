@@ -1,6 +1,6 @@
 /** The pure parts of the workload service and the deployment plan: defaults, spec hash, container spec, survivors. */
 import test from 'ava';
-import { ValidationError } from '../../kernel/index.js';
+import { ValidationError } from '../../lib/errors.js';
 import { hasFixedHostPort } from '../../modules/deployment/rollout.js';
 import { aliasesOf, isStale, survivors } from '../../modules/deployment/plan.js';
 import type { EnvSync, Replica } from '../../modules/workload/contract.js';

@@ -7,7 +7,7 @@
  */
 import { chmod, copyFile, lstat, mkdir, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ValidationError } from '../../../kernel/index.js';
+import { ValidationError } from '../../../lib/errors.js';
 import { isWithin } from './extract.js';
 
 const SKIP = new Set(['.git']);

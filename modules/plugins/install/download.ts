@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import got, { HTTPError } from 'got';
-import { ValidationError } from '../../../kernel/index.js';
+import { ValidationError } from '../../../lib/errors.js';
 import { apiError, headersFor } from './github.js';
 
 export interface DownloadOptions {

@@ -9,7 +9,7 @@
 import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import * as tar from 'tar';
-import { ValidationError } from '../../../kernel/index.js';
+import { ValidationError } from '../../../lib/errors.js';
 
 const STORED = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
 /** Header-only entry types tar consumes itself; they never become files. */

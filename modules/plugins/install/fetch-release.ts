@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import semver from 'semver';
-import { TransientError, ValidationError, messageOf } from '../../../kernel/index.js';
+import { TransientError, ValidationError, messageOf } from '../../../lib/errors.js';
 import { chooseArtifact, parseChecksum } from './assets.js';
 import { cachedVersions, lookup, store, type CacheEntry } from './cache.js';
 import { download } from './download.js';

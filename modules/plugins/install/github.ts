@@ -5,7 +5,7 @@
  * never into a message.
  */
 import got, { HTTPError, RequestError, TimeoutError } from 'got';
-import { TransientError, ValidationError } from '../../../kernel/index.js';
+import { TransientError, ValidationError } from '../../../lib/errors.js';
 import type { Release } from './resolve.js';
 
 export interface GithubOptions {

@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, mkdtemp, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import semver from 'semver';
-import { NotFoundError, ValidationError, messageOf, type Logger } from '../../../kernel/index.js';
+import { type Logger } from '../../../kernel/index.js';
+import { NotFoundError, ValidationError, messageOf } from '../../../lib/errors.js';
 import {
   PLUGIN_NAME_PATTERN,
   PLUGIN_SOURCE_FILE,

@@ -8,7 +8,7 @@
  *   prereleases only when the range itself names one (semver's own rule).
  */
 import semver from 'semver';
-import { ValidationError } from '../../../kernel/index.js';
+import { ValidationError } from '../../../lib/errors.js';
 
 /** The fields of a GitHub release object we read. */
 export interface Release {

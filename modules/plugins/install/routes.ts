@@ -3,7 +3,8 @@
  * are checked here; progress lines go to the controller log (the answer is
  * one JSON document, not a stream).
  */
-import { NotFoundError, ValidationError, messageOf, type Logger } from '../../../kernel/index.js';
+import { type Logger } from '../../../kernel/index.js';
+import { NotFoundError, ValidationError, messageOf } from '../../../lib/errors.js';
 import type { Api } from '../../api/contract.js';
 import { PLUGIN_NAME_PATTERN, type PluginInstaller } from '../contract.js';
 

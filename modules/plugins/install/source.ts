@@ -4,7 +4,7 @@
  * Parsed once at the edge so nothing downstream sees raw user text.
  */
 import { resolve } from 'node:path';
-import { ValidationError } from '../../../kernel/index.js';
+import { ValidationError } from '../../../lib/errors.js';
 
 export type PluginSource = { type: 'local'; path: string } | { type: 'github'; owner: string; repo: string; version?: string };
 
