@@ -355,7 +355,7 @@ test.serial('backup → FLUSHALL → restore --yes: the keys are back in the mas
   t.is(await dbsize(pod('cache', 1), pw), 1, 'a refused restore changed something');
 
   const r = await cli(['redis:restore', ref('cache'), '--from', file, '--yes']);
-  t.is(r.code, 0, r.stderr);
+  t.is(r.code, 0, `${r.stderr}\n${ctl.logs.filter((l) => !l.includes('GET /')).slice(-40).join('\n')}`);
   t.regex(r.stdout, /restored redis .*cache from .* into ordinal-1 .*: 100000 keys/);
   t.regex(r.stdout, /dump\.rdb saved from the restored data/);
   t.regex(r.stdout, new RegExp(`${pod('cache', 0).replace(/\./g, '\\.')}: in sync`));
