@@ -40,3 +40,12 @@ export interface Verb {
 }
 
 export const outputOption: VerbOption = { flags: '-o, --output', description: 'output format: text or json' };
+
+/**
+ * What a module's `cli.ts` exports: the verbs it adds, and optionally a way
+ * to extend a verb another module owns (pods teach apply's `get` to list pods).
+ */
+export interface CliFacet {
+  verbs: Verb[];
+  extendVerb?: (verb: Verb) => Verb;
+}

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kernel, createLogger, type LogLevel } from '../kernel/index.js';
 import { messageOf } from './errors.js';
-import { coreModuleNames, coreModules } from '../modules/core.js';
+import { coreLoaders, coreModuleNames } from '../modules/core.js';
 import { buildInfo, versionString } from './build-info.js';
 import { emptyModuleConfig, loadModuleConfig, resolveModules } from './module-config.js';
 import type { NodeInfo } from './node-service.js';
@@ -141,7 +141,7 @@ export async function startController(argv: string[], env: NodeJS.ProcessEnv = p
   const defaultConfig = join(root, 'modules.json');
   const configPath = flags.modules ?? (existsSync(defaultConfig) ? defaultConfig : undefined);
   const config = configPath ? await loadModuleConfig(configPath, coreModuleNames) : emptyModuleConfig();
-  const entries = await resolveModules(config, coreModules, flagOverrides(flags, env, root, name));
+  const entries = await resolveModules(config, coreLoaders, flagOverrides(flags, env, root, name));
 
   const log = createLogger({ level });
   log.info(`voodu-controller ${versionString()} root=${root} node=${name}${configPath ? ` modules=${configPath}` : ''}`);

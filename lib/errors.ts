@@ -53,12 +53,20 @@ export class PayloadTooLargeError extends VooduError {
 }
 
 /** HTTP status for any thrown value: typed errors keep theirs, the rest are 500. */
+/**
+ * The HTTP status of a thrown value. A community module written in plain
+ * JavaScript cannot import our classes, so any error carrying a numeric
+ * 4xx/5xx `status` is taken at its word too.
+ */
 export function statusOf(err: unknown): number {
-  return err instanceof VooduError ? err.status : 500;
+  if (err instanceof VooduError) return err.status;
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 600 ? status : 500;
 }
 
+/** Retried by the reconciler: a TransientError, or (from plain-JS modules) any error with `code: 'transient'`. */
 export function isTransient(err: unknown): boolean {
-  return err instanceof TransientError;
+  return err instanceof TransientError || (err as { code?: unknown } | null)?.code === 'transient';
 }
 
 /** A readable message for any thrown value (strings included: some libraries reject with them). */

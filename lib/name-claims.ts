@@ -14,8 +14,14 @@ import { dirname, relative } from 'node:path';
 import { appId, formatRef, keys, type Manifest, type ResourceRef } from './identity.js';
 import { claimVolumeName, initContainerName, replicaContainerName } from './resource-names.js';
 
-/** Kinds whose containers live under an app id: app dir, env file, volume dir, `<appId>.<id>` containers. */
-export const APP_KINDS: ReadonlySet<string> = new Set(['deployment', 'statefulset', 'job', 'cronjob']);
+/**
+ * What the names need of the kind registry: which kinds are workloads, whose
+ * containers live under an app id (app dir, env file, volume dir,
+ * `<appId>.<id>` containers). Structural, so lib/ imports no module.
+ */
+export interface WorkloadKinds {
+  is(kind: string, role: 'workload'): boolean;
+}
 
 /** The part of the `paths` service the names need (structural, so lib/ imports no module). */
 export interface NameLayout {
@@ -65,12 +71,12 @@ export function appClaim(ref: ResourceRef, layout?: NameLayout): NameClaim {
 }
 
 /** Every name `m` takes, in the order a message should name them (the broadest first). */
-export function claimsOf(m: Manifest, layout?: NameLayout): NameClaim[] {
+export function claimsOf(m: Manifest, kinds: WorkloadKinds, layout?: NameLayout): NameClaim[] {
   const ref: ResourceRef = { kind: m.kind, scope: m.scope ?? '', name: m.name };
   const holder = holderOf(ref.scope, ref.name);
   const id = appId(ref.scope, ref.name);
   const out: NameClaim[] = [];
-  if (APP_KINDS.has(m.kind)) {
+  if (kinds.is(m.kind, 'workload')) {
     out.push(appClaim(ref, layout));
     // Replica ids (4 hex, ordinals) hold no '-', so two init containers meet exactly when these prefixes do.
     for (const init of namesIn(specOf(m).inits)) {
@@ -126,12 +132,12 @@ export function firstClash(incoming: NameClaim[], existing: NameClaim[]): NameCl
 const sameRef = (a: ResourceRef, b: ResourceRef) => a.kind === b.kind && a.scope === b.scope && a.name === b.name;
 
 /** A batch against itself and against the stored manifests it does not replace. */
-export function batchClash(batch: Manifest[], stored: Manifest[], layout?: NameLayout): NameClash | undefined {
+export function batchClash(batch: Manifest[], stored: Manifest[], kinds: WorkloadKinds, layout?: NameLayout): NameClash | undefined {
   const refs = batch.map(refOfManifest);
   const others = stored.filter((s) => !refs.some((r) => sameRef(r, refOfManifest(s))));
   return firstClash(
-    batch.flatMap((m) => claimsOf(m, layout)),
-    others.flatMap((m) => claimsOf(m, layout)),
+    batch.flatMap((m) => claimsOf(m, kinds, layout)),
+    others.flatMap((m) => claimsOf(m, kinds, layout)),
   );
 }
 

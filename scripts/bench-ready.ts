@@ -29,7 +29,7 @@ const REPLICAS = 50;
 const REQUESTS = 20_000;
 const CONCURRENCY = 16;
 const ROUND_LIMIT_MS = 60_000;
-const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'probes', 'workload', 'deployment', 'pods'];
+const MODULES = ['kinds', 'paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'probes', 'workload', 'deployment', 'pods'];
 const WEB = 'trap "exit 0" TERM; httpd -f -p 8080 -h /tmp & wait';
 
 const round = (name: string, base: string, paths: string[]) =>
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const options: Record<string, Record<string, unknown>> = { paths: { root }, store: { endpoints: [etcd.endpoint] }, api: { http: '127.0.0.1:0' } };
   let plain: http.Server | undefined;
   try {
-    await kernel.boot(await Promise.all(MODULES.map(async (n) => ({ module: await coreModules[n]!(), options: options[n] ?? {} }))));
+    await kernel.boot(await Promise.all(MODULES.map(async (n) => ({ module: await coreModules[n]!.load(), options: options[n] ?? {} }))));
     const url = kernel.services.get('api', 'bench').address().url;
     const token = await readToken(root);
     const t0 = performance.now();

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, resolve } from 'node:path';
 import type { HclJson } from './body.js';
 import type { At } from '../../lib/manifest/at.js';
-import type { AssetValue } from '../../lib/manifest/types.js';
+import type { AssetValue } from '../../modules/assets/spec.js';
 import { parseCall, type CallValue } from './call.js';
 import { restoreLiterals } from './interpolate.js';
 import { literalValue, wholeExpression } from './values.js';

@@ -1,17 +1,17 @@
 /**
- * One top-level block → its manifests: labels checked per block type
- * (core.md §2.2), the body converted to the wire spec, env_file merged, and
- * the result validated by lib/manifest (`app` expanded into a deployment
- * and an ingress first).
+ * One top-level block → its manifests: labels checked by the kind's scope
+ * rule, the body converted to the wire spec by the kind's HCL surface,
+ * env_file merged, and the result validated by the kind's registered
+ * definition (sugar such as `app` expanded first). A block type no kind
+ * registered is a plugin block, kept as written for its plugin to expand.
  */
 import { ValidationError } from '../../lib/errors.js';
 import { formatRef, type Manifest } from '../../lib/identity.js';
 import { At } from '../../lib/manifest/at.js';
-import { expandApp } from '../../lib/manifest/expand-app.js';
-import { APP_KIND, CRONJOB_TOP_KEYS, validateManifest } from '../../lib/manifest/index.js';
+import { validateManifest, type KindDefinition, type KindRegistry } from '../../lib/manifest/index.js';
 import { assetValue } from './asset-values.js';
 import { attributes, type HclBody } from './body.js';
-import { CORE_BLOCKS, coreBody } from './core-body.js';
+import { coreBody } from './core-body.js';
 import { mergeEnvFiles } from './env-file.js';
 import { pluginBody } from './plugin-body.js';
 import type { ScannedBlock } from './scan.js';
@@ -24,69 +24,71 @@ export interface Produced {
   declaredBy: string;
 }
 
-const TWO_LABELS = new Set(['deployment', 'statefulset', 'ingress', 'job', 'cronjob', APP_KIND]);
-const ENV_FILE_KINDS = new Set(['deployment', 'statefulset', 'job', APP_KIND]);
-
-function identity(b: ScannedBlock, source: string): { scope: string; name: string } {
+function identity(b: ScannedBlock, definition: KindDefinition | undefined, source: string): { scope: string; name: string } {
   const fail = (message: string): never => {
     throw new ValidationError(`${source}: ${message}`, { field: 'labels' });
   };
   const [a = '', c = ''] = b.labels;
   const n = b.labels.length;
-  if (TWO_LABELS.has(b.type)) {
+  const rule = definition?.scope;
+  if (rule === 'required') {
     if (n !== 2) fail(`${b.type} block needs scope and name labels (got ${n}); write ${b.type} "<scope>" "<name>" { … }`);
     if (!a || !c) fail(`${b.type} block: scope and name must both be non-empty`);
     return { scope: a, name: c };
   }
-  if (b.type === 'registry') {
-    if (n !== 1) fail(`registry block needs exactly one label (its name), got ${n} — write registry "name" { … }, e.g. registry "ghcr" { … }`);
-    if (!a) fail('registry block: name label must be non-empty — write registry "name" { … }');
+  if (rule === 'forbidden') {
+    const example = definition?.hcl?.nameExample ? `, e.g. ${b.type} "${definition.hcl.nameExample}" { … }` : '';
+    if (n !== 1) fail(`${b.type} block needs exactly one label (its name), got ${n} — write ${b.type} "name" { … }${example}`);
+    if (!a) fail(`${b.type} block: name label must be non-empty — write ${b.type} "name" { … }`);
     return { scope: '', name: a };
   }
-  if (b.type === 'asset') {
-    if (n !== 1 && n !== 2) fail(`asset block takes 1 label (unscoped) or 2 labels (scoped), got ${n}`);
+  if (rule === 'optional') {
+    if (n !== 1 && n !== 2) fail(`${b.type} block takes 1 label (unscoped) or 2 labels (scoped), got ${n}`);
     const [scope, name] = n === 1 ? ['', a] : [a, c];
-    if (!name || (n === 2 && !scope)) fail('asset block: labels must be non-empty');
+    if (!name || (n === 2 && !scope)) fail(`${b.type} block: labels must be non-empty`);
     return { scope, name };
   }
+  // A plugin block: 0, 1 or 2 labels; with none, the block type is its name.
   if (n > 2) fail(`${b.type} block: too many labels (max 2: scope and name)`);
   const [scope, name] = n === 2 ? [a, c] : ['', n === 1 ? a : b.type];
   if (!name || (n === 2 && !scope)) fail(`${b.type} block: labels must be non-empty`);
   return { scope, name };
 }
 
-/** A cronjob's HCL body is flat; on the wire the job's fields live under `job`. */
-function nestCronJob(flat: Record<string, unknown>): Record<string, unknown> {
+/** A body flat in HCL but nested on the wire (a cronjob's job fields): every key not kept moves under `under`. */
+function nest(flat: Record<string, unknown>, rule: { under: string; keep: readonly string[] }): Record<string, unknown> {
   const top: Record<string, unknown> = {};
-  const job: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(flat)) ((CRONJOB_TOP_KEYS as readonly string[]).includes(k) ? top : job)[k] = v;
-  return { ...top, job };
+  const inner: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(flat)) (rule.keep.includes(k) ? top : inner)[k] = v;
+  return { ...top, [rule.under]: inner };
 }
 
-export async function manifestsOfBlock(b: ScannedBlock, body: HclBody, file: string, baseDir: string): Promise<Produced[]> {
+export async function manifestsOfBlock(b: ScannedBlock, body: HclBody, file: string, baseDir: string, kinds: KindRegistry): Promise<Produced[]> {
   const source = `${file}:${b.line}`;
   if (b.type !== b.type.toLowerCase()) {
     throw new ValidationError(`${source}: block types are lowercase; write ${b.type.toLowerCase()} instead of ${b.type}`, { field: 'kind' });
   }
-  const { scope, name } = identity(b, source);
+  const definition = kinds.get(b.type);
+  const { scope, name } = identity(b, definition, source);
   const at = new At({ source, block: formatRef({ kind: b.type, scope, name }), hcl: true });
   const declaredBy = [b.type, ...b.labels.map((l) => JSON.stringify(l))].join(' ');
   const opts = { source, hcl: true };
   let spec: Record<string, unknown>;
-  if (b.type === 'asset') {
-    if (b.blocks.length) at.fail('nested blocks are not supported (asset bodies are flat key = value pairs)');
+  const surface = definition?.hcl;
+  if (!definition) {
+    spec = pluginBody(body, b, at, file);
+  } else if (surface?.attributesAreFiles) {
+    if (b.blocks.length) at.fail(`nested blocks are not supported (${b.type} bodies are flat key = value pairs)`);
     const files: Record<string, unknown> = {};
     for (const a of attributes(body, b)) files[a.name] = await assetValue(a.value, at.key('files').key(a.name, a.name), baseDir);
     spec = { files };
-  } else if (CORE_BLOCKS[b.type]) {
-    spec = coreBody(body, b, CORE_BLOCKS[b.type]!, at, file);
-    if (b.type === 'cronjob') spec = nestCronJob(spec);
-    const target = b.type === 'cronjob' ? (spec.job as Record<string, unknown>) : spec;
-    if (ENV_FILE_KINDS.has(b.type) || b.type === 'cronjob') await mergeEnvFiles(target, baseDir, at);
   } else {
-    spec = pluginBody(body, b, at, file);
+    spec = coreBody(body, b, surface?.blocks ?? {}, at, file);
+    if (surface?.nest) spec = nest(spec, surface.nest);
+    const target = surface?.nest ? (spec[surface.nest.under] as Record<string, unknown>) : spec;
+    if (definition.roles?.envFile) await mergeEnvFiles(target, baseDir, at);
   }
   const manifest: Manifest = { kind: b.type, ...(scope ? { scope } : {}), name, spec };
-  const produced = b.type === APP_KIND ? expandApp(manifest, opts) : [validateManifest(manifest, opts)];
+  const produced = definition?.expand ? definition.expand(manifest, kinds, opts) : [validateManifest(manifest, kinds, opts)];
   return produced.map((m) => ({ manifest: m, source, declaredBy }));
 }

@@ -2,51 +2,13 @@
  * Turns a core block's HCL body into its wire-shaped spec: single nested
  * blocks become objects, repeatable ones lists, and labelled ones lists of
  * named items under their wire name (`init "x" {}` → `inits: [{name: "x"}]`).
- * Field-level rules are lib/manifest's; this only knows which blocks exist.
+ * Which blocks exist is the kind's (its `hcl.blocks`); field rules are its validator's.
  */
 import type { At } from '../../lib/manifest/at.js';
+import type { HclBlockRules as Rules } from '../../lib/manifest/hcl-rules.js';
 import { attributes, nestedBlocks, type HclBody } from './body.js';
 import type { ScannedBlock } from './scan.js';
 import { literalValue } from './values.js';
-
-interface Rule {
-  repeat: 'single' | 'list' | 'labeled';
-  /** Key on the wire, when it differs from the block type. */
-  wire?: string;
-  children: Rules;
-}
-type Rules = Record<string, Rule>;
-
-const single = (children: Rules = {}): Rule => ({ repeat: 'single', children });
-const list = (wire?: string): Rule => ({ repeat: 'list', children: {}, ...(wire ? { wire } : {}) });
-const labeled = (wire: string, children: Rules = {}): Rule => ({ repeat: 'labeled', wire, children });
-
-const resources = single({ limits: single() });
-const probe = single({ http_get: single(), tcp_socket: single(), exec: single() });
-const CONTAINER: Rules = { build: single({ lang: single() }), depends_on: single(), resources, logs: single() };
-const INITS = labeled('inits', { resources });
-const PROBES = single({ liveness: probe, readiness: probe, startup: probe });
-const ON_PROBE = single({ failure: list(), recovery: list() });
-const DEPLOYMENT: Rules = {
-  ...CONTAINER,
-  release: single(),
-  autoscale: single(),
-  on_deploy: single({ success: list(), failure: list() }),
-  on_probe: ON_PROBE,
-  probes: PROBES,
-  init: INITS,
-};
-const INGRESS: Rules = { tls: single(), location: list('locations'), lb: single() };
-
-export const CORE_BLOCKS: Record<string, Rules> = {
-  deployment: DEPLOYMENT,
-  statefulset: { ...CONTAINER, volume_claim: labeled('volume_claims'), init: INITS, probes: PROBES, on_probe: ON_PROBE },
-  job: CONTAINER,
-  cronjob: CONTAINER,
-  ingress: INGRESS,
-  app: { ...DEPLOYMENT, ...INGRESS },
-  registry: {},
-};
 
 export function coreBody(body: HclBody, scan: ScannedBlock, rules: Rules, at: At, source: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};

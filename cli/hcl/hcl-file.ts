@@ -3,6 +3,7 @@
  * interpolation, parsing, then each top-level block in turn.
  */
 import { ValidationError } from '../../lib/errors.js';
+import type { KindRegistry } from '../../lib/manifest/kind-registry.js';
 import { nestedBlocks } from './body.js';
 import { manifestsOfBlock, type Produced } from './blocks.js';
 import { variablesFor, type BucketCache } from './context.js';
@@ -22,6 +23,7 @@ export async function manifestsOfHcl(
   input: HclText,
   env: Record<string, string | undefined>,
   cache: BucketCache | undefined,
+  kinds: KindRegistry,
 ): Promise<Produced[]> {
   // Editors on some systems start UTF-8 files with a byte-order mark; it is not part of the manifest.
   const raw = input.text.replace(/^\uFEFF/, '');
@@ -38,7 +40,7 @@ export async function manifestsOfHcl(
   }
   const out: Produced[] = [];
   for (const { scan: block, body } of nestedBlocks(parsed, scan, input.display)) {
-    out.push(...(await manifestsOfBlock(block, body, input.display, input.dir)));
+    out.push(...(await manifestsOfBlock(block, body, input.display, input.dir, kinds)));
   }
   return out;
 }

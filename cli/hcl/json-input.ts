@@ -7,14 +7,11 @@ import { ValidationError } from '../../lib/errors.js';
 import { formatRef, type Manifest } from '../../lib/identity.js';
 import { At } from '../../lib/manifest/at.js';
 import { isPlainObject } from '../../lib/manifest/decoders.js';
-import { expandApp } from '../../lib/manifest/expand-app.js';
-import { APP_KIND, validateManifest } from '../../lib/manifest/index.js';
+import { validateManifest, type KindRegistry } from '../../lib/manifest/index.js';
 import type { Produced } from './blocks.js';
 import { mergeEnvFiles } from './env-file.js';
 
-const ENV_FILE_KINDS = new Set(['deployment', 'statefulset', 'job', APP_KIND]);
-
-export async function manifestsOfJson(text: string, display: string, dir: string): Promise<Produced[]> {
+export async function manifestsOfJson(text: string, display: string, dir: string, kinds: KindRegistry): Promise<Produced[]> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -28,17 +25,22 @@ export async function manifestsOfJson(text: string, display: string, dir: string
     const opts = { source };
     // Anything that is not a manifest object is validateManifest's to report.
     if (!isPlainObject(raw) || typeof raw.kind !== 'string' || !isPlainObject(raw.spec)) {
-      out.push({ manifest: validateManifest(raw, opts), source, declaredBy: 'manifest' });
+      out.push({ manifest: validateManifest(raw, kinds, opts), source, declaredBy: 'manifest' });
       continue;
     }
     const kind = raw.kind.toLowerCase();
     const ref = formatRef({ kind, scope: typeof raw.scope === 'string' ? raw.scope : '', name: String(raw.name) });
     const spec = structuredClone(raw.spec);
     const at = new At({ source, block: ref, hcl: false });
-    if (kind === 'cronjob' && isPlainObject(spec.job)) await mergeEnvFiles(spec.job, dir, at.key('job'));
-    else if (ENV_FILE_KINDS.has(kind)) await mergeEnvFiles(spec, dir, at);
+    const definition = kinds.get(kind);
+    const under = definition?.hcl?.nest?.under;
+    if (definition?.roles?.envFile) {
+      // On the wire a nested body (a cronjob's job) carries its own env_file.
+      if (!under) await mergeEnvFiles(spec, dir, at);
+      else if (isPlainObject(spec[under])) await mergeEnvFiles(spec[under], dir, at.key(under));
+    }
     const m = { ...raw, spec } as unknown as Manifest;
-    const produced = kind === APP_KIND ? expandApp(m, opts) : [validateManifest(m, opts)];
+    const produced = definition?.expand ? definition.expand(m, kinds, opts) : [validateManifest(m, kinds, opts)];
     out.push(...produced.map((p) => ({ manifest: p, source, declaredBy: ref })));
   }
   return out;

@@ -6,6 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ValidationError } from '../../lib/errors.js';
+import type { KindRegistry } from '../../lib/manifest/kind-registry.js';
+import { coreKindRegistry } from '../../modules/core.js';
 import { formatRef, refOf, type Manifest } from '../../lib/identity.js';
 import type { Produced } from './blocks.js';
 import { BucketCache, type FetchBucket } from './context.js';
@@ -25,6 +27,8 @@ export interface LoadOptions {
   env: Record<string, string | undefined>;
   /** Reads a config bucket (`name` absent: the scope-level one) for `${VAR}` values. */
   fetchBucket?: FetchBucket;
+  /** Kinds to validate with; default: the core modules' kinds. */
+  kinds?: KindRegistry;
 }
 
 export interface LoadedManifest {
@@ -36,6 +40,7 @@ export interface LoadedManifest {
 export async function loadManifests(opts: LoadOptions): Promise<LoadedManifest[]> {
   if (!opts.files.length) throw new ValidationError('no manifests given; pass -f with a file, a directory, or - for stdin', { field: 'file' });
   const inputs = await resolveInputs(opts.files, opts.cwd);
+  const kinds = opts.kinds ?? (await coreKindRegistry());
   const cache = opts.fetchBucket ? new BucketCache(opts.fetchBucket) : undefined;
   const seen = new Map<string, Produced>();
   const out: LoadedManifest[] = [];
@@ -48,11 +53,11 @@ export async function loadManifests(opts: LoadOptions): Promise<LoadedManifest[]
       if (opts.stdin === undefined) throw new ValidationError('-f -: nothing was read from stdin', { field: 'file' });
       produced =
         opts.format === 'json'
-          ? await manifestsOfJson(opts.stdin, '<stdin>', opts.cwd)
-          : await manifestsOfHcl({ text: opts.stdin, display: '<stdin>', dir: opts.cwd }, opts.env, cache);
+          ? await manifestsOfJson(opts.stdin, '<stdin>', opts.cwd, kinds)
+          : await manifestsOfHcl({ text: opts.stdin, display: '<stdin>', dir: opts.cwd }, opts.env, cache, kinds);
     } else {
       const text = await readFile(input.path, 'utf8');
-      produced = await manifestsOfHcl({ text, display: input.display, dir: input.dir }, opts.env, cache);
+      produced = await manifestsOfHcl({ text, display: input.display, dir: input.dir }, opts.env, cache, kinds);
     }
     for (const p of produced) {
       const id = formatRef(refOf(p.manifest));

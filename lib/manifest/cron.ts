@@ -1,5 +1,5 @@
 /**
- * Cron schedules (core.md §5.4), read by croner (a maintained, dependency-
+ * Cron schedules, read by croner (a maintained, dependency-
  * free cron library) so validation at the edge and the scheduler agree on
  * one grammar: five fields, `*`, `N`, `A-B`, comma lists, `/step`,
  * day-of-week names, the @-macros, IANA time zones and Vixie cron's rule

@@ -1,8 +1,9 @@
 /**
  * CPU and memory limits in the Kubernetes-like notation the reference
  * accepts (its k8svalues package), and docker's log sizes. The reference
- * parses the first two only at reconcile; we check them at the edge
- * (decision 13) and export the parsers for the runtime.
+ * parses the first two only at reconcile; we check them at the edge (the
+ * CLI and /apply refuse a bad value before anything is stored) and export
+ * the parsers for the runtime.
  */
 const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
 const MILLI = /^\d+m$/;

@@ -83,7 +83,7 @@ export const apply: Verb = {
       for (const m of answer.applied) ctx.stdout.write(`${refOf(m)} applied\n`);
       for (const p of answer.pruned) ctx.stdout.write(`${p} pruned (removed from manifests)\n`);
     }
-    // §4.8: deployments with release commands are released right after the apply (json/yaml keep stdout clean).
+    // Deployments with release commands are released right after the apply (json/yaml keep stdout clean).
     let released = true;
     for (const m of answer.applied.filter(wantsRelease)) {
       const res = await ctx.client.fetch('POST', RELEASES_RUN_PATH, { query: { scope: m.scope, name: m.name }, timeoutMs: 0 });

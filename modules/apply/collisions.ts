@@ -8,12 +8,12 @@
  */
 import { ValidationError } from '../../lib/errors.js';
 import { type Manifest } from '../../lib/identity.js';
-import { batchClash, clashMessage, type NameLayout } from '../../lib/name-claims.js';
+import { batchClash, clashMessage, type NameLayout, type WorkloadKinds } from '../../lib/name-claims.js';
 import type { Store } from '../store/contract.js';
 import { listManifests } from './desired.js';
 
-export async function checkNameClashes(store: Store, layout: NameLayout | undefined, batch: Manifest[]): Promise<void> {
+export async function checkNameClashes(store: Store, kinds: WorkloadKinds, layout: NameLayout | undefined, batch: Manifest[]): Promise<void> {
   if (!batch.length) return;
-  const clash = batchClash(batch, await listManifests(store), layout);
+  const clash = batchClash(batch, await listManifests(store), kinds, layout);
   if (clash) throw new ValidationError(clashMessage(clash), { field: 'name' });
 }

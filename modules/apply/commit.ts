@@ -1,5 +1,5 @@
 /**
- * The one write of an apply (decision 4): every manifest put and every
+ * The one write of an apply: every manifest put and every
  * pruned sibling deleted in a single etcd transaction, guarded by the
  * revisions that were read, so a concurrent change makes it retry instead
  * of overwriting what it did not see.
@@ -8,9 +8,6 @@ import { ConflictError, ValidationError } from '../../lib/errors.js';
 import { formatRef, keys, parseDesiredKey, refOf, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { Compare, KeyValue, Store, TxnOp } from '../store/contract.js';
 import { manifestOf } from './desired.js';
-
-/** Kinds whose siblings `prune` removes, per (kind, scope) present in the batch. */
-export const PRUNABLE_KINDS = new Set(['deployment', 'statefulset', 'ingress', 'job', 'cronjob', 'asset']);
 
 export interface CommitPlan {
   /** What each manifest replaces (undefined = new), index-aligned with the batch. */
@@ -23,7 +20,11 @@ export interface CommitPlan {
 }
 
 /** Reads what the batch touches and builds the guarded transaction. */
-export async function planCommit(store: Store, batch: Manifest[], prune: boolean, now = new Date()): Promise<CommitPlan> {
+/**
+ * `prunable`: kinds whose siblings `prune` removes, per (kind, scope) present
+ * in the batch (the kind registry's `prunable` role).
+ */
+export async function planCommit(store: Store, batch: Manifest[], prune: boolean, prunable: readonly string[], now = new Date()): Promise<CommitPlan> {
   const compares: Compare[] = [];
   const ops: TxnOp[] = [];
   const stamp = now.toISOString();
@@ -62,7 +63,7 @@ export async function planCommit(store: Store, batch: Manifest[], prune: boolean
   const pruned: ResourceRef[] = [];
   if (prune) {
     const keep = new Set(batch.map((m) => keys.desired(refOf(m))));
-    const groups = new Set(batch.filter((m) => PRUNABLE_KINDS.has(m.kind) && m.scope).map((m) => `${m.kind}\u0000${m.scope}`));
+    const groups = new Set(batch.filter((m) => prunable.includes(m.kind) && m.scope).map((m) => `${m.kind}\u0000${m.scope}`));
     for (const group of groups) {
       const [kind, scope] = group.split('\u0000') as [string, string];
       const prefix = `${keys.desiredKind(kind)}${scope}/`;
@@ -80,9 +81,9 @@ export async function planCommit(store: Store, batch: Manifest[], prune: boolean
 }
 
 /** Commits the plan; re-plans and retries when another writer got there first. */
-export async function commit(store: Store, batch: Manifest[], prune: boolean, attempts = 3): Promise<CommitPlan & { revision: number }> {
+export async function commit(store: Store, batch: Manifest[], prune: boolean, prunable: readonly string[], attempts = 3): Promise<CommitPlan & { revision: number }> {
   for (let attempt = 1; ; attempt++) {
-    const plan = await planCommit(store, batch, prune);
+    const plan = await planCommit(store, batch, prune, prunable);
     let result;
     try {
       result = await store.txn({ compare: plan.compares, success: plan.ops });

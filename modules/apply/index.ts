@@ -6,10 +6,11 @@
 import { defineModule } from '../../kernel/index.js';
 import { NotFoundError, ValidationError, messageOf } from '../../lib/errors.js';
 import { assertSegment, formatRef, keys, parseDesiredKey, refOf, type ResourceRef } from '../../lib/identity.js';
-import { parseKind, validateManifest } from '../../lib/manifest/index.js';
+import { validateManifest, type KindRegistry } from '../../lib/manifest/index.js';
+import '../kinds/contract.js';
 import { OPEN_TO_PLUGINS, type ApiRequest } from '../api/contract.js';
 import { registerApplyActions } from './actions.js';
-import { commit, planCommit, PRUNABLE_KINDS } from './commit.js';
+import { commit, planCommit } from './commit.js';
 import { checkNameClashes } from './collisions.js';
 import { ApplyStage } from './contract.js';
 import { getManifest, listManifests } from './desired.js';
@@ -20,14 +21,14 @@ import { pruneResource, type PruneDeps } from './prune.js';
 
 const flag = (req: ApiRequest, name: string) => req.query[name] === 'true' || req.query[name] === '1';
 
-function kindParam(req: ApiRequest, required: boolean): string | undefined {
+function kindParam(kinds: KindRegistry, req: ApiRequest, required: boolean): string | undefined {
   const raw = req.query.kind;
   if (raw === undefined || raw === '') {
-    if (required) throw new ValidationError('query.kind: required (deployment, statefulset, ingress, job, cronjob, asset, registry)', { field: 'kind' });
+    if (required) throw new ValidationError(`query.kind: required (${kinds.list()})`, { field: 'kind' });
     return undefined;
   }
-  const kind = parseKind(raw);
-  if (!kind) throw new ValidationError(`query.kind: "${raw}" is not a kind; accepted: deployment, statefulset, ingress, job, cronjob, asset, registry`, { field: 'kind' });
+  const kind = kinds.parse(raw);
+  if (!kind) throw new ValidationError(`query.kind: "${raw}" is not a kind; accepted: ${kinds.list()}`, { field: 'kind' });
   return kind;
 }
 
@@ -44,13 +45,15 @@ function segmentParam(req: ApiRequest, name: 'scope' | 'name', required: boolean
 export default defineModule({
   name: 'apply',
   description: 'The apply pipeline and the desired-state endpoints',
-  requires: ['store', 'api'],
+  requires: ['store', 'api', 'kinds'],
   optional: ['paths', 'config', 'runtime', 'pods', 'statefulsets'],
   register(ctx) {
     const store = ctx.service('store');
     const api = ctx.service('api');
+    const kinds = ctx.service('kinds');
     const pruneDeps = (): PruneDeps => ({
       store,
+      kinds,
       ...(ctx.has('paths') ? { paths: ctx.service('paths') } : {}),
       ...(ctx.has('config') ? { config: ctx.service('config') } : {}),
       ...(ctx.has('runtime') ? { runtime: ctx.service('runtime') } : {}),
@@ -62,7 +65,7 @@ export default defineModule({
     ctx.hooks.onApply.tapPromise({ name: 'apply.validate', stage: ApplyStage.validate }, async (batch) => {
       const seen = new Set<string>();
       batch.manifests = batch.manifests.map((m) => {
-        const valid = validateManifest(m);
+        const valid = validateManifest(m, kinds);
         const id = formatRef(refOf(valid));
         if (seen.has(id)) throw new ValidationError(`duplicate identity ${id}: declared more than once in this apply`);
         seen.add(id);
@@ -72,19 +75,19 @@ export default defineModule({
 
     // Stage check: no two resources of different (scope, name) may share a derived name (lib/name-claims.ts).
     ctx.hooks.onApply.tapPromise({ name: 'apply.names', stage: ApplyStage.check }, (batch) =>
-      checkNameClashes(store, ctx.has('paths') ? ctx.service('paths') : undefined, batch.manifests),
+      checkNameClashes(store, kinds, ctx.has('paths') ? ctx.service('paths') : undefined, batch.manifests),
     );
 
     // Stage commit: actions, then one transaction (or, on a dry run, the plan alone).
     ctx.hooks.onApply.tapPromise({ name: 'apply.commit', stage: ApplyStage.commit }, async (batch) => {
       if (batch.dryRun) {
-        const plan = await planCommit(store, batch.manifests, batch.prune);
+        const plan = await planCommit(store, batch.manifests, batch.prune, kinds.withRole('prunable'));
         if (batch.actions.length) batch.report.actions = batch.actions.map(({ action }) => `${action.type} (dry run: not run)`);
         Object.assign(batch.report, { applied: plan.applied, pruned: plan.pruned.map(formatRef), current: plan.current.map((c) => c ?? null) });
         return;
       }
       if (batch.actions.length) batch.report.actions = await runActions(ctx.hooks, batch);
-      const done = await commit(store, batch.manifests, batch.prune);
+      const done = await commit(store, batch.manifests, batch.prune, kinds.withRole('prunable'));
       Object.assign(batch.report, { applied: done.applied, pruned: done.pruned.map(formatRef) });
       ctx.log.info(
         `applied ${done.applied.map((m) => formatRef(refOf(m))).join(', ')}${done.pruned.length ? `; pruned ${done.pruned.map(formatRef).join(', ')}` : ''} at revision ${done.revision}`,
@@ -93,9 +96,10 @@ export default defineModule({
 
     registerApplyActions(
       ctx.hooks,
+      kinds,
       store,
       ctx.log,
-      (m, producedBy) => runApply({ hooks: ctx.hooks, configFor }, [m], { dryRun: false, prune: false, force: false, ...(producedBy ? { producedBy } : {}) }),
+      (m, producedBy) => runApply({ hooks: ctx.hooks, kinds, configFor }, [m], { dryRun: false, prune: false, force: false, ...(producedBy ? { producedBy } : {}) }),
       (ref) => pruneResource(pruneDeps(), ref),
     );
 
@@ -104,7 +108,7 @@ export default defineModule({
       '/apply',
       (req) =>
         // Registry tokens in `applied`/`current` are redacted here, the answer edge; the store keeps them.
-        runApply({ hooks: ctx.hooks, configFor }, req.body, {
+        runApply({ hooks: ctx.hooks, kinds, configFor }, req.body, {
           dryRun: flag(req, 'dry_run'),
           prune: flag(req, 'prune'),
           force: flag(req, 'force'),
@@ -113,10 +117,10 @@ export default defineModule({
       OPEN_TO_PLUGINS,
     );
 
-    api.route('GET', '/apply', (req) => listManifests(store, kindParam(req, false)).then(redactAllForAnswer), OPEN_TO_PLUGINS);
+    api.route('GET', '/apply', (req) => listManifests(store, kindParam(kinds, req, false)).then(redactAllForAnswer), OPEN_TO_PLUGINS);
 
     api.route('DELETE', '/apply', async (req) => {
-      const kind = kindParam(req, true)!;
+      const kind = kindParam(kinds, req, true)!;
       const name = segmentParam(req, 'name', true)!;
       const ref = await resolveDesiredRef(store, kind, name, segmentParam(req, 'scope', false));
       await store.delete(keys.desired(ref));
@@ -137,7 +141,7 @@ export default defineModule({
         return ctx.service('statefulsets').rebootstrap(ref, Number(req.query.ordinal), { prune: flag(req, 'prune') });
       }
       const refs: ResourceRef[] = [];
-      for (const kind of PRUNABLE_KINDS) {
+      for (const kind of kinds.withRole('prunable')) {
         if (await store.get(keys.desired({ kind, scope, name }))) refs.push({ kind, scope, name });
       }
       await deleteAll(refs);
@@ -149,7 +153,7 @@ export default defineModule({
     api.route('DELETE', '/scope', async (req) => {
       const scope = segmentParam(req, 'scope', true)!;
       const refs: ResourceRef[] = [];
-      for (const kind of PRUNABLE_KINDS) {
+      for (const kind of kinds.withRole('prunable')) {
         const { items } = await store.list(`${keys.desiredKind(kind)}${scope}/`);
         for (const kv of items) {
           const ref = parseDesiredKey(kv.key);
@@ -168,7 +172,7 @@ export default defineModule({
     });
 
     api.route('GET', '/describe', async (req) => {
-      const kind = kindParam(req, true)!;
+      const kind = kindParam(kinds, req, true)!;
       const ref = await resolveDesiredRef(store, kind, segmentParam(req, 'name', true)!, segmentParam(req, 'scope', false));
       const manifest = await getManifest(store, ref);
       const status = await store.getJSON<unknown>(keys.status(ref.kind, ref.scope, ref.name));

@@ -8,7 +8,7 @@
 import { type Action, type ApplyBatch, type Hooks } from '../../kernel/index.js';
 import { ValidationError } from '../../lib/errors.js';
 import { formatRef, type Manifest } from '../../lib/identity.js';
-import { isCoreKind } from '../../lib/manifest/index.js';
+import type { KindRegistry } from '../../lib/manifest/index.js';
 import type { ApplyExpandContext } from './contract.js';
 import { decodeManifests } from './decode.js';
 
@@ -22,6 +22,7 @@ export interface ApplyOptions {
 
 export interface ExpandDeps {
   hooks: Hooks;
+  kinds: KindRegistry;
   /** Merged config buckets for a manifest's (scope, name): what expansions see as `config`. */
   configFor(scope: string, name: string): Promise<Record<string, string>>;
 }
@@ -33,17 +34,21 @@ export interface Expanded {
   actions: { action: Action; source: string }[];
 }
 
+/** A kind stored as written: registered, and not sugar that stands for other kinds. */
+const isStored = (kinds: KindRegistry, kind: string) => kinds.has(kind) && !kinds.get(kind)!.expand;
+
 export async function expandAll(deps: ExpandDeps, incoming: Manifest[], dryRun: boolean, report: Record<string, unknown> = {}): Promise<Expanded> {
   const out: Expanded = { manifests: [], expansions: [], actions: [] };
   for (const m of incoming) {
     // A kind no module declared gets its hook made here, so a HookMap `factory` interceptor (plugins) can claim it.
-    const hook = isCoreKind(m.kind) ? deps.hooks.onExpand.get(m.kind) : deps.hooks.onExpand.for(m.kind);
+    const stored = isStored(deps.kinds, m.kind);
+    const hook = stored ? deps.hooks.onExpand.get(m.kind) : deps.hooks.onExpand.for(m.kind);
     const ctx: ApplyExpandContext = { dryRun, config: await deps.configFor(m.scope ?? '', m.name), report };
     const result = hook ? await hook.promise(m, ctx) : undefined;
     if (!result) {
-      if (!isCoreKind(m.kind)) {
+      if (!stored) {
         throw new ValidationError(
-          `${formatRef({ kind: m.kind, scope: m.scope ?? '', name: m.name })}: unknown kind "${m.kind}"; no module or installed plugin expands it (core kinds: deployment, statefulset, ingress, job, cronjob, asset, registry)`,
+          `${formatRef({ kind: m.kind, scope: m.scope ?? '', name: m.name })}: unknown kind "${m.kind}"; no module or installed plugin expands it (registered kinds: ${deps.kinds.names().sort().join(', ')})`,
           { field: 'kind' },
         );
       }
@@ -52,8 +57,8 @@ export async function expandAll(deps: ExpandDeps, incoming: Manifest[], dryRun: 
     }
     const from = formatRef({ kind: m.kind, scope: m.scope ?? '', name: m.name });
     for (const produced of result.manifests) {
-      if (!isCoreKind(produced.kind)) {
-        throw new ValidationError(`${from}: its expansion returned kind "${produced.kind}", which is not a core kind; expansions may not expand again`);
+      if (!isStored(deps.kinds, produced.kind)) {
+        throw new ValidationError(`${from}: its expansion returned kind "${produced.kind}", which is not a core kind or another registered kind stored as written (${deps.kinds.list()}); expansions may not expand again`);
       }
     }
     out.manifests.push(...result.manifests);

@@ -7,7 +7,7 @@
 import { rm } from 'node:fs/promises';
 import { messageOf } from '../../lib/errors.js';
 import { appId, keys, type ResourceRef } from '../../lib/identity.js';
-import { APP_KINDS } from '../../lib/name-claims.js';
+import type { WorkloadKinds } from '../../lib/name-claims.js';
 import type { ConfigService } from '../config/contract.js';
 import type { Paths } from '../paths/contract.js';
 import type { Runtime } from '../runtime/contract.js';
@@ -23,6 +23,7 @@ export interface PruneReport {
 
 export interface PruneDeps {
   store: Store;
+  kinds: WorkloadKinds;
   paths?: Paths;
   config?: ConfigService;
   runtime?: Runtime;
@@ -45,7 +46,7 @@ export async function pruneResource(deps: PruneDeps, ref: ResourceRef): Promise<
     });
   }
   // Exact dirs of this app id: the apply name check keeps any other resource off them.
-  if (APP_KINDS.has(ref.kind) && deps.paths) {
+  if (deps.kinds.is(ref.kind, 'workload') && deps.paths) {
     const id = appId(ref.scope, ref.name);
     await step('app dir', async () => {
       await rm(deps.paths!.appDir(id), { recursive: true, force: true });

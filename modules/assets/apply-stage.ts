@@ -10,13 +10,15 @@ import { ConflictError, ValidationError } from '../../lib/errors.js';
 import { keys } from '../../lib/identity.js';
 import type { Paths } from '../paths/contract.js';
 import type { Store } from '../store/contract.js';
+import type { KindRegistry } from '../../lib/manifest/kind-registry.js';
 import { computeContents, hasContent, type KeyOutcome } from './content.js';
 import { assetDirectory, readKeyFile } from './disk.js';
-import { parseAsset, type ParsedAsset } from './spec.js';
+import { parseAsset, type ParsedAsset } from './parse.js';
 import { assetId, stampConsumers, type BatchAsset } from './stamp.js';
 
 export interface ResolveDeps {
   store: Store;
+  kinds: KindRegistry;
   paths: Paths;
   maxUrlBytes: number;
 }
@@ -46,7 +48,7 @@ export async function resolveAssets(deps: ResolveDeps, batch: ApplyBatch): Promi
     batchAssets.set(assetId(asset.scope, asset.name), { declared: new Set(asset.files.map((f) => f.key)), digests });
     report.push({ asset: asset.label, files: Object.fromEntries(digests), ...(Object.keys(errors).length && { errors }) });
   });
-  await stampConsumers(batch.manifests, batchAssets, deps.store);
+  await stampConsumers(batch.manifests, batchAssets, deps.store, deps.kinds);
   if (report.length) batch.report['assets'] = report;
 }
 

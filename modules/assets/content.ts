@@ -20,7 +20,7 @@
  *          `errors[key]`. An earlier file for the key is removed when the
  *          asset is materialised, so a consumer never reads old content.
  */
-import type { AssetSource, OnFailure, ParsedAsset } from './spec.js';
+import type { AssetSource, OnFailure, ParsedAsset } from './parse.js';
 import { sha256Hex } from './digest.js';
 import { FetchFailure, displayUrl, fetchUrl, readCache } from './url-fetch.js';
 

@@ -4,6 +4,7 @@
  * (stage `resolve`); on reconcile it materialises files from the stored
  * manifest or removes them; and it provides the `assets` service.
  */
+import '../kinds/contract.js';
 import { defineModule } from '../../kernel/index.js';
 import { ValidationError } from '../../lib/errors.js';
 import { formatRef, keys, type Manifest } from '../../lib/identity.js';
@@ -36,7 +37,7 @@ export function validateOptions(raw: unknown): Required<AssetsOptions> {
 export default defineModule<AssetsOptions>({
   name: 'assets',
   description: 'asset files (inline, file(), url()): digest stamping at apply, materialisation on reconcile',
-  requires: ['store', 'paths'],
+  requires: ['store', 'paths', 'kinds'],
   provides: ['assets'],
   register(ctx) {
     const { maxUrlBytes } = validateOptions(ctx.options);
@@ -45,7 +46,7 @@ export default defineModule<AssetsOptions>({
     const materialiser = new Materialiser({ store, paths, maxUrlBytes });
     ctx.provide('assets', createAssetsService({ store, paths, materialiser }));
 
-    ctx.hooks.onApply.tapPromise({ name: 'assets', stage: ApplyStage.resolve }, (batch) => resolveAssets({ store, paths, maxUrlBytes }, batch));
+    ctx.hooks.onApply.tapPromise({ name: 'assets', stage: ApplyStage.resolve }, (batch) => resolveAssets({ store, kinds: ctx.service('kinds'), paths, maxUrlBytes }, batch));
 
     ctx.hooks.onReconcile.for('asset').tapPromise('assets', async (event) => {
       if (event.type === 'delete') {

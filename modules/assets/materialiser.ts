@@ -13,7 +13,7 @@ import { computeContents, hasContent } from './content.js';
 import { sha256Hex } from './digest.js';
 import { assetDirectory, digestsOnDisk, readKeyFile, removeAssetDirectory, sweep, writeKeyFile } from './disk.js';
 import { KeyedLock } from './keyed-lock.js';
-import { parseAsset, type ParsedAsset } from './spec.js';
+import { parseAsset, type ParsedAsset } from './parse.js';
 import { assetId } from './stamp.js';
 
 export interface MaterialiserDeps {

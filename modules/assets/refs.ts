@@ -64,20 +64,21 @@ export function digestKey(scope: string, name: string, key: string): string {
 }
 
 /**
- * The references a consumer carries (spec core.md §2.5): every string
+ * The references a consumer carries (docs/kinds.md, "asset"): every string
  * anywhere in the spec except top-level keys starting with '_' and
- * `depends_on`, plus the `depends_on.assets` entries. A cronjob's job fields
- * live under `spec.job`, which follows the same rules one level down.
+ * `depends_on`, plus the `depends_on.assets` entries. A kind whose container
+ * fields sit one level down (`containerAt`: a cronjob's `job`) follows the
+ * same rules there.
  */
-export function collectRefs(kind: string, spec: Record<string, unknown>, label: string): FoundRef[] {
+export function collectRefs(containerAt: string | undefined, spec: Record<string, unknown>, label: string): FoundRef[] {
   const found: FoundRef[] = [];
   const levels: Array<{ obj: Record<string, unknown>; base: string }> = [{ obj: spec, base: 'spec' }];
-  const job = spec['job'];
-  if (kind === 'cronjob' && isObject(job)) levels.push({ obj: job, base: 'spec.job' });
+  const inner = containerAt ? spec[containerAt] : undefined;
+  if (containerAt && isObject(inner)) levels.push({ obj: inner, base: `spec.${containerAt}` });
   for (const { obj, base } of levels) {
     for (const [key, value] of Object.entries(obj)) {
       if (key.startsWith('_') || key === 'depends_on') continue;
-      if (base === 'spec' && levels.length > 1 && key === 'job') continue;
+      if (base === 'spec' && levels.length > 1 && key === containerAt) continue;
       walk(value, fieldOf(base, key), label, found);
     }
     dependsOn(obj['depends_on'], `${base}.depends_on`, label, found);

@@ -10,7 +10,7 @@ import type { Store } from '../store/contract.js';
 import type { Assets, ResolvedAssetRef } from './contract.js';
 import type { Materialiser } from './materialiser.js';
 import { parseRef, refsIn, type AssetRefParts } from './refs.js';
-import { assertKey } from './spec.js';
+import { assertKey } from './parse.js';
 
 export function createAssetsService(deps: { store: Store; paths: Paths; materialiser: Materialiser }): Assets {
   const { store, paths, materialiser } = deps;

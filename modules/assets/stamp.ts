@@ -1,5 +1,5 @@
 /**
- * Asset digest stamping (spec core.md §2.5): every consumer in the batch
+ * Asset digest stamping: every consumer in the batch
  * gets `spec._asset_digests` = the sha256 of each asset file it references,
  * so a content change changes the consumer's spec (and so its spec hash)
  * while unchanged content leaves it byte-identical.
@@ -8,9 +8,8 @@ import { ValidationError } from '../../lib/errors.js';
 import { formatRef, keys, refOf, type Manifest } from '../../lib/identity.js';
 import type { Store } from '../store/contract.js';
 import type { AssetStatus } from './contract.js';
+import type { KindRegistry } from '../../lib/manifest/kind-registry.js';
 import { collectRefs, digestKey, type FoundRef } from './refs.js';
-
-export const CONSUMER_KINDS: ReadonlySet<string> = new Set(['deployment', 'statefulset', 'job', 'cronjob']);
 
 /**
  * Stamped for a declared key that has no content right now (on_failure =
@@ -31,17 +30,18 @@ export function assetId(scope: string, name: string): string {
   return `${scope}/${name}`;
 }
 
-export async function stampConsumers(manifests: Manifest[], batchAssets: ReadonlyMap<string, BatchAsset>, store: Store): Promise<void> {
+/** Stamps `_asset_digests` on every workload of the batch (the kinds whose containers can reference assets). */
+export async function stampConsumers(manifests: Manifest[], batchAssets: ReadonlyMap<string, BatchAsset>, store: Store, kinds: KindRegistry): Promise<void> {
   const lookup = new StoredAssets(store);
   for (const m of manifests) {
-    if (!CONSUMER_KINDS.has(m.kind)) continue;
+    if (!kinds.is(m.kind, 'workload')) continue;
     const spec = m.spec as unknown;
     if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) continue; // the validate stage names that
     const s = spec as Record<string, unknown>;
     delete s['_asset_digests'];
     const label = formatRef(refOf(m));
     const digests: Record<string, string> = {};
-    for (const found of collectRefs(m.kind, s, label)) {
+    for (const found of collectRefs(kinds.get(m.kind)?.containerAt, s, label)) {
       const resolved = await resolve(found, m.scope ?? '', batchAssets, lookup, label);
       digests[digestKey(resolved.scope, resolved.name, found.ref.key)] = resolved.digest;
     }

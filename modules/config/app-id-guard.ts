@@ -9,17 +9,17 @@ import { ValidationError } from '../../lib/errors.js';
 import { keys, type Manifest } from '../../lib/identity.js';
 import { appClaim, claimsOf, firstClash, type NameLayout } from '../../lib/name-claims.js';
 import type { Store } from '../store/contract.js';
-import { CONFIG_KINDS } from './manifests.js';
+import type { KindRegistry } from '../../lib/manifest/kind-registry.js';
 
 export type AppIdGuard = (scope: string, name: string | undefined) => Promise<void>;
 
-export function createAppIdGuard(store: Store, layout: NameLayout): AppIdGuard {
+export function createAppIdGuard(store: Store, kinds: KindRegistry, layout: NameLayout): AppIdGuard {
   return async (scope, name) => {
     if (!name) return; // the scope bucket writes no env file of its own
     // One range read per workload kind: only their app-id claims can meet the bucket's.
-    const lists = await Promise.all(CONFIG_KINDS.map((kind) => store.list(keys.desiredKind(kind))));
+    const lists = await Promise.all(kinds.withRole('workload').map((kind) => store.list(keys.desiredKind(kind))));
     const stored = lists.flatMap((l) => l.items).flatMap((kv) => parsed(kv.value) ?? []);
-    const clash = firstClash([appClaim({ kind: 'config', scope, name }, layout)], stored.flatMap((m) => claimsOf(m, layout)));
+    const clash = firstClash([appClaim({ kind: 'config', scope, name }, layout)], stored.flatMap((m) => claimsOf(m, kinds, layout)));
     if (!clash) return;
     const owner = clash.other.ref;
     throw new ValidationError(

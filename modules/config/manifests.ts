@@ -1,37 +1,34 @@
 /**
- * What config needs from the stored workload manifests: their `env` (the
- * lowest layer of the env file) and an unchanged re-put (the fan-out that
- * turns a config change into a reconcile, spec core.md §4.9).
+ * What config needs from the stored workload manifests (the kinds with the
+ * registry's `workload` role): their `env` (the lowest layer of the env
+ * file) and an unchanged re-put, the fan-out that turns a config change into
+ * a reconcile of every workload reading that env (docs/config.md).
  */
 import { type Logger } from '../../kernel/index.js';
 import { keys, parseDesiredKey, type Manifest, type ResourceRef } from '../../lib/identity.js';
+import type { KindRegistry } from '../../lib/manifest/kind-registry.js';
 import type { KeyValue, Store } from '../store/contract.js';
 import { bucketLabel } from './buckets.js';
 import { assertApp, assertBucket } from './validate.js';
 
-/** Kinds whose containers read the app's env file, in the order their `env` is looked up. */
-export const CONFIG_KINDS = ['deployment', 'statefulset', 'job', 'cronjob'] as const;
-
-/** The `env` of a workload manifest: `spec.env`, or `spec.job.env` for a cronjob. */
-export function envOf(manifest: Manifest): Record<string, unknown> {
-  const spec = (manifest.spec ?? {}) as Record<string, unknown>;
-  const holder = manifest.kind === 'cronjob' ? spec.job : spec;
-  const env = isObject(holder) ? holder.env : undefined;
+/** The `env` of a workload manifest: its container fields' `env` (`spec.job.env` for a cronjob). */
+export function envOf(kinds: KindRegistry, manifest: Manifest): Record<string, unknown> {
+  const env = kinds.containerSpec(manifest.kind, manifest.spec as Record<string, unknown> | undefined)?.env;
   return isObject(env) ? env : {};
 }
 
 /**
  * The env of the first stored workload at (scope, name). Workloads sharing
- * an identity share one AppID and so one env file; the first kind in
- * CONFIG_KINDS order decides, as the reconcilers of those kinds would clash anyway.
+ * an identity share one AppID and so one env file; the first workload kind
+ * in registry order decides, as the reconcilers of those kinds would clash anyway.
  */
-export async function storedManifestEnv(store: Store, scope: string, name: string): Promise<Record<string, unknown>> {
+export async function storedManifestEnv(store: Store, kinds: KindRegistry, scope: string, name: string): Promise<Record<string, unknown>> {
   assertApp(scope, name);
-  for (const kind of CONFIG_KINDS) {
+  for (const kind of kinds.withRole('workload')) {
     const kv = await store.get(keys.desired({ kind, scope, name }));
     if (!kv) continue;
     try {
-      return envOf(JSON.parse(kv.value) as Manifest);
+      return envOf(kinds, JSON.parse(kv.value) as Manifest);
     } catch {
       continue; // not ours to repair; the reconciler reports a broken manifest
     }
@@ -39,10 +36,10 @@ export async function storedManifestEnv(store: Store, scope: string, name: strin
   return {};
 }
 
-export async function fanOut(store: Store, log: Logger, scope: string, name?: string): Promise<ResourceRef[]> {
+export async function fanOut(store: Store, kinds: KindRegistry, log: Logger, scope: string, name?: string): Promise<ResourceRef[]> {
   assertBucket(scope, name);
   const found: KeyValue[] = [];
-  for (const kind of CONFIG_KINDS) {
+  for (const kind of kinds.withRole('workload')) {
     if (name) {
       const kv = await store.get(keys.desired({ kind, scope, name }));
       if (kv) found.push(kv);

@@ -1,6 +1,7 @@
 /** The `config` service, assembled from buckets, env files and manifests. */
 import { type Logger } from '../../kernel/index.js';
 import { appId } from '../../lib/identity.js';
+import type { KindRegistry } from '../../lib/manifest/kind-registry.js';
 import type { Paths } from '../paths/contract.js';
 import type { Store } from '../store/contract.js';
 import { Buckets } from './buckets.js';
@@ -9,7 +10,7 @@ import { mergeEnv, renderEnvFile, writeEnvFileAtomic } from './env-file.js';
 import { fanOut, storedManifestEnv } from './manifests.js';
 import { assertApp } from './validate.js';
 
-export function createConfigService(store: Store, paths: Paths, log: Logger): ConfigService {
+export function createConfigService(store: Store, kinds: KindRegistry, paths: Paths, log: Logger): ConfigService {
   const buckets = new Buckets(store, log);
   return {
     bucket: (scope, name) => buckets.bucket(scope, name),
@@ -22,7 +23,7 @@ export function createConfigService(store: Store, paths: Paths, log: Logger): Co
       const [scoped, app] = await Promise.all([buckets.bucket(scope), buckets.bucket(scope, name)]);
       return mergeEnv(manifestEnv, scoped, app);
     },
-    manifestEnv: (scope, name) => storedManifestEnv(store, scope, name),
+    manifestEnv: (scope, name) => storedManifestEnv(store, kinds, scope, name),
     async writeEnvFile(scope, name, env) {
       assertApp(scope, name);
       const id = appId(scope, name);
@@ -32,6 +33,6 @@ export function createConfigService(store: Store, paths: Paths, log: Logger): Co
       await writeEnvFileAtomic(file, content, paths.appDir(id), paths.root);
       return file;
     },
-    fanOut: (scope, name) => fanOut(store, log, scope, name),
+    fanOut: (scope, name) => fanOut(store, kinds, log, scope, name),
   };
 }

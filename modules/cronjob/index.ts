@@ -9,7 +9,7 @@ import { defineModule } from '../../kernel/index.js';
 import { NotFoundError, ValidationError, messageOf } from '../../lib/errors.js';
 import { appId, formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import { scheduleProblem, timezoneProblem } from '../../lib/manifest/cron.js';
-import type { CronJobSpec } from '../../lib/manifest/types.js';
+import type { CronJobSpec } from './spec.js';
 import type {} from '../api/contract.js';
 import type { JobRun } from '../job/contract.js';
 import type {} from '../runtime/contract.js';

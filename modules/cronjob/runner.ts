@@ -7,7 +7,8 @@
  */
 import type { Logger } from '../../kernel/index.js';
 import type { ResourceRef } from '../../lib/identity.js';
-import type { CronJobSpec, JobSpec } from '../../lib/manifest/types.js';
+import type { CronJobSpec } from './spec.js';
+import type { JobSpec } from '../job/spec.js';
 import type { JobRun, Jobs, RunHooks, SkippedRun } from '../job/contract.js';
 import { entryKey } from './scheduler.js';
 

@@ -45,7 +45,7 @@ export function validateOptions(raw: unknown): Required<DeploymentOptions> {
 export default defineModule<DeploymentOptions>({
   name: 'deployment',
   description: 'Deployments: replicas, scaling, zero-downtime rollouts, repair, restart and rollback',
-  requires: ['store', 'runtime', 'paths', 'api', 'workload'],
+  requires: ['store', 'runtime', 'paths', 'api', 'workload', 'kinds'],
   optional: ['reconciler', 'webhooks'],
   register(ctx) {
     const options = validateOptions(ctx.options);
@@ -108,7 +108,7 @@ export default defineModule<DeploymentOptions>({
     });
 
     workload.registerOps('deployment', workload.standardOps('deployment'));
-    registerRoutes(ctx.service('api'), store, workload);
+    registerRoutes(ctx.service('api'), store, workload, () => ctx.service('kinds').withRole('longRunning'));
 
     return {
       stop() {

@@ -10,16 +10,15 @@ import type { Store } from '../store/contract.js';
 import type { WorkloadKind, WorkloadService } from '../workload/contract.js';
 import { queryFlag } from '../../lib/query-flag.js';
 
-const KINDS: WorkloadKind[] = ['deployment', 'statefulset'];
-
-export function registerRoutes(api: Api, store: Store, workload: WorkloadService): void {
+/** `longRunning`: the kinds that keep replicas running, so can be restarted and rolled (the kind registry's role). */
+export function registerRoutes(api: Api, store: Store, workload: WorkloadService, longRunning: () => string[]): void {
   api.route('POST', '/restart', async (req) => {
-    const ref = await target(store, req, undefined);
+    const ref = await target(store, longRunning(), req, undefined);
     return opsOf(workload, ref).restart(ref, { wait: queryFlag(req.query, 'wait', true) });
   });
 
   api.route('POST', '/rollback', async (req) => {
-    const ref = await target(store, req, 'deployment');
+    const ref = await target(store, longRunning(), req, 'deployment');
     const releaseId = req.query.release_id || undefined;
     if (releaseId !== undefined && !/^[0-9a-z]{1,20}$/.test(releaseId)) {
       throw new ValidationError(`query.release_id: ${JSON.stringify(releaseId)} is not a release id (see \`voodu describe\` for the history)`, {
@@ -41,7 +40,7 @@ function opsOf(workload: WorkloadService, ref: ResourceRef) {
  * given) to whichever of deployment and statefulset exists; a missing
  * scope is resolved when the name is unique.
  */
-async function target(store: Store, req: ApiRequest, fallback: WorkloadKind | undefined): Promise<ResourceRef> {
+async function target(store: Store, restartable: string[], req: ApiRequest, fallback: WorkloadKind | undefined): Promise<ResourceRef> {
   const name = req.query.name;
   if (!name) throw new ValidationError('query.name: required', { field: 'query.name' });
   assertSegment(name, 'query.name');
@@ -51,12 +50,12 @@ async function target(store: Store, req: ApiRequest, fallback: WorkloadKind | un
   let kinds: WorkloadKind[];
   if (rawKind) {
     const kind = rawKind.toLowerCase().replace(/s$/, '') as WorkloadKind;
-    if (!KINDS.includes(kind)) {
-      throw new ValidationError(`query.kind: ${JSON.stringify(rawKind)} cannot be restarted or rolled back; use deployment or statefulset`, { field: 'query.kind' });
+    if (!restartable.includes(kind)) {
+      throw new ValidationError(`query.kind: ${JSON.stringify(rawKind)} cannot be restarted or rolled back; use ${restartable.join(' or ')}`, { field: 'query.kind' });
     }
     kinds = [kind];
   } else {
-    kinds = KINDS;
+    kinds = restartable;
   }
   const found: ResourceRef[] = [];
   for (const kind of kinds) {

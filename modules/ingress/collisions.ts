@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../../lib/errors.js';
 import { formatRef, type ResourceRef } from '../../lib/identity.js';
-import type { IngressSpec } from '../../lib/manifest/types.js';
+import type { IngressSpec } from './spec.js';
 
 export interface IngressEntry {
   ref: ResourceRef;

@@ -10,7 +10,7 @@
 import { defineModule } from '../../kernel/index.js';
 import { ValidationError } from '../../lib/errors.js';
 import { keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
-import type { IngressSpec } from '../../lib/manifest/types.js';
+import type { IngressSpec } from './spec.js';
 import { ApplyStage } from '../apply/contract.js';
 import type {} from '../plugins/contract.js';
 import type {} from '../reconciler/contract.js';

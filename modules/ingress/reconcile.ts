@@ -6,7 +6,7 @@
 import { type Logger, type ReconcileEvent } from '../../kernel/index.js';
 import { TransientError, VooduError } from '../../lib/errors.js';
 import { formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
-import type { IngressSpec } from '../../lib/manifest/types.js';
+import type { IngressSpec } from './spec.js';
 import type { PluginCallResult, PluginsService } from '../plugins/contract.js';
 import type { Runtime } from '../runtime/contract.js';
 import type { Store } from '../store/contract.js';

@@ -5,7 +5,8 @@
  * cover every rule.
  */
 import { createHash } from 'node:crypto';
-import type { IngressSpec, ProbesSpec } from '../../lib/manifest/types.js';
+import type { ProbesSpec } from '../../lib/manifest/types.js';
+import type { IngressSpec } from './spec.js';
 
 /** The deployment fields an ingress reads. */
 export interface TargetSpec {

@@ -10,7 +10,7 @@
 import { type Action, type Hooks, type Logger } from '../../kernel/index.js';
 import { ValidationError, messageOf } from '../../lib/errors.js';
 import { assertSegment, formatRef, keys, type Manifest } from '../../lib/identity.js';
-import type { JobSpec } from '../../lib/manifest/types.js';
+import type { JobSpec } from './spec.js';
 import type { Store } from '../store/contract.js';
 import type { Jobs } from './contract.js';
 

@@ -4,7 +4,7 @@
  * that runs any job-like workload once (a job, or a cronjob's job).
  */
 import type { ResourceRef } from '../../lib/identity.js';
-import type { JobSpec } from '../../lib/manifest/types.js';
+import type { JobSpec } from './spec.js';
 import type { RawContext } from '../api/contract.js';
 
 /** One run of a job, newest first in `JobStatus.history`. */

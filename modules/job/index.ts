@@ -8,7 +8,7 @@
  */
 import { defineModule } from '../../kernel/index.js';
 import { keys, type Manifest } from '../../lib/identity.js';
-import type { JobSpec } from '../../lib/manifest/types.js';
+import type { JobSpec } from './spec.js';
 import { OPEN_TO_PLUGINS } from '../api/contract.js';
 import type {} from '../reconciler/contract.js';
 import type {} from '../runtime/contract.js';

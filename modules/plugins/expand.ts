@@ -1,16 +1,16 @@
 /**
- * Macro blocks expanded by plugins (spec plugins-and-cli.md §1.7): every
- * kind no in-process module claims gets this tap, through a `factory`
+ * Macro blocks expanded by plugins (docs/plugin-protocol.md): every kind
+ * no module registered gets this tap, through a `factory`
  * interceptor on `onExpand` (the apply pipeline makes the hook of an
  * unknown kind on demand). It finds or installs the plugin, runs its
  * `expand` with `{kind, scope, name, spec, config}` on stdin and checks the
- * answer: core kinds only, names present, actions well-formed. The actions
+ * answer: stored kinds only, names present, actions well-formed. The actions
  * run later, just before the commit, and never on a dry run.
  */
 import { type Action, type Expansion, type Hooks } from '../../kernel/index.js';
 import { ValidationError, messageOf } from '../../lib/errors.js';
 import { formatRef, type Manifest } from '../../lib/identity.js';
-import { APP_KIND, isCoreKind, scopeRule } from '../../lib/manifest/index.js';
+import type { KindRegistry } from '../../lib/manifest/index.js';
 import type { ApplyExpandContext } from '../apply/contract.js';
 import { CLIENT_ACTIONS, checkActionList } from './actions.js';
 import { extractPin, pluginForBlock, type JitDeps } from './jit.js';
@@ -20,6 +20,7 @@ import type { OpenSession } from './session.js';
 
 export interface ExpandDeps extends JitDeps {
   hooks: Hooks;
+  kinds: KindRegistry;
   timeoutMs: number;
   /** Env and capability URL for one invocation of a plugin. */
   session: OpenSession;
@@ -35,7 +36,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function registerExpand(deps: ExpandDeps): void {
   deps.hooks.onExpand.intercept({
     factory: (kind: string, hook) => {
-      if (!isCoreKind(kind) && kind !== APP_KIND) {
+      // Registered kinds belong to their modules; only a kind nobody registered is a plugin's.
+      if (!deps.kinds.has(kind)) {
         hook.tapPromise({ name: 'plugins', stage: STAGE }, (m, ctx) => expandBlock(deps, m, ctx as ApplyExpandContext));
       }
       return hook;
@@ -80,7 +82,7 @@ export async function expandBlock(deps: ExpandDeps, block: Manifest, ctx: ApplyE
 
   const { manifests: raw, actions: rawActions } = answerShape(env.data, `${where}: plugin "${p}" expand`);
   // Recorded so a pod of this resource may call back into this plugin (and no other).
-  const manifests = raw.map((m, i) => ({ ...checkManifest(m, block, `${where}: plugin "${p}" expand: manifests[${i}]`), metadata: { produced_by: p } }));
+  const manifests = raw.map((m, i) => ({ ...checkManifest(deps.kinds, m, block, `${where}: plugin "${p}" expand: manifests[${i}]`), metadata: { produced_by: p } }));
   const actions = checkActionList(deps.hooks, rawActions, `${where}: plugin "${p}" expand`);
   actions.forEach((a, i) => {
     if ((CLIENT_ACTIONS as readonly string[]).includes(a.type)) {
@@ -110,17 +112,17 @@ function answerShape(data: unknown, where: string): { manifests: unknown[]; acti
   throw new ValidationError(`${where}: data must be a manifest, a list of manifests or {manifests, actions}`);
 }
 
-function checkManifest(raw: unknown, block: Manifest, where: string): Manifest {
+function checkManifest(kinds: KindRegistry, raw: unknown, block: Manifest, where: string): Manifest {
   if (!isObject(raw)) throw new ValidationError(`${where}: must be a manifest object {kind, scope, name, spec}`);
   const kind = typeof raw.kind === 'string' ? raw.kind.toLowerCase() : '';
-  if (!isCoreKind(kind)) {
-    throw new ValidationError(`${where}: kind ${JSON.stringify(raw.kind)} is not a core kind (deployment, statefulset, ingress, job, cronjob, asset, registry); expansions may not expand again`);
+  if (!kinds.storedNames().includes(kind)) {
+    throw new ValidationError(`${where}: kind ${JSON.stringify(raw.kind)} is not a stored kind (${kinds.list()}); expansions may not expand again`);
   }
   if (typeof raw.name !== 'string' || !raw.name) throw new ValidationError(`${where}: name is required`);
   if (raw.scope !== undefined && raw.scope !== null && typeof raw.scope !== 'string') throw new ValidationError(`${where}: scope must be a string`);
   if (raw.spec !== undefined && !isObject(raw.spec)) throw new ValidationError(`${where}: spec must be an object`);
   // A kind that needs a scope inherits the block's when the plugin left it out.
-  const scope = typeof raw.scope === 'string' && raw.scope ? raw.scope : scopeRule(kind) === 'required' ? block.scope : undefined;
+  const scope = typeof raw.scope === 'string' && raw.scope ? raw.scope : kinds.scopeRule(kind) === 'required' ? block.scope : undefined;
   return { kind, name: raw.name, ...(scope ? { scope } : {}), spec: (raw.spec ?? {}) as Record<string, unknown> } as Manifest;
 }
 

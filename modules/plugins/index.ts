@@ -8,6 +8,7 @@
  * edit needs no restart.
  */
 import { join, resolve } from 'node:path';
+import '../kinds/contract.js';
 import { defineModule } from '../../kernel/index.js';
 import { ValidationError } from '../../lib/errors.js';
 import type {} from '../../lib/node-service.js';
@@ -51,7 +52,7 @@ export interface PluginsOptions {
 export default defineModule<PluginsOptions>({
   name: 'plugins',
   description: 'Out-of-process plugins: macro expansion, JIT install, dispatch and actions (/plugins, /plugin/{name}/{command})',
-  requires: ['store', 'api', 'paths', 'config'],
+  requires: ['store', 'api', 'paths', 'config', 'kinds'],
   optional: ['node'],
   provides: ['plugins'],
   register(ctx) {
@@ -91,6 +92,7 @@ export default defineModule<PluginsOptions>({
     registerClientActions(ctx.hooks);
     registerExpand({
       hooks: ctx.hooks,
+      kinds: ctx.service('kinds'),
       root,
       ...(opts.jit !== false ? { installer, ...(bundled ? { bundled } : {}) } : {}),
       defaultOwner: opts.defaultOwner ?? 'thadeu',

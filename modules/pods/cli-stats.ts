@@ -7,6 +7,8 @@ import { CliError } from '../../cli/client.js';
 import { table } from '../../cli/output.js';
 import type { Verb } from '../../cli/verb.js';
 import { bytes, emit, formatOf, outputOption } from './cli-format.js';
+import type { KindRegistry } from '../../lib/manifest/kind-registry.js';
+import { coreKindRegistry } from '../core.js';
 
 interface WireStats {
   identity: { kind: string; scope: string; name: string; replica_id: string };
@@ -18,11 +20,9 @@ interface WireStats {
 
 type Filter = { kind?: string; scope?: string; name?: string };
 
-// The known kinds of spec §3.4, singular or plural; kept here so the CLI does not load lib/manifest.
-const KINDS = ['deployment', 'statefulset', 'job', 'cronjob', 'ingress', 'asset'];
-const parseKind = (s: string) => KINDS.find((k) => s.toLowerCase() === k || s.toLowerCase() === `${k}s`);
-
-export function statsFilter(ref: string | undefined, opts: Record<string, unknown>): Filter {
+/** `kinds`: the kind registry (the CLI's core one), which reads singular and plural kind names. */
+export function statsFilter(kinds: KindRegistry, ref: string | undefined, opts: Record<string, unknown>): Filter {
+  const parseKind = (s: string) => kinds.parse(s);
   const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
   const flags: Filter = { kind: str(opts.kind), scope: str(opts.scope), name: str(opts.name) };
   if (!ref) return flags;
@@ -31,7 +31,7 @@ export function statsFilter(ref: string | undefined, opts: Record<string, unknow
   if (parts.some((p) => p === '') || parts.length > 3) throw new CliError(`"${ref}" is not a stats ref; use <kind>, <scope>, <scope>/<name> or <kind>/<scope>/<name>`);
   if (parts.length === 3) {
     const kind = parseKind(parts[0]!);
-    if (!kind) throw new CliError(`"${parts[0]}" is not a kind; use deployment, statefulset, job or cronjob`);
+    if (!kind) throw new CliError(`"${parts[0]}" is not a kind; use ${kinds.withRole('workload').join(', ')}`);
     return { kind, scope: parts[1], name: parts[2] };
   }
   if (parts.length === 2) return { scope: parts[0], name: parts[1] };
@@ -54,7 +54,7 @@ export const stats: Verb = {
   examples: ['stats', 'stats prod', 'stats prod/api -o json', 'stats deployment', 'stats --orphans'],
   async run(ctx, args, opts) {
     const fmt = formatOf(ctx, opts);
-    const filter = statsFilter(args[0], opts);
+    const filter = statsFilter(await coreKindRegistry(), args[0], opts);
     const data = await ctx.client.data<{ pods: WireStats[]; errors?: { container_name: string; error: string }[] }>('GET', '/stats', {
       query: { ...filter, orphans: opts.orphans === true || undefined },
     });

@@ -5,6 +5,7 @@
  * and stats joined with manifest limits. Provides the `pods` service so
  * `describe` lists pods the same way.
  */
+import '../kinds/contract.js';
 import { defineModule } from '../../kernel/index.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { LogOptions } from '../runtime/contract.js';
@@ -31,13 +32,14 @@ function logOptions(query: Record<string, string>): LogOptions {
 export default defineModule({
   name: 'pods',
   description: 'Pods: list, inspect, logs, exec, stop/start with freeze, stats',
-  requires: ['runtime', 'api', 'store'],
+  requires: ['runtime', 'api', 'store', 'kinds'],
   optional: ['reconciler'],
   provides: ['pods'],
   register(ctx) {
     const runtime = ctx.service('runtime');
     const store = ctx.service('store');
     const api = ctx.service('api');
+    const kinds = ctx.service('kinds');
     const pods = createPods(runtime, store);
     ctx.provide('pods', pods);
     const lifecycle: LifecycleDeps = {
@@ -47,7 +49,7 @@ export default defineModule({
       reconciler: () => (ctx.has('reconciler') ? ctx.service('reconciler') : undefined),
     };
 
-    api.route('GET', '/pods', (req) => pods.list(filterOf(req.query)));
+    api.route('GET', '/pods', (req) => pods.list(filterOf(kinds, req.query)));
 
     api.route('GET', '/pods/:name', (req) => podDetail(runtime, store, podName(req.params.name), queryFlag(req.query, 'show_env', false)));
 
@@ -60,7 +62,7 @@ export default defineModule({
 
     // Several pods at once (a scope, or one resource): each line prefixed `[<pod>] `.
     api.raw('GET', '/logs', async (req, { res }) => {
-      const filter = filterOf(req.query);
+      const filter = filterOf(kinds, req.query);
       if (!filter.scope) throw new ValidationError('query.scope: required (add name= to narrow it to one resource)', { field: 'scope' });
       const options = logOptions(req.query);
       const names = (await pods.list(filter)).map((p) => p.name);
@@ -77,7 +79,7 @@ export default defineModule({
     api.route('POST', '/pods/:name/start', (req) => startPod(lifecycle, podName(req.params.name)));
 
     api.route('GET', '/stats', (req) =>
-      collectStats({ runtime, store, pods }, filterOf(req.query), queryFlag(req.query, 'orphans', false)),
+      collectStats({ runtime, store, pods }, filterOf(kinds, req.query), queryFlag(req.query, 'orphans', false)),
     );
   },
 });

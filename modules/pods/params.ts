@@ -4,7 +4,7 @@
  */
 import { ValidationError } from '../../lib/errors.js';
 import { assertSegment } from '../../lib/identity.js';
-import { parseKind } from '../../lib/manifest/index.js';
+import type { KindRegistry } from '../../lib/manifest/index.js';
 import type { PodFilter } from './contract.js';
 
 /** docker's own rule for container names, which also rules out '/', whitespace and a leading '.' (core.md §4.6). */
@@ -46,12 +46,12 @@ export function sinceParam(query: Record<string, string>): string | undefined {
 }
 
 /** `kind`, `scope`, `name` filters of the listing endpoints. */
-export function filterOf(query: Record<string, string>): PodFilter {
+export function filterOf(kinds: KindRegistry, query: Record<string, string>): PodFilter {
   const filter: PodFilter = {};
   if (query.kind) {
-    const kind = parseKind(query.kind);
+    const kind = kinds.parse(query.kind);
     if (!kind) {
-      throw new ValidationError(`query.kind: ${JSON.stringify(query.kind)} is not a kind; accepted: deployment, statefulset, job, cronjob`, {
+      throw new ValidationError(`query.kind: ${JSON.stringify(query.kind)} is not a kind; accepted: ${kinds.withRole('workload').join(', ')}`, {
         field: 'kind',
       });
     }

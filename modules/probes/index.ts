@@ -18,6 +18,7 @@
  *   workload service keeps judging every other replica by its grace period.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import '../kinds/contract.js';
 import { defineModule } from '../../kernel/index.js';
 import { NotFoundError, ValidationError, messageOf } from '../../lib/errors.js';
 import { keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
@@ -33,7 +34,6 @@ import { ProbeRunner } from './runner.js';
 import { ContainerProbes } from './state.js';
 import { WebhookGate } from './webhook-gate.js';
 
-const KINDS = new Set(['deployment', 'statefulset']);
 const READINESS_KEPT = 64;
 const POD_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
 /** A stop's `kill` event can trail the first failed sample of a server that closes on SIGTERM. */
@@ -42,10 +42,12 @@ const TEARDOWN_SETTLE_MS = 500;
 export default defineModule({
   name: 'probes',
   description: 'Liveness, readiness and startup probes; GET /pods/{name}/ready; the rollout readiness gate',
-  requires: ['runtime', 'api', 'store'],
+  requires: ['runtime', 'api', 'store', 'kinds'],
   optional: ['reconciler', 'webhooks'],
   provides: ['readiness'],
   register(ctx) {
+    // Probes watch the replicas of kinds that keep them running (the registry's `longRunning` role).
+    const KINDS = new Set(ctx.service('kinds').withRole('longRunning'));
     const unknown = Object.keys(ctx.options ?? {});
     if (unknown.length) throw new ValidationError(`probes.${unknown[0]}: unknown option; the probes module takes none (the grace period is workload.readinessGraceMs)`, { field: unknown[0]! });
     const runtime = ctx.service('runtime');

@@ -1,7 +1,7 @@
 /**
  * The `workload` service: everything deployments and statefulsets share,
- * kind-neutral (spec core.md §1.1–1.2, §3, §4.3, §4.6–4.8; decisions 1, 2,
- * 5, 10). A kind module (deployment, statefulset) owns *what* to do —
+ * kind-neutral: defaults, container labels, the spec hash, freezes, inits,
+ * releases and status shapes (docs/kinds.md, docs/api.md). A kind module (deployment, statefulset) owns *what* to do —
  * scale, roll, order — and asks here *how*: defaults, hash, env, the
  * container of one replica, labels, freezes, inits, releases, status and
  * readiness.
@@ -45,9 +45,10 @@ import type { ContainerSpec, ContainerSummary } from '../runtime/contract.js';
  * and the status store for their run containers (modules/job); no replicas,
  * hash, releases, freezes or ops of their own.
  */
-export type WorkloadKind = 'deployment' | 'statefulset' | 'job' | 'cronjob';
+/** A kind with the kind registry's `workload` role (deployment, statefulset, job, cronjob among the core kinds). */
+export type WorkloadKind = string;
 
-/** Container labels (core.md §3.2). `voodu.env_hash` is ours: the env a replica was started with. */
+/** Container labels, the reference's names so existing hosts keep working (docs/names.md). `voodu.env_hash` is ours: the env a replica was started with. */
 export const LABELS = {
   createdBy: 'createdby',
   kind: 'voodu.kind',
@@ -63,9 +64,9 @@ export const LABELS = {
 } as const;
 
 /**
- * A workload manifest after the controller defaults of §1.2 (image
+ * A workload manifest after the controller's reconcile-time defaults (image
  * `<appId>:latest` when empty — for statefulsets too, so build-mode
- * statefulsets work (core.md §9.4, the documented intent); networks
+ * statefulsets work as documented; networks
  * with voodu0 last in bridge mode; `restart` unless-stopped; replicas ≥ 1;
  * logs 10m×3). Fields still hold `${asset…}` text: `containerSpec`
  * interpolates, `specHash` must not.
@@ -102,7 +103,7 @@ export interface Workload {
   buildArgs?: Record<string, string>;
   /** `spec._asset_digests` as stamped by /apply. */
   assetDigests?: Record<string, string>;
-  /** True when the deployment's `release {}` block has a command: rollouts then wait for `/releases/run` (§4.8). */
+  /** True when the deployment's `release {}` block has a command: rollouts then wait for `/releases/run`. */
   hasReleaseBlock: boolean;
   /** The manifest's spec as stored: what a release record snapshots. */
   rawSpec: Record<string, unknown>;
@@ -197,7 +198,7 @@ export interface Replica extends ContainerSummary {
   ordinal?: number;
 }
 
-/** §4.7: one exhausted init chain. Ring of 10 on the status blob. */
+/** One exhausted init chain. Ring of 10 on the status blob. */
 export interface InitFailure {
   replica_id: string;
   init_name: string;
@@ -207,7 +208,7 @@ export interface InitFailure {
   recorded_at: string;
 }
 
-/** §4.8 ReleaseRecord. */
+/** One release in a deployment's history (`voodu describe`, `voodu rollback`). */
 export interface ReleaseRecord {
   id: string;
   rolled_back_from?: string;
@@ -232,7 +233,7 @@ export interface ReleaseRecord {
   phase?: 'pre_command' | 'command' | 'rollout' | 'post_command';
 }
 
-/** §6 DeploymentStatus (statefulsets use the same shape), plus our rollout report. */
+/** A deployment's status record (statefulsets use the same shape), plus our rollout report. */
 export interface WorkloadStatus {
   image?: string;
   spec_hash?: string;
@@ -262,12 +263,12 @@ export interface ReadyResult {
   reason?: string;
 }
 
-/** The gate a rollout waits on before retiring an old replica (decision 1). */
+/** The gate a rollout waits on before retiring an old replica: a new one must be ready first, so a rollout never drops capacity. */
 export interface Readiness {
   waitReady(container: { name: string; id: string }, opts: ReadyOptions): Promise<ReadyResult>;
 }
 
-/** `/frozen/<kind>s/<scope>/<name>` `{replica_ids}` (§4.6); an empty set deletes the key. */
+/** `/frozen/<kind>s/<scope>/<name>` `{replica_ids}`; an empty set deletes the key. */
 export interface FrozenSets {
   get(ref: ResourceRef): Promise<Set<string>>;
   add(ref: ResourceRef, replicaId: string): Promise<void>;
@@ -289,13 +290,13 @@ export interface RestartAnswer {
   scope: string;
   name: string;
   kind: WorkloadKind;
-  /** Replica ids whose freeze the restart lifted (§4.5: a restart clears the whole frozen list). */
+  /** Replica ids whose freeze the restart lifted (a restart clears the whole frozen list). */
   unfroze: string[];
   /** Replicas the restart replaces. */
   replicas: number;
 }
 
-/** `POST /rollback` answer (§4.8). */
+/** `POST /rollback` answer. */
 export interface RollbackAnswer {
   scope: string;
   name: string;
@@ -320,10 +321,10 @@ export interface WorkloadOps {
 }
 
 export interface WorkloadService {
-  /** §1.2 controller defaults. ValidationError naming the field on a bad network_mode, or network_mode host/none next to networks. */
+  /** The controller's reconcile-time defaults. ValidationError naming the field on a bad network_mode, or network_mode host/none next to networks. */
   defaults(kind: WorkloadKind, ref: ResourceRef, spec: Record<string, unknown>): Workload;
   /**
-   * §4.3 with decision 10: sha256 hex over the kind's field set (deployment:
+   * sha256 hex over the kind's field set (deployment:
    * with env_from; statefulset: with env_from and volume_claims), build args
    * from `build.args`, assets from the stamped digests (or `/status/assets`
    * for unstamped legacy specs), never webhooks, replicas or release.
@@ -345,7 +346,7 @@ export interface WorkloadService {
    */
   envTarget(w: Workload, env: EnvSync, at: ManifestAt): Promise<EnvTarget>;
   /**
-   * The runtime spec of one replica: labels (§3.2, role = kind), aliases,
+   * The runtime spec of one replica: labels (role = kind), aliases,
    * env files + identity env, ports/volumes/command/image with `${asset…}`
    * interpolated (assets materialised first), resources, logs, ulimits
    * (defaults nofile/nproc), extra_hosts, cap_add, restart. `docker_options`
@@ -370,7 +371,7 @@ export interface WorkloadService {
   resolvedImage(w: Workload): Promise<string>;
 
   /**
-   * §4.7: the init chain before one replica, sequentially in declared order;
+   * The init chain before one replica, sequentially in declared order;
    * each attempt is a fresh container `<appId>-init-<init>-<replicaId>` with
    * the replica's env, volumes and networks but NO DNS aliases, no ports, no
    * restart policy. Retries 2 s apart; timeout kills the attempt. Exhausted
@@ -379,7 +380,7 @@ export interface WorkloadService {
    */
   runInits(w: Workload, env: EnvSync, replica: ReplicaPlan, opts?: { signal?: AbortSignal }): Promise<void>;
 
-  /** §4.8: base36(unix seconds) + 2 hex. */
+  /** A new release id: base36(unix seconds) + 2 hex, so ids sort by time. */
   newReleaseId(): string;
   /** Prepends `record` to `status.releases`, capped at 10. */
   appendRelease(ref: ResourceRef, record: ReleaseRecord): Promise<void>;

@@ -5,7 +5,9 @@
  */
 import { ValidationError } from '../../lib/errors.js';
 import { appId, formatRef, type ResourceRef } from '../../lib/identity.js';
-import type { DeploymentSpec, InitSpec, StatefulsetSpec, VolumeClaim } from '../../lib/manifest/types.js';
+import type { InitSpec, VolumeClaim } from '../../lib/manifest/types.js';
+import type { DeploymentSpec } from '../deployment/spec.js';
+import type { StatefulsetSpec } from '../statefulset/spec.js';
 import { VOODU_NETWORK } from '../runtime/contract.js';
 import type { Workload, WorkloadKind } from './contract.js';
 

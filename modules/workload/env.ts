@@ -14,11 +14,13 @@ import type { ConfigService } from '../config/contract.js';
 import type { Paths } from '../paths/contract.js';
 import type { Store } from '../store/contract.js';
 import type { EnvSync, Workload } from './contract.js';
+import type { KindRegistry } from '../../lib/manifest/kind-registry.js';
 import { resolveRefs } from './env-refs.js';
 import { materialiseUsed } from './interpolate.js';
 
 export interface EnvDeps {
   store: Store;
+  kinds: KindRegistry;
   paths: Paths;
   config: ConfigService;
   assets: () => Assets | undefined;
@@ -30,7 +32,7 @@ export async function syncEnv(deps: EnvDeps, w: Workload): Promise<EnvSync> {
   const merged = await deps.config.envFor(scope, name, w.env);
   const resolved: Record<string, string> = {};
   for (const [key, value] of Object.entries(merged)) {
-    let v = await resolveRefs(deps.store, value, scope, key);
+    let v = await resolveRefs(deps.store, deps.kinds, value, scope, key);
     if (v.includes('${asset.')) v = await interpolateAsset(deps, w, v, key);
     resolved[key] = v;
   }

@@ -2,6 +2,7 @@
  * The `workload` module: provides the service deployments and statefulsets
  * share (contract.ts). It taps no hook; the kind modules do.
  */
+import '../kinds/contract.js';
 import { defineModule } from '../../kernel/index.js';
 import { ValidationError } from '../../lib/errors.js';
 import type {} from '../assets/contract.js';
@@ -38,7 +39,7 @@ export function validateOptions(raw: unknown): WorkloadOptions {
 export default defineModule<WorkloadOptions>({
   name: 'workload',
   description: 'What deployments and statefulsets share: defaults, spec hash, env, replica containers, inits, releases, freezes, readiness',
-  requires: ['store', 'runtime', 'paths', 'config'],
+  requires: ['store', 'runtime', 'paths', 'config', 'kinds'],
   optional: ['assets', 'readiness', 'reconciler'],
   provides: ['workload'],
   register(ctx) {
@@ -46,6 +47,7 @@ export default defineModule<WorkloadOptions>({
     ctx.provide(
       'workload',
       createWorkloadService({
+        kinds: ctx.service('kinds'),
         store: ctx.service('store'),
         runtime: ctx.service('runtime'),
         paths: ctx.service('paths'),

@@ -19,10 +19,12 @@ import { graceReadiness } from './readiness.js';
 import { standardOps } from './standard-ops.js';
 import { appendRelease, clearedRelease, newReleaseId, updateRelease } from './releases.js';
 import { specHash } from './spec-hash.js';
+import type { KindRegistry } from '../../lib/manifest/kind-registry.js';
 import { createStatusStore } from './status.js';
 
 export interface WorkloadDeps {
   store: Store;
+  kinds: KindRegistry;
   runtime: Runtime;
   paths: Paths;
   config: ConfigService;
@@ -75,7 +77,7 @@ export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
         const target = await assets.resolveRef(ref, scope).catch(() => undefined);
         return target ? (await assets.status(target.scope, target.name))?.files[target.key] : undefined;
       }),
-    syncEnv: (w) => syncEnv({ store, paths: deps.paths, config: deps.config, assets: deps.assets, log }, w),
+    syncEnv: (w) => syncEnv({ store, kinds: deps.kinds, paths: deps.paths, config: deps.config, assets: deps.assets, log }, w),
     async envTarget(w, env, at) {
       const input = { ...at, spec: w.rawSpec, envHash: env.hash };
       const decision = decideEnvTarget((await status.read(w.ref)).env_target, input);

@@ -22,6 +22,7 @@ import pathsModule from '../../modules/paths/index.js';
 import type { Store } from '../../modules/store/contract.js';
 import storeModule from '../../modules/store/index.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import kindsModule from '../../modules/kinds/index.js';
 
 let etcd: TestEtcd;
 let server: Server;
@@ -99,6 +100,7 @@ async function boot(t: ExecutionContext, options: Record<string, unknown> = {}):
   const root = await mkdtemp(join(tmpdir(), 'voodu-assets-test-'));
   const kernel = new Kernel({ log: createLogger({ level: 'error', sink: () => {} }) });
   await kernel.boot([
+    { module: kindsModule },
     { module: pathsModule, options: { root } },
     { module: storeModule, options: { endpoints: [etcd.endpoint] } },
     { module: assetsModule, options },

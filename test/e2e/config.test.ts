@@ -19,6 +19,7 @@ import type { Store, WatchEvent } from '../../modules/store/contract.js';
 import storeModule from '../../modules/store/index.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { runCli } from '../helpers/cli.js';
+import kindsModule from '../../modules/kinds/index.js';
 
 let etcd: TestEtcd;
 let kernel: Kernel;
@@ -33,6 +34,7 @@ test.before(async () => {
   root = await mkdtemp(join(tmpdir(), 'voodu-config-test-'));
   kernel = new Kernel({ log: createLogger({ level: 'debug', sink: (line) => logLines.push(line) }) });
   await kernel.boot([
+    { module: kindsModule },
     { module: pathsModule, options: { root } },
     { module: storeModule, options: { endpoints: [etcd.endpoint] } },
     { module: apiModule, options: { http: '127.0.0.1:0' } },

@@ -25,7 +25,7 @@ import { runCli } from '../helpers/cli.js';
 
 const docker = dockerClient();
 const prefix = `jb${randomBytes(2).toString('hex')}`;
-const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'workload', 'job', 'cronjob', 'pods'];
+const MODULES = ['kinds', 'paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'workload', 'job', 'cronjob', 'pods'];
 
 let etcd: TestEtcd;
 let kernel: Kernel;
@@ -39,7 +39,7 @@ test.before(async () => {
   root = await mkdtemp(join(tmpdir(), 'voodu-job-test-'));
   kernel = new Kernel({ log: createLogger({ level: 'warn', sink: () => undefined }) });
   const options: Record<string, Record<string, unknown>> = { paths: { root }, store: { endpoints: [etcd.endpoint] }, api: { http: '127.0.0.1:0' } };
-  await kernel.boot(await Promise.all(MODULES.map(async (name) => ({ module: await coreModules[name]!(), options: options[name] ?? {} }))));
+  await kernel.boot(await Promise.all(MODULES.map(async (name) => ({ module: await coreModules[name]!.load(), options: options[name] ?? {} }))));
   url = kernel.services.get('api', 'test').address().url;
   token = await readToken(root);
 });

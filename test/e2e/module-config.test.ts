@@ -25,7 +25,7 @@ test('a community module from a path is loaded with its options, adds a route an
 test('disabled core modules are absent: not registered, no service', async (t) => {
   const ctl = await bootController({ modules: API_ONLY });
   t.teardown(() => ctl.cleanup());
-  t.deepEqual(ctl.kernel.modules(), ['paths', 'api', 'pod-api', 'app']);
+  t.deepEqual(ctl.kernel.modules(), ['kinds', 'paths', 'api', 'pod-api', 'app']);
   t.false(ctl.kernel.services.has('store'));
   t.false(ctl.kernel.services.has('runtime'));
   t.true(ctl.kernel.services.has('api'));

@@ -29,6 +29,7 @@ import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { readToken } from '../helpers/controller.js';
 import { apiFetch } from '../helpers/http.js';
 import { runCli } from '../helpers/cli.js';
+import kindsModule from '../../modules/kinds/index.js';
 
 const run = testRunLabel();
 const docker = new DockerRuntime();
@@ -92,6 +93,7 @@ test.before(async () => {
   kernel.hooks.onReconcile.for('deployment').tapPromise('test', async (e) => void reconciled.push(e));
   root = await mkdtemp(join(tmpdir(), 'voodu-pods-test-'));
   await kernel.boot([
+    { module: kindsModule },
     { module: pathsModule, options: { root } },
     { module: storeModule, options: { endpoints: [etcd.endpoint] } },
     { module: spyRuntimeModule },

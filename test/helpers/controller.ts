@@ -79,9 +79,11 @@ export async function bootModules(
     api: { http: '127.0.0.1:0' },
     'pod-api': { http: ':0' },
   };
+  // The kind registry is the language every module speaks: always booted, as the controller does.
+  const names = modules.includes('kinds') ? modules : ['kinds', ...modules];
   const entries = await Promise.all(
-    modules.map(async (name) => {
-      const load = coreModules[name];
+    names.map(async (name) => {
+      const load = coreModules[name]?.load;
       if (!load) throw new Error(`bootModules: no core module "${name}"`);
       return { module: await load(), options: { ...base[name], ...options[name] } };
     }),

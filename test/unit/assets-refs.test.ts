@@ -39,7 +39,7 @@ test('collectRefs scans every string except top-level _ keys and depends_on, the
     _private: '${asset.skip.me}',
     depends_on: { assets: ['dep.k', 'scope.dep.k'], other: '${asset.skip.me}' },
   };
-  const found = collectRefs('deployment', spec, 'deployment/p/a');
+  const found = collectRefs(undefined, spec, 'deployment/p/a');
   t.deepEqual(
     found.map((f) => [f.ref.text, f.field]),
     [
@@ -57,15 +57,15 @@ test('collectRefs scans every string except top-level _ keys and depends_on, the
 test('collectRefs: a cronjob\'s job follows the same rules one level down', (t) => {
   const spec = { schedule: '@daily', job: { command: ['${asset.c.k}'], _x: '${asset.skip.me}', depends_on: { assets: ['j.k'] } } };
   t.deepEqual(
-    collectRefs('cronjob', spec, 'cronjob/p/n').map((f) => f.field),
+    collectRefs('job', spec, 'cronjob/p/n').map((f) => f.field),
     ['spec.job.command[0]', 'spec.job.depends_on.assets[0]'],
   );
 });
 
 test('collectRefs refuses a malformed depends_on', (t) => {
-  t.throws(() => collectRefs('job', { depends_on: { assets: 'a.b' } }, 'job/p/j'), { message: /spec\.depends_on\.assets must be a list/ });
-  t.throws(() => collectRefs('job', { depends_on: { assets: ['a'] } }, 'job/p/j'), { message: /spec\.depends_on\.assets\[0\]: "a" is not an asset reference/ });
-  t.throws(() => collectRefs('job', { depends_on: 'a.b' }, 'job/p/j'), { message: /spec\.depends_on must be a block/ });
+  t.throws(() => collectRefs(undefined, { depends_on: { assets: 'a.b' } }, 'job/p/j'), { message: /spec\.depends_on\.assets must be a list/ });
+  t.throws(() => collectRefs(undefined, { depends_on: { assets: ['a'] } }, 'job/p/j'), { message: /spec\.depends_on\.assets\[0\]: "a" is not an asset reference/ });
+  t.throws(() => collectRefs(undefined, { depends_on: 'a.b' }, 'job/p/j'), { message: /spec\.depends_on must be a block/ });
 });
 
 test('digestKey: scope.name.key, or name.key for an unscoped asset', (t) => {

@@ -3,7 +3,7 @@ import test from 'ava';
 import { ValidationError } from '../../lib/errors.js';
 import { type Manifest } from '../../lib/identity.js';
 import { parseDuration } from '../../modules/assets/duration.js';
-import { parseAsset } from '../../modules/assets/spec.js';
+import { parseAsset } from '../../modules/assets/parse.js';
 
 const asset = (files: unknown, scope = 'prod', name = 'cfg'): Manifest => ({ kind: 'asset', scope, name, spec: { files } as Record<string, unknown> });
 

@@ -3,6 +3,7 @@ import test from 'ava';
 import { parsePairs, parseRef } from '../../modules/config/cli.js';
 import { mergeEnv, renderEnvFile } from '../../modules/config/env-file.js';
 import { envOf } from '../../modules/config/manifests.js';
+import { kinds } from '../helpers/kinds.js';
 
 test('mergeEnv: manifest < scope < app; HCL scalars stringified, structures dropped', (t) => {
   t.deepEqual(mergeEnv({ A: 'm', B: 'm', C: 'm', N: 1, F: false, O: { x: 1 }, L: [1], Z: null }, { B: 's', C: 's' }, { C: 'a' }), {
@@ -25,10 +26,10 @@ test('renderEnvFile: sorted, trimmed, blank keys skipped; line-breaking input re
 });
 
 test('envOf: spec.env, cronjob spec.job.env, {} otherwise', (t) => {
-  t.deepEqual(envOf({ kind: 'deployment', name: 'a', spec: { env: { A: '1' } } }), { A: '1' });
-  t.deepEqual(envOf({ kind: 'cronjob', name: 'a', spec: { env: { X: 'ignored' }, job: { env: { B: '2' } } } }), { B: '2' });
-  t.deepEqual(envOf({ kind: 'job', name: 'a', spec: { env: ['A=1'] } }), {});
-  t.deepEqual(envOf({ kind: 'statefulset', name: 'a', spec: {} }), {});
+  t.deepEqual(envOf(kinds, { kind: 'deployment', name: 'a', spec: { env: { A: '1' } } }), { A: '1' });
+  t.deepEqual(envOf(kinds, { kind: 'cronjob', name: 'a', spec: { env: { X: 'ignored' }, job: { env: { B: '2' } } } }), { B: '2' });
+  t.deepEqual(envOf(kinds, { kind: 'job', name: 'a', spec: { env: ['A=1'] } }), {});
+  t.deepEqual(envOf(kinds, { kind: 'statefulset', name: 'a', spec: {} }), {});
 });
 
 test('CLI: refs and KEY=VALUE pairs', (t) => {

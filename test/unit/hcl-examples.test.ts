@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { loadManifests } from '../../cli/hcl/index.js';
 import { validateManifest } from '../../lib/manifest/index.js';
+import { kinds } from '../helpers/kinds.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const LOGS = { max_size: '10m', max_files: 3 };
@@ -220,5 +221,5 @@ test('every example validates to itself at /apply (wire rules, no HCL conversion
   const files = ['examples/stack', 'examples/web', 'examples/jobs', 'examples/registry', 'examples/statefulset/redis.hcl', 'examples/statefulset/postgres.hcl'];
   const loaded = await loadManifests({ files, cwd: root, env: { GHCR_USER: 'u', GHCR_TOKEN: 't' } });
   t.is(loaded.length, 15);
-  for (const { manifest, source } of loaded) t.deepEqual(validateManifest(JSON.parse(JSON.stringify(manifest))), manifest, source);
+  for (const { manifest, source } of loaded) t.deepEqual(validateManifest(JSON.parse(JSON.stringify(manifest)), kinds), manifest, source);
 });

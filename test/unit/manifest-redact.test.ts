@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { buildPlan, renderPlan, type WireManifest } from '../../cli/diff.js';
 import { validateManifest } from '../../lib/manifest/index.js';
 import { REDACTED, changedSecrets, keyedDigest, redactManifest } from '../../lib/manifest/redact.js';
+import { kinds } from '../helpers/kinds.js';
 
 const registry = (token: string, extra: Record<string, unknown> = {}): WireManifest => ({
   kind: 'registry',
@@ -84,8 +85,8 @@ test('the plan says a token changed, or nothing, and never prints one — from a
 });
 
 test('applying the marker as a token is refused, naming the field', (t) => {
-  const err = t.throws(() => validateManifest({ kind: 'registry', name: 'ghcr', spec: { url: 'ghcr.io', username: 'me', token: REDACTED } }));
+  const err = t.throws(() => validateManifest({ kind: 'registry', name: 'ghcr', spec: { url: 'ghcr.io', username: 'me', token: REDACTED } }, kinds));
   t.regex(err!.message, /token.*placeholder answers show instead of the secret/);
-  t.throws(() => validateManifest({ kind: 'registry', name: 'ghcr', spec: { url: 'ghcr.io', username: 'me', password: REDACTED } }), { message: /password.*placeholder/ });
-  t.notThrows(() => validateManifest({ kind: 'registry', name: 'ghcr', spec: { url: 'ghcr.io', username: 'me', token: 'real' } }));
+  t.throws(() => validateManifest({ kind: 'registry', name: 'ghcr', spec: { url: 'ghcr.io', username: 'me', password: REDACTED } }, kinds), { message: /password.*placeholder/ });
+  t.notThrows(() => validateManifest({ kind: 'registry', name: 'ghcr', spec: { url: 'ghcr.io', username: 'me', token: 'real' } }, kinds));
 });

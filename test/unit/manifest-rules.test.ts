@@ -6,6 +6,7 @@
 import test from 'ava';
 import { ValidationError } from '../../lib/errors.js';
 import { validateManifest } from '../../lib/manifest/index.js';
+import { kinds } from '../helpers/kinds.js';
 
 interface Case {
   rule: string;
@@ -131,7 +132,7 @@ for (const c of cases) {
   test(`rule: ${c.rule}`, (t) => {
     const m = { kind: c.kind ?? D.kind, scope: c.scope ?? D.scope, name: c.name ?? D.name, spec: c.spec };
     const block = c.scope === '' ? `${m.kind}/${m.name}` : `${m.kind}/${m.scope}/${m.name}`;
-    const err = t.throws(() => validateManifest(m, { source: 'voodu.hcl', hcl: c.hcl ?? false }), { instanceOf: ValidationError });
+    const err = t.throws(() => validateManifest(m, kinds, { source: 'voodu.hcl', hcl: c.hcl ?? false }), { instanceOf: ValidationError });
     if (!err) return;
     const prefix = `voodu.hcl: ${block}: `;
     t.true(err.message.startsWith(prefix), err.message);
@@ -161,7 +162,7 @@ const identityCases: { rule: string; m: unknown; field: string; message: string 
 
 for (const c of identityCases) {
   test(`identity: ${c.rule}`, (t) => {
-    const err = t.throws(() => validateManifest(c.m, { source: 'voodu.hcl' }), { instanceOf: ValidationError });
+    const err = t.throws(() => validateManifest(c.m, kinds, { source: 'voodu.hcl' }), { instanceOf: ValidationError });
     if (!err) return;
     if (typeof c.message === 'string') t.is(err.message, c.message);
     else t.regex(err.message, c.message);
@@ -179,6 +180,6 @@ test('valid edge values pass: IPv6 and bracketed extra_hosts, port ranges, milli
         resources: { limits: { cpu: '250m', memory: '1.5Gi' } },
         logs: { max_size: '100MB', max_files: 0 },
       },
-    }),
+    }, kinds),
   );
 });

@@ -1,13 +1,14 @@
 import test from 'ava';
 import type { Manifest } from '../../lib/identity.js';
 import { validateManifest } from '../../lib/manifest/index.js';
+import { kinds } from '../helpers/kinds.js';
 
 const LOGS = { max_size: '10m', max_files: 3 };
-const v = (m: unknown, hcl = false) => validateManifest(m, { source: 'voodu.hcl', hcl });
+const v = (m: unknown, hcl = false) => validateManifest(m, kinds, { source: 'voodu.hcl', hcl });
 
 /** Validating a validated manifest changes nothing: the CLI's output passes /apply unchanged. */
 function idempotent(t: { deepEqual: (a: unknown, b: unknown, m?: string) => void }, out: Manifest) {
-  t.deepEqual(validateManifest(out), out, 'validates to itself on the wire');
+  t.deepEqual(validateManifest(out, kinds), out, 'validates to itself on the wire');
 }
 
 test('deployment: every field, normalised in wire order, defaults applied', (t) => {
@@ -260,11 +261,11 @@ test('server-stamped _ keys are accepted on the wire and kept; metadata kept', (
     name: 'pg',
     spec: { image: 'x', _asset_digests: { 'data.cfg.conf': 'ab12' }, _stamped_by: { v: 1 } },
     metadata: { revision: 7, created_at: '2024-01-01T00:00:00Z' },
-  });
+  }, kinds);
   t.deepEqual(out.spec._asset_digests, { 'data.cfg.conf': 'ab12' });
   t.deepEqual(out.spec._stamped_by, { v: 1 });
   t.deepEqual(out.metadata, { revision: 7, created_at: '2024-01-01T00:00:00Z' });
-  const cron = validateManifest({ kind: 'cronjob', scope: 'o', name: 'c', spec: { schedule: '@daily', _asset_digests: { 'a.b': 'cd' }, job: { _asset_digests: { 'a.b': 'cd' } } } });
+  const cron = validateManifest({ kind: 'cronjob', scope: 'o', name: 'c', spec: { schedule: '@daily', _asset_digests: { 'a.b': 'cd' }, job: { _asset_digests: { 'a.b': 'cd' } } } }, kinds);
   t.deepEqual(cron.spec._asset_digests, { 'a.b': 'cd' });
 });
 

@@ -8,6 +8,7 @@ import { LinePrefixer } from '../../modules/pods/logs.js';
 import { filterOf, podName, sinceParam, tailParam } from '../../modules/pods/params.js';
 import { queryFlag as boolParam } from '../../lib/query-flag.js';
 import { execBody, execQuery } from '../../modules/pods/exec-request.js';
+import { kinds } from '../helpers/kinds.js';
 
 test('exec frames survive any chunking, and the trailer is read back or reported unreadable', (t) => {
   const wire = Buffer.concat([encodeFrame(1, 'out'), encodeFrame(2, Buffer.from('err')), encodeTrailer({ exit_code: 7 })]);
@@ -79,14 +80,14 @@ test('get pods groups by role in the documented order, orphans last, degraded re
 });
 
 test('stats refs: kind, scope, scope/name, kind/scope/name; never both a ref and flags', (t) => {
-  t.deepEqual(statsFilter(undefined, { scope: 'p' }), { kind: undefined, scope: 'p', name: undefined });
-  t.deepEqual(statsFilter('deployments', {}), { kind: 'deployment' });
-  t.deepEqual(statsFilter('prod', {}), { scope: 'prod' });
-  t.deepEqual(statsFilter('prod/api', {}), { scope: 'prod', name: 'api' });
-  t.deepEqual(statsFilter('statefulset/data/pg', {}), { kind: 'statefulset', scope: 'data', name: 'pg' });
-  t.throws(() => statsFilter('widget/a/b', {}), { message: /not a kind/ });
-  t.throws(() => statsFilter('prod', { scope: 'x' }), { message: /either a ref or/ });
-  t.throws(() => statsFilter('a/b/c/d', {}));
+  t.deepEqual(statsFilter(kinds, undefined, { scope: 'p' }), { kind: undefined, scope: 'p', name: undefined });
+  t.deepEqual(statsFilter(kinds, 'deployments', {}), { kind: 'deployment' });
+  t.deepEqual(statsFilter(kinds, 'prod', {}), { scope: 'prod' });
+  t.deepEqual(statsFilter(kinds, 'prod/api', {}), { scope: 'prod', name: 'api' });
+  t.deepEqual(statsFilter(kinds, 'statefulset/data/pg', {}), { kind: 'statefulset', scope: 'data', name: 'pg' });
+  t.throws(() => statsFilter(kinds, 'widget/a/b', {}), { message: /not a kind/ });
+  t.throws(() => statsFilter(kinds, 'prod', { scope: 'x' }), { message: /either a ref or/ });
+  t.throws(() => statsFilter(kinds, 'a/b/c/d', {}));
 });
 
 test('identity: release containers belong to their deployment, init to their parent, plugin roles to nobody', (t) => {
@@ -116,8 +117,8 @@ test('query and body checks name the field and never echo env values', (t) => {
   t.is(sinceParam({ since: '2024-05-01T12:00:00Z' }), '2024-05-01T12:00:00Z');
   t.is(sinceParam({ since: '1714564800' }), '1714564800');
   t.throws(() => sinceParam({ since: 'yesterday' }), { message: /query\.since/ });
-  t.deepEqual(filterOf({ kind: 'statefulsets', scope: 'data' }), { kind: 'statefulset', scope: 'data' });
-  t.throws(() => filterOf({ name: 'Bad Name' }), { message: /query\.name/ });
+  t.deepEqual(filterOf(kinds, { kind: 'statefulsets', scope: 'data' }), { kind: 'statefulset', scope: 'data' });
+  t.throws(() => filterOf(kinds, { name: 'Bad Name' }), { message: /query\.name/ });
 
   t.deepEqual(execQuery({ tty: 'true', cols: '80', rows: '24', workdir: '/app', user: '1000:1000' }), {
     tty: true,

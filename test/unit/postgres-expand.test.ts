@@ -29,6 +29,7 @@ import { PLUGIN_OWNED, parseSpec, stripPluginOwned, validateSpec } from '../../p
 import { renderStreamingConf } from '../../plugins/postgres/lib/expand/streaming.js';
 import { main } from '../../plugins/postgres/lib/main.js';
 import { dnsSuffix, podHost } from '../../plugins/postgres/lib/ref.js';
+import { kinds } from '../helpers/kinds.js';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../plugins/postgres/bin/voodu-postgres', import.meta.url));
@@ -285,13 +286,13 @@ test('statefulset defaults: PG_EXPOSE_PUBLIC=true publishes on every interface a
 
 test('the emitted manifests pass the controller validation (and health_check could not carry pg_isready)', (t) => {
   const { manifests } = expandRequest(req({ spec: { replicas: 2, env: { TZ: 'UTC' }, pg_config: { max_connections: 50 } } }), { env: {} });
-  for (const m of manifests) t.notThrows(() => validateManifest(m), m.kind);
-  const spec = validateManifest(manifests[1]).spec as Record<string, any>;
+  for (const m of manifests) t.notThrows(() => validateManifest(m, kinds), m.kind);
+  const spec = validateManifest(manifests[1], kinds).spec as Record<string, any>;
   t.deepEqual(spec.probes.readiness.exec.command.slice(0, 1), ['pg_isready']);
   // What the reference emitted is not a health check our statefulset accepts.
   const withHealth = { ...manifests[1]!, spec: { ...manifests[1]!.spec, health_check: 'pg_isready -U postgres -d postgres -p 5432' } };
-  t.throws(() => validateManifest(withHealth), { message: /health_check.*must be a path starting with '\/'/ });
-  t.notThrows(() => validateManifest(expandRequest(req({ config: { PG_EXPOSE_PUBLIC: 'true' } }), { env: {} }).manifests[1]));
+  t.throws(() => validateManifest(withHealth, kinds), { message: /health_check.*must be a path starting with '\/'/ });
+  t.notThrows(() => validateManifest(expandRequest(req({ config: { PG_EXPOSE_PUBLIC: 'true' } }), { env: {} }).manifests[1], kinds));
 });
 
 // --- merge ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 /**
  * Which file of a release is the plugin, and where its checksum is
- * published. The rule (documented in the README):
+ * published. The rule (documented in docs/plugin-protocol.md, "Publishing a release"):
  *
  * 1. an asset named `<repo>_<version>.tar.gz` (or `<repo>_v<version>.tar.gz`);
  * 2. else the only/first `*.tar.gz` / `*.tgz` asset, by name;

@@ -1,12 +1,21 @@
 /**
  * registry: credentials docker uses to pull private images — a
- * username/token pair, or a credential helper (core.md §1.9). `password`
+ * username/token pair, or a credential helper as docker login would store them. `password`
  * is an alias of `token`; `token` wins when both are written.
  */
-import type { At } from '../at.js';
-import { formatted, record, str } from '../decoders.js';
-import type { RegistrySpec } from '../types.js';
-import { REDACTED } from '../redact.js';
+import type { At } from '../../lib/manifest/at.js';
+import { formatted, record, str } from '../../lib/manifest/decoders.js';
+import { REDACTED } from '../../lib/manifest/redact.js';
+import type { KindDefinition } from '../../lib/manifest/kind-registry.js';
+
+export interface RegistrySpec {
+  url: string;
+  username?: string;
+  /** `password` is accepted as an alias and normalised to `token`. */
+  token?: string;
+  /** Docker credential helper suffix (`ecr-login` → docker-credential-ecr-login). */
+  helper?: string;
+}
 
 const HELPER_ALIASES: Record<string, string> = { ecr: 'ecr-login', aws: 'ecr-login' };
 
@@ -33,3 +42,28 @@ export function validateRegistry(raw: unknown, at: At): RegistrySpec {
   if (token === REDACTED) at.key(r.token ? 'token' : 'password').fail(`is ${JSON.stringify(REDACTED)}, the placeholder answers show instead of the secret; write the real token (e.g. from an environment variable)`);
   return { url: r.url, username: r.username, token };
 }
+
+/** Owned by the runtime: it is the part of voodu that pulls images. */
+export const registryKind: KindDefinition = {
+  name: 'registry',
+  plural: 'registries',
+  scope: 'forbidden',
+  summary: 'Credentials docker uses to pull private images from one registry host (username and token, or a credential helper).',
+  fields: {
+    url: { type: 'string', doc: 'The registry host as docker sees it (e.g. `ghcr.io`, `registry.example.com:5000`), without whitespace; required.' },
+    username: { type: 'string', doc: 'The login user; required unless `helper` is set.' },
+    token: { type: 'string', doc: 'The password or access token; required unless `helper` is set. Answers show `"(redacted)"` in its place, and that marker is refused as a token.' },
+    password: { type: 'string', doc: 'An alias of `token`, stored as `token`; `token` wins when both are written.' },
+    helper: { type: 'string', doc: 'A docker credential helper instead of username and token: the suffix of its binary (`ecr-login` runs `docker-credential-ecr-login`). Cannot be combined with `username` or `token`.' },
+  },
+  defaults: ['`password` is stored as `token` (`token` wins when both are written)'],
+  example: `registry "ecr" {
+  url    = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+  helper = "ecr-login"
+}
+`,
+  validate: validateRegistry,
+  hcl: { nameExample: 'ghcr' },
+};
+
+export const kinds = [registryKind];

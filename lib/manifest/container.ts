@@ -1,6 +1,6 @@
 /** Rules every container-running kind shares: image vs build, network mode vs networks. */
-import type { At } from '../at.js';
-import type { ContainerSpec } from '../types.js';
+import type { At } from './at.js';
+import type { ContainerSpec } from './types.js';
 
 export function checkContainer(spec: ContainerSpec, at: At): void {
   if (spec.image && spec.build) {
