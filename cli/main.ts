@@ -12,7 +12,7 @@ import { forward, isLocalOnly } from './ssh-forward.js';
 import { takeOwnVersionFlag } from './own-version-flag.js';
 import { findToken } from './token.js';
 import type { Verb, VerbContext } from './verb.js';
-import { allVerbs, pluginCall, runPluginVerb } from './verbs/index.js';
+import { loadVerbs, pluginCall, runPluginVerb } from './verbs/index.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -103,7 +103,7 @@ function clientFor(globals: GlobalFlags, env: NodeJS.ProcessEnv): ControllerClie
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   try {
     const { globals, rest } = splitGlobalFlags(argv.slice(2));
-    const verbs = allVerbs;
+    const verbs = await loadVerbs();
     const remote = isLocalOnly(rest) ? undefined : await selectRemote(globals.remote, io.env);
     if (remote) {
       const builtin = (word: string) => verbs.some((v) => v.name.split(' ')[0] === word || v.aliases?.includes(word));

@@ -1,11 +1,37 @@
 /**
- * Every extension point of the controller, declared in one place (as
- * webpack's Compiler does). Modules tap these; the module that owns a
- * moment calls them. New hooks belong here only when two modules need the
- * same extension point.
+ * Every extension point of the controller, in one place (as webpack's Compiler). Modules tap these; the
+ * module that owns a moment calls them. A new hook belongs here only when two modules need it.
  */
 import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, HookMap } from 'tapable';
-import type { Manifest, ResourceRef } from '../lib/identity.js';
+
+/**
+ * A manifest as it travels the wire and sits in the store. Its shape is
+ * declared here because the hooks carry it; lib/identity.ts re-exports it
+ * with the names derived from it.
+ */
+export interface Manifest<Spec = Record<string, unknown>> {
+  kind: string;
+  /** Empty or absent for unscoped kinds (registry, unscoped assets). */
+  scope?: string;
+  name: string;
+  spec: Spec;
+  metadata?: ManifestMetadata;
+}
+
+export interface ManifestMetadata {
+  /** The out-of-process plugin that produced it (an expansion or a plugin's action); absent for the operator's own. */
+  produced_by?: string;
+  created_at?: string;
+  updated_at?: string;
+  revision?: number;
+}
+
+/** Identity of a resource: enough to find it, nothing more. */
+export interface ResourceRef {
+  kind: string;
+  scope: string;
+  name: string;
+}
 
 /** An instruction a plugin or an expansion hands back for the controller (or the CLI) to carry out. */
 export interface Action {
@@ -46,11 +72,15 @@ export interface ReconcileEvent {
   revision: number;
   /** Put: the key's version (puts since it was created), so a reconcile can tell one write since it last looked from several. */
   version?: number;
-  /** Why this reconcile runs: a store event, the boot replay, a runtime event or the periodic resync. */
-  cause: 'watch' | 'replay' | 'runtime' | 'resync' | 'manual';
+  /** Why this reconcile runs: a store event, the boot replay, a runtime event, the periodic resync, or a requeue an earlier one asked for. */
+  cause: 'watch' | 'replay' | 'runtime' | 'resync' | 'manual' | 'requeue';
   /** 1 on the first try; the reconciler counts retries of transient failures. */
   attempt: number;
 }
+
+/** What an `onReconcile` promise tap may answer, as controller-runtime's Result: look at this resource again in `requeueAfter` ms. */
+export type ReconcileResult = { requeueAfter?: number };
+type ReconcileHook = AsyncSeriesHook<[ReconcileEvent]> & { tapPromise(options: string | { name: string; stage?: number; before?: string }, fn: (event: ReconcileEvent) => Promise<ReconcileResult | void>): void };
 
 export interface Tick {
   /** Wall-clock time of this tick (ms since epoch); ticks land on whole seconds. */
@@ -74,19 +104,15 @@ export interface ActionResult {
 export function createHooks() {
   return {
     /** Keyed by manifest kind: the first tap that answers replaces the manifest with core kinds. */
-    onExpand: new HookMap(
-      () => new AsyncSeriesBailHook<[Manifest, ExpandContext], Expansion | undefined>(['manifest', 'ctx']),
-    ),
+    onExpand: new HookMap(() => new AsyncSeriesBailHook<[Manifest, ExpandContext], Expansion | undefined>(['manifest', 'ctx'])),
     /** Once per apply, on the whole batch, before the dry-run answer or the store write. Taps use stages. */
     onApply: new AsyncSeriesHook<[ApplyBatch]>(['batch']),
-    /** Keyed by kind: bring the world in line with one resource's desired state. */
-    onReconcile: new HookMap(() => new AsyncSeriesHook<[ReconcileEvent]>(['event'])),
+    /** Keyed by kind: bring the world in line with one resource's desired state. Typed so a promise tap may answer a ReconcileResult (tapable types series taps as answering nothing); the reconciler reads it. */
+    onReconcile: new HookMap(() => new AsyncSeriesHook<[ReconcileEvent]>(['event']) as ReconcileHook),
     /** Driven by the kernel's one clock; each tap keeps its own cadence (see ModuleContext.every). */
     onTick: new AsyncParallelHook<[Tick]>(['tick']),
     /** Keyed by action type: the first tap that answers handled the action. */
-    onAction: new HookMap(
-      () => new AsyncSeriesBailHook<[Action, ActionContext], ActionResult | undefined>(['action', 'ctx']),
-    ),
+    onAction: new HookMap(() => new AsyncSeriesBailHook<[Action, ActionContext], ActionResult | undefined>(['action', 'ctx'])),
     /** After every module has started: the controller is ready to serve. */
     onStart: new AsyncSeriesHook<[]>([]),
     /** Before modules stop, in the order they were tapped. */

@@ -3,32 +3,13 @@
  * that every module must agree on (AppID, etcd keys). The kernel knows no
  * particular kind — kinds are plain strings owned by the modules.
  */
+import type { Manifest, ResourceRef } from '../kernel/hooks.js';
 import { ValidationError } from './errors.js';
 
-/** A manifest as it travels the wire and sits in the store. */
-export interface Manifest<Spec = Record<string, unknown>> {
-  kind: string;
-  /** Empty or absent for unscoped kinds (registry, unscoped assets). */
-  scope?: string;
-  name: string;
-  spec: Spec;
-  metadata?: ManifestMetadata;
-}
-
-export interface ManifestMetadata {
-  /** The out-of-process plugin that produced it (an expansion or a plugin's action); absent for the operator's own. */
-  produced_by?: string;
-  created_at?: string;
-  updated_at?: string;
-  revision?: number;
-}
-
-/** Identity of a resource: enough to find it, nothing more. */
-export interface ResourceRef {
-  kind: string;
-  scope: string;
-  name: string;
-}
+// The shapes themselves are the kernel's, since its hooks carry them; they
+// are re-exported here with the names derived from them. Types only: nothing
+// of the kernel loads with this file.
+export type { Manifest, ManifestMetadata, ResourceRef } from '../kernel/hooks.js';
 
 /** Kind, scope and name segments: lowercase DNS-label-ish, as container names and aliases need. */
 const SEGMENT = /^[a-z0-9]([a-z0-9_.-]{0,61}[a-z0-9])?$/;

@@ -1,19 +1,26 @@
-/** Every verb the CLI knows: its own, then those contributed by modules' `cli.ts` files. */
-import { verbs as apiVerbs } from '../../modules/api/cli.js';
-import { verbs as applyVerbs } from '../../modules/apply/cli.js';
-import { verbs as configVerbs } from '../../modules/config/cli.js';
-import { extendGet, verbs as podVerbs } from '../../modules/pods/cli.js';
-import { verbs as deploymentVerbs } from '../../modules/deployment/cli.js';
-import { verbs as jobVerbs } from '../../modules/job/cli.js';
-import { verbs as pluginManageVerbs } from '../../modules/plugins/cli-manage.js';
-import { verbs as releaseVerbs } from '../../modules/release/cli.js';
+/**
+ * Every verb the CLI knows: its own (`version`, `remote …`), and those the
+ * core modules contribute through the `cli` facet of their entry in
+ * modules/core.ts. There is no list to keep here: a module adds a verb in its
+ * own `cli.ts`. The facets are loaded in parallel, once per process; each
+ * one's `extendVerb` may wrap any verb (pods teach apply's `get` to list pods).
+ */
+import { coreModules } from '../../modules/core.js';
 import { verbs as remoteVerbs } from '../remote/verbs.js';
-import type { Verb } from '../verb.js';
+import type { CliFacet, Verb } from '../verb.js';
 import { version } from './version.js';
 
 export { pluginCall, runPluginVerb } from '../../modules/plugins/cli.js';
 
-// `get` learns `get pods` from the pods module; every other kind stays apply's.
-const withPods = (v: Verb) => (v.name === 'get' ? extendGet(v) : v);
+let loaded: Promise<Verb[]> | undefined;
 
-export const allVerbs: Verb[] = [version, ...apiVerbs, ...applyVerbs.map(withPods), ...configVerbs, ...deploymentVerbs, ...podVerbs, ...jobVerbs, ...pluginManageVerbs, ...releaseVerbs, ...remoteVerbs];
+/** The full verb list, in help order: `version`, the modules' in catalogue order, then `remote`. */
+export function loadVerbs(): Promise<Verb[]> {
+  return (loaded ??= assemble());
+}
+
+async function assemble(): Promise<Verb[]> {
+  const facets: CliFacet[] = (await Promise.all(Object.values(coreModules).map((m) => m.cli?.()))).filter((f) => f !== undefined);
+  const verbs = [version, ...facets.flatMap((f) => f.verbs), ...remoteVerbs];
+  return verbs.map((verb) => facets.reduce((v, f) => (f.extendVerb ? f.extendVerb(v) : v), verb));
+}

@@ -33,4 +33,4 @@ export const health: Verb = {
   },
 };
 
-export const verbs = [health];
+export const verbs: Verb[] = [health];

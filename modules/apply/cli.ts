@@ -10,7 +10,8 @@ import { printJson, table } from '../../cli/output.js';
 import { autoApproved, confirm } from '../../cli/prompt.js';
 import type { Verb, VerbContext, VerbOption } from '../../cli/verb.js';
 import { toYaml } from '../../cli/yaml.js';
-import { RELEASES_RUN_PATH, followReleaseStream, wantsRelease } from '../release/contract.js';
+import { RELEASES_RUN_PATH } from '../release/contract.js';
+import { followReleaseStream, wantsRelease } from '../../cli/release-stream.js';
 import { parseRef } from '../../cli/refs.js';
 
 const fileOptions: VerbOption[] = [
@@ -309,4 +310,4 @@ export const del: Verb = {
   },
 };
 
-export const verbs = [apply, diff, get, describe, del];
+export const verbs: Verb[] = [apply, diff, get, describe, del];

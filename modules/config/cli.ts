@@ -72,7 +72,7 @@ export const config: Verb = {
   },
 };
 
-export const verbs = [config];
+export const verbs: Verb[] = [config];
 
 /** `<scope>` or `<scope>/<name>`; the controller checks the segments themselves. */
 export function parseRef(ref: string | undefined): Bucket {

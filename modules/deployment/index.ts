@@ -53,18 +53,6 @@ export default defineModule<DeploymentOptions>({
     const workload = ctx.service('workload');
     const reconciler = () => (ctx.has('reconciler') ? ctx.service('reconciler') : undefined);
     const stopping = new AbortController();
-    const timers = new Map<string, NodeJS.Timeout>();
-    /** One pending follow-up per deployment; a later ask replaces an earlier one. */
-    const later = (ref: ResourceRef, ms: number) => {
-      const key = formatRef(ref);
-      clearTimeout(timers.get(key));
-      const timer = setTimeout(() => {
-        timers.delete(key);
-        reconciler()?.enqueue(ref, 'resync');
-      }, ms);
-      timer.unref();
-      timers.set(key, timer);
-    };
     const deps = {
       workload,
       storedSpec: async (ref: ResourceRef) => (await store.getJSON<Manifest>(keys.desired(ref)))?.spec,
@@ -72,7 +60,7 @@ export default defineModule<DeploymentOptions>({
       paths: ctx.service('paths'),
       log: ctx.log,
       backoff: new RepairBackoff(),
-      later,
+      later: (ref: ResourceRef, ms: number) => reconciler()?.enqueueAfter(ref, ms, 'resync'),
       signal: stopping.signal,
       readyTimeoutMs: options.readyTimeoutMs,
       createConcurrency: options.createConcurrency,
@@ -113,7 +101,6 @@ export default defineModule<DeploymentOptions>({
     return {
       stop() {
         stopping.abort(new Error('controller stopping'));
-        for (const t of timers.values()) clearTimeout(t);
       },
     };
   },

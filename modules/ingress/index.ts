@@ -8,24 +8,23 @@
  * refuses at apply time a (host, path) pair another ingress already serves.
  */
 import { defineModule } from '../../kernel/index.js';
-import { ValidationError } from '../../lib/errors.js';
-import { keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
+import { ValidationError, messageOf } from '../../lib/errors.js';
+import { formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { IngressSpec } from './spec.js';
 import { ApplyStage } from '../apply/contract.js';
 import type {} from '../plugins/contract.js';
 import type {} from '../reconciler/contract.js';
 import type {} from '../runtime/contract.js';
 import type {} from '../store/contract.js';
-import type {} from '../workload/contract.js';
+import { LABELS } from '../workload/contract.js';
 import { checkCollisions, type IngressEntry } from './collisions.js';
 import { DEFAULT_INGRESS_PLUGIN } from './contract.js';
 import { createIngressReconciler } from './reconcile.js';
-import { followReplicas } from './follow.js';
 
 export interface IngressOptions {
   /** Plugin that serves routes; default `caddy`. */
   plugin?: string;
-  /** Quiet time after a replica event before the affected ingresses re-sync; default 150 ms. */
+  /** How long after a replica event the affected ingresses re-sync, so one replica's burst of events becomes one re-sync; default 150 ms. */
   debounceMs?: number;
 }
 
@@ -69,14 +68,14 @@ export default defineModule<IngressOptions>({
     const reconciler = () => (ctx.has('reconciler') ? ctx.service('reconciler') : undefined);
     const enqueue = (ref: ResourceRef) => reconciler()?.enqueue(ref, 'runtime');
 
-    const follow = followReplicas({
-      runtime,
-      log: ctx.log,
-      debounceMs: options.debounceMs,
-      // One worker per resource: the reconciler serializes every re-sync of an ingress.
-      onChange: async (deployment) => {
-        for (const ref of await ingressesOf(store, deployment)) enqueue(ref);
-      },
+    // A start, kill, die or destroy of a deployment replica re-syncs the ingresses in front of it (the
+    // reconciler serializes every re-sync of one ingress). A `kill` counts at once: the replica leaves the
+    // upstreams (isTearingDown) while it still finishes what it serves.
+    reconciler()?.onRuntimeEvent({ roles: ['deployment'], actions: ['start', 'kill', 'die', 'destroy'] }, (ev) => {
+      const deployment: ResourceRef = { kind: 'deployment', scope: ev.labels[LABELS.scope] ?? '', name: ev.labels[LABELS.name] ?? '' };
+      ingressesOf(store, deployment)
+        .then((refs) => refs.forEach((ref) => reconciler()?.enqueueAfter(ref, options.debounceMs, 'runtime')))
+        .catch((err) => ctx.log.warn(`${formatRef(deployment)}: ingress re-sync not queued: ${messageOf(err)}`));
     });
 
     const reconcile = createIngressReconciler({
@@ -86,9 +85,8 @@ export default defineModule<IngressOptions>({
       plugins: ctx.service('plugins'),
       plugin: options.plugin,
       log: ctx.log,
-      tearingDown: follow.tearingDown,
-      later: follow.later,
-      enqueue,
+      tearingDown: (containerId) => reconciler()?.isTearingDown(containerId) ?? false,
+      later: (ref, ms) => reconciler()?.enqueueAfter(ref, ms, 'runtime'),
     });
     ctx.hooks.onReconcile.for('ingress').tapPromise('ingress', reconcile);
 
@@ -117,11 +115,6 @@ export default defineModule<IngressOptions>({
       }
       checkCollisions(mine, stored);
     });
-
-    return {
-      start: () => follow.start(),
-      stop: () => follow.stop(),
-    };
   },
 });
 

@@ -23,8 +23,8 @@ export interface ReconcileDeps {
   plugin: string;
   log: Logger;
   tearingDown(containerId: string): boolean;
-  later(ref: ResourceRef, ms: number, fn: () => void): void;
-  enqueue(ref: ResourceRef): void;
+  /** Asks for another reconcile of `ref` in `ms`. */
+  later(ref: ResourceRef, ms: number): void;
 }
 
 /** A plugin answer that is not a success, in the plugin's words. */
@@ -97,7 +97,7 @@ export function createIngressReconciler(deps: ReconcileDeps) {
     const round = pendingRounds.get(key) ?? 0;
     if (round >= 6) return;
     pendingRounds.set(key, round + 1);
-    deps.later(ref, 250 * 2 ** round, () => deps.enqueue(ref));
+    deps.later(ref, 250 * 2 ** round);
   }
 
   return async (event: ReconcileEvent): Promise<void> => {

@@ -23,7 +23,7 @@ import { defineModule } from '../../kernel/index.js';
 import { NotFoundError, ValidationError, messageOf } from '../../lib/errors.js';
 import { keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type {} from '../api/contract.js';
-import type { Subscription } from '../runtime/contract.js';
+import type {} from '../reconciler/contract.js';
 import type {} from '../store/contract.js';
 import type {} from '../webhooks/contract.js';
 import type { OnProbeSpec } from '../../lib/manifest/types.js';
@@ -42,8 +42,8 @@ const TEARDOWN_SETTLE_MS = 500;
 export default defineModule({
   name: 'probes',
   description: 'Liveness, readiness and startup probes; GET /pods/{name}/ready; the rollout readiness gate',
-  requires: ['runtime', 'api', 'store', 'kinds'],
-  optional: ['reconciler', 'webhooks'],
+  requires: ['runtime', 'api', 'store', 'kinds', 'reconciler'],
+  optional: ['webhooks'],
   provides: ['readiness'],
   register(ctx) {
     // Probes watch the replicas of kinds that keep them running (the registry's `longRunning` role).
@@ -53,12 +53,13 @@ export default defineModule({
     const runtime = ctx.service('runtime');
     const store = ctx.service('store');
     const api = ctx.service('api');
+    const reconciler = ctx.service('reconciler');
     /** By container name. */
     const entries = new Map<string, ContainerProbes>();
     /** Per container name: ensure and drop run one after another, in arrival order. */
     const queues = new Map<string, Promise<unknown>>();
     let stopping = false;
-    let events: Subscription | undefined;
+    let unfollow: (() => void) | undefined;
     const gate = new WebhookGate();
     const settling = new Set<NodeJS.Timeout>();
 
@@ -138,14 +139,14 @@ export default defineModule({
     }
 
     function probeWebhook(e: ContainerProbes, r: ProbeRunner): void {
-      if (!ctx.has('webhooks') || (e.tearingDown && !e.restarting)) return;
+      if (!ctx.has('webhooks') || (reconciler.isTearingDown(e.id) && !e.restarting)) return;
       const slot = gate.edge(e.id, r.cfg.type, r.phase);
       if (!slot) return;
       const event = { ref: e.ref, slot, pod: e.name, probe: r.cfg.type, transition: r.phase, reason: r.reason, at: Date.now() };
       const timer = setTimeout(() => {
         settling.delete(timer);
         // A liveness restart stops the container too, but that is this module's own doing, not a teardown.
-        if ((e.tearingDown && !e.restarting) || stopping) return void ctx.log.debug(`${e.name}: ${r.cfg.type} ${r.phase} during teardown; no on_probe`);
+        if ((reconciler.isTearingDown(e.id) && !e.restarting) || stopping) return void ctx.log.debug(`${e.name}: ${r.cfg.type} ${r.phase} during teardown; no on_probe`);
         void store
           .getJSON<Manifest>(keys.desired(e.ref))
           // Read now, not when the runner started: on_probe is outside the spec hash, so replicas outlive its changes.
@@ -240,45 +241,33 @@ export default defineModule({
 
     return {
       async start() {
-        await follow();
+        follow();
         // Decision 2: replicas that were already running get their runners again.
         void scan().catch((err) => ctx.log.warn(`probe scan of running replicas failed: ${messageOf(err)}`));
       },
       async stop() {
         stopping = true;
-        events?.close();
+        unfollow?.();
         for (const t of settling) clearTimeout(t);
         await Promise.all([...entries.keys()].map((name) => dropNow(name)));
       },
     };
 
-    async function follow(): Promise<void> {
-      events = await runtime.events(
+    function follow(): void {
+      unfollow = reconciler.onRuntimeEvent(
+        { roles: [...KINDS], actions: ['start', 'die', 'destroy'] },
         (ev) => {
-          const role = ev.labels['voodu.role'] ?? '';
-          if (!KINDS.has(role) || !ev.name) return;
+          if (!ev.name) return;
           if (ev.action === 'start') void ensure(ev.name, ev.containerId).catch((err) => ctx.log.warn(`${ev.name}: probes not started: ${messageOf(err)}`));
-          else if (ev.action === 'kill') {
-            const e = entries.get(ev.name);
-            if (e && ev.containerId && e.id.startsWith(ev.containerId)) e.tearingDown = true;
-          }
           else if (ev.action === 'die') void serial(ev.name, () => dropNow(ev.name, ev.containerId));
-          else if (ev.action === 'destroy') {
-            const ref = { kind: role, scope: ev.labels['voodu.scope'] ?? '', name: ev.labels['voodu.name'] ?? '' };
+          else {
+            const ref = { kind: ev.labels['voodu.role'] ?? '', scope: ev.labels['voodu.scope'] ?? '', name: ev.labels['voodu.name'] ?? '' };
             gate.forget(ev.containerId);
             void serial(ev.name, () => dropNow(ev.name, ev.containerId)).then(() => persist(ref, ev.name, undefined));
           }
         },
-        (err) => {
-          if (stopping) return;
-          ctx.log.warn(`docker event stream ended (${err.message}); resubscribing and rescanning`);
-          setTimeout(() => {
-            if (stopping) return;
-            follow()
-              .then(scan)
-              .catch((e) => ctx.log.warn(`probes: cannot follow docker events: ${messageOf(e)}`));
-          }, 1000).unref();
-        },
+        // Starts and stops while the stream was down were missed: find the running replicas again.
+        () => void scan().catch((err) => ctx.log.warn(`probe rescan after the docker event stream came back failed: ${messageOf(err)}`)),
       );
     }
   },

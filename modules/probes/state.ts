@@ -21,8 +21,6 @@ export class ContainerProbes {
   reason = '';
   lastTransition = new Date().toISOString();
   restarting = false;
-  /** Docker sent it a stop or kill signal: its edges from now on are teardown, not health (no on_probe). */
-  tearingDown = false;
 
   constructor(
     readonly name: string,

@@ -9,9 +9,11 @@
 import { defineModule, type ReconcileEvent } from '../../kernel/index.js';
 import { isTransient, messageOf } from '../../lib/errors.js';
 import { appId, formatRef, keys, parseDesiredKey, type ResourceRef } from '../../lib/identity.js';
-import type { RuntimeEvent, Subscription } from '../runtime/contract.js';
+import type { RuntimeEvent } from '../runtime/contract.js';
 import type { Store, Watch } from '../store/contract.js';
 import type { Reconciler } from './contract.js';
+import { RequeueResults } from './requeue-results.js';
+import { RuntimeEvents } from './runtime-events.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ReconcilerOptions {
@@ -49,6 +51,8 @@ export default defineModule<ReconcilerOptions>({
     let stopping = false;
 
     const queue = new WorkQueue<Cause>(reconcileKey, ctx.options.concurrency ?? 4);
+    const results = new RequeueResults();
+    const runtimeEvents = new RuntimeEvents((onEvent, onError) => ctx.service('runtime').events(onEvent, onError), ctx.log);
 
     async function reconcileKey(key: string, cause: Cause): Promise<void> {
       const ref = parseDesiredKey(key);
@@ -60,8 +64,10 @@ export default defineModule<ReconcilerOptions>({
       manualWaiters.delete(key);
       let error: unknown;
       let event: ReconcileEvent | undefined;
+      if (hook) results.read(hook);
       try {
         const kv = await store.get(key);
+        if (!kv) queue.forget(key); // a requeue asked for a resource now gone has nothing left to look at
         // A container event names a resource; only the store may say it is gone. (Another controller
         // sharing this engine, or a container whose manifest was just deleted, is not ours to remove.)
         if (!kv && cause === 'runtime') return;
@@ -83,6 +89,8 @@ export default defineModule<ReconcilerOptions>({
         else if (hook) ctx.log.debug(`${formatRef(ref)}: reconciled (${event?.type}, ${cause})`);
         if (hook && event?.type === 'put') await recordOutcome(ref, error);
       }
+      const requeueAfter = event && results.take(event);
+      if (requeueAfter !== undefined && !stopping) queue.addLater(key, 'requeue', requeueAfter);
       // Last, so whoever waits on this attempt also sees its recorded outcome.
       for (const w of waiters) (error ? w.reject(error) : w.resolve());
     }
@@ -147,6 +155,7 @@ export default defineModule<ReconcilerOptions>({
 
     const service: Reconciler = {
       enqueue: (ref, cause) => queue.add(keys.desired(ref), cause),
+      enqueueAfter: (ref, ms, cause) => queue.addLater(keys.desired(ref), cause, ms),
       reconcileNow: (ref) =>
         new Promise<void>((resolve, reject) => {
           const key = keys.desired(ref);
@@ -164,6 +173,8 @@ export default defineModule<ReconcilerOptions>({
         }
         await queue.idle();
       },
+      onRuntimeEvent: (filter, handler, onResume) => runtimeEvents.on(filter, handler, onResume),
+      isTearingDown: (containerId) => runtimeEvents.isTearingDown(containerId),
     };
     ctx.provide('reconciler', service);
 
@@ -174,40 +185,23 @@ export default defineModule<ReconcilerOptions>({
     });
 
     // A replica that dies or is removed behind our back is repaired now, not at the next resync.
-    let events: Subscription | undefined;
-    async function followRuntime(): Promise<void> {
-      if (!ctx.has('runtime') || stopping) return;
-      try {
-        events = await ctx.service('runtime').events(
-          (e) => {
-            const ref = ownerOf(e);
-            if (ref && (e.action === 'die' || e.action === 'destroy')) {
-              const key = keys.desired(ref);
-              queue.add(key, 'runtime');
-              // The engine reports `die` before the container reads as exited: look again once it settled.
-              queue.addAfter(key, 'runtime', RUNTIME_SETTLE_MS);
-            }
-          },
-          (err) => {
-            if (stopping) return;
-            ctx.log.warn(`docker event stream ended (${err.message}); resubscribing`);
-            setTimeout(() => void followRuntime(), 1000).unref();
-          },
-        );
-      } catch (err) {
-        ctx.log.warn(`cannot follow docker events (${messageOf(err)}); retrying in 5 s`);
-        setTimeout(() => void followRuntime(), 5000).unref();
-      }
-    }
+    runtimeEvents.on({ actions: ['die', 'destroy'] }, (e) => {
+      const ref = ownerOf(e);
+      if (!ref) return;
+      const key = keys.desired(ref);
+      queue.add(key, 'runtime');
+      // The engine reports `die` before the container reads as exited: look again once it settled.
+      queue.addAfter(key, 'runtime', RUNTIME_SETTLE_MS);
+    });
 
     return {
       async start() {
         await replayAndWatch('replay');
-        await followRuntime();
+        if (ctx.has('runtime')) await runtimeEvents.start();
       },
       async stop() {
         stopping = true;
-        events?.close();
+        runtimeEvents.stop();
         await watch?.close();
         await queue.stop();
       },

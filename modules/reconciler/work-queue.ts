@@ -13,6 +13,7 @@ export class WorkQueue<C> {
   readonly #pending = new Map<string, C>();
   readonly #running = new Set<string>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #later = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   #idleWaiters: (() => void)[] = [];
   #stopped = false;
 
@@ -45,6 +46,32 @@ export class WorkQueue<C> {
     this.#timers.set(key, timer);
   }
 
+  /**
+   * Queue `key` in `ms`, as a reconcile asks to look again later. The earliest time asked for
+   * wins. Work in between does not cancel it (a level-triggered worker loses nothing by one more
+   * look), `forget` and `stop` do. Not counted by `idle`: a repair backing off for minutes is no
+   * work in flight.
+   */
+  addLater(key: string, cause: C, ms: number): void {
+    if (this.#stopped) return;
+    const due = Date.now() + ms;
+    const cur = this.#later.get(key);
+    if (cur && cur.due <= due) return;
+    clearTimeout(cur?.timer);
+    const timer = setTimeout(() => {
+      this.#later.delete(key);
+      this.add(key, cause);
+    }, ms);
+    timer.unref();
+    this.#later.set(key, { timer, due });
+  }
+
+  /** Drop the requeue `addLater` holds for `key` (its resource is gone). */
+  forget(key: string): void {
+    clearTimeout(this.#later.get(key)?.timer);
+    this.#later.delete(key);
+  }
+
   get size(): number {
     return this.#pending.size + this.#running.size + this.#timers.size;
   }
@@ -60,6 +87,8 @@ export class WorkQueue<C> {
     this.#pending.clear();
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
+    for (const l of this.#later.values()) clearTimeout(l.timer);
+    this.#later.clear();
     await this.idle();
   }
 

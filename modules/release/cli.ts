@@ -8,7 +8,8 @@
 import { CliError, failureOf, type ControllerClient } from '../../cli/client.js';
 import { formatDuration, parseOutput, printJson, table } from '../../cli/output.js';
 import { outputOption, type Verb } from '../../cli/verb.js';
-import { RELEASES_RUN_PATH, followReleaseStream } from './contract.js';
+import { RELEASES_RUN_PATH } from './contract.js';
+import { followReleaseStream } from '../../cli/release-stream.js';
 import { parseRef } from '../../cli/refs.js';
 import type { ReleaseRecord } from '../workload/contract.js';
 

@@ -28,7 +28,6 @@ export default defineModule<StatefulsetOptions>({
     const store = ctx.service('store');
     const stopping = new AbortController();
     const reconciler = () => (ctx.has('reconciler') ? ctx.service('reconciler') : undefined);
-    const timers = new Set<NodeJS.Timeout>();
 
     const deps: StatefulsetDeps = {
       workload,
@@ -36,14 +35,7 @@ export default defineModule<StatefulsetOptions>({
       runtime,
       log: ctx.log,
       backoff: new RepairBackoff(),
-      later: (ref: ResourceRef, ms: number) => {
-        const t = setTimeout(() => {
-          timers.delete(t);
-          reconciler()?.enqueue(ref, 'manual');
-        }, ms);
-        t.unref();
-        timers.add(t);
-      },
+      later: (ref: ResourceRef, ms: number) => reconciler()?.enqueueAfter(ref, ms, 'manual'),
       signal: stopping.signal,
       readyTimeoutMs: ctx.options.readyTimeoutMs ?? 120_000,
       podCredential: (pod) => (ctx.has('podAccess') ? ctx.service('podAccess').mint(pod) : undefined),
@@ -64,7 +56,6 @@ export default defineModule<StatefulsetOptions>({
     return {
       stop() {
         stopping.abort(new Error('controller stopping'));
-        for (const t of timers) clearTimeout(t);
       },
     };
   },

@@ -28,7 +28,6 @@
  * gate: "still running after a grace period (3 s) and never restarted or
  * exited".
  */
-import { VooduError } from '../../lib/errors.js';
 import { type ResourceRef } from '../../lib/identity.js';
 import type {
   AutoscaleSpec,
@@ -410,18 +409,6 @@ export interface WorkloadService {
   /** The current readiness gate (see the file comment for who provides it). */
   readonly readiness: Readiness;
   setReadiness(r: Readiness): void;
-}
-
-/** An init chain gave up; the message names the init and the replica, never env values. */
-export class InitFailedError extends VooduError {
-  override readonly code = 'init_failed';
-  readonly failure: InitFailure;
-  constructor(failure: InitFailure) {
-    super(
-      `init "${failure.init_name}" for replica ${failure.replica_id} failed after ${failure.attempts} attempt(s): ${failure.error}`,
-    );
-    this.failure = failure;
-  }
 }
 
 declare module '../../kernel/services.js' {

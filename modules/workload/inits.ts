@@ -6,20 +6,32 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger } from '../../kernel/index.js';
-import { messageOf } from '../../lib/errors.js';
+import { VooduError, messageOf } from '../../lib/errors.js';
 import { parseDurationMs } from '../../lib/manifest/durations.js';
 import { initContainerName } from '../../lib/resource-names.js';
 import type { InitSpec } from '../../lib/manifest/types.js';
 import type { Assets } from '../assets/contract.js';
 import type { ContainerSpec, Runtime } from '../runtime/contract.js';
 import { VOODU_NETWORK } from '../runtime/contract.js';
-import { InitFailedError, type EnvSync, type InitFailure, type ReplicaPlan, type StatusStore, type Workload } from './contract.js';
+import { type EnvSync, type InitFailure, type ReplicaPlan, type StatusStore, type Workload } from './contract.js';
 import { identityEnv, resourcesOf, ulimitsOf } from './container.js';
 import { defaultUlimits } from './host-limits.js';
 import { interpolateText, type ResolvedFields } from './interpolate.js';
 import { replicaLabels } from './labels.js';
 
 export const INIT_FAILURES_KEPT = 10;
+
+/** An init chain gave up; the message names the init and the replica, never env values. */
+export class InitFailedError extends VooduError {
+  override readonly code = 'init_failed';
+  readonly failure: InitFailure;
+  constructor(failure: InitFailure) {
+    super(
+      `init "${failure.init_name}" for replica ${failure.replica_id} failed after ${failure.attempts} attempt(s): ${failure.error}`,
+    );
+    this.failure = failure;
+  }
+}
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 
 export interface InitDeps {

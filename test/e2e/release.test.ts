@@ -17,7 +17,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keys } from '../../lib/identity.js';
-import { followReleaseStream, wantsRelease } from '../../modules/release/contract.js';
+import { followReleaseStream, wantsRelease } from '../../cli/release-stream.js';
 import type { WorkloadStatus } from '../../modules/workload/contract.js';
 import { apiFetch } from '../helpers/http.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kernel, createLogger } from '../../kernel/index.js';
-import { startController, type ControllerHandle } from '../../lib/controller.js';
+import { startController, type ControllerHandle } from '../../controller/main.js';
 import { coreModules } from '../../modules/core.js';
 
 export interface TestController extends ControllerHandle {

@@ -1,18 +1,10 @@
 /**
- * Assembles and runs the controller: flags → module config → kernel boot,
- * then waits for SIGTERM/SIGINT and shuts everything down in order.
+ * The controller's command line: its flags, its usage text, and the module
+ * options the flags (and their environment variables) set.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kernel, createLogger, type LogLevel } from '../kernel/index.js';
-import { messageOf } from './errors.js';
-import { coreLoaders, coreModuleNames } from '../modules/core.js';
-import { buildInfo, versionString } from './build-info.js';
-import { emptyModuleConfig, loadModuleConfig, resolveModules } from './module-config.js';
-import type { NodeInfo } from './node-service.js';
 
-const USAGE = `Usage: voodu-controller [flags]
+export const USAGE = `Usage: voodu-controller [flags]
 
 Keeps desired state in etcd, serves the HTTP API and reconciles manifests into Docker containers.
 
@@ -43,12 +35,7 @@ Flags:
   -v, --version          print the version
 `;
 
-export interface ControllerHandle {
-  kernel: Kernel;
-  stop(): Promise<void>;
-}
-
-function flagValues(argv: string[]) {
+export function flagValues(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -82,8 +69,10 @@ function flagValues(argv: string[]) {
   return values;
 }
 
+export type ControllerFlags = ReturnType<typeof flagValues>;
+
 /** Options that flags and env set explicitly; they win over the module config file. */
-function flagOverrides(flags: ReturnType<typeof flagValues>, env: NodeJS.ProcessEnv, root: string, name: string) {
+export function flagOverrides(flags: ControllerFlags, env: NodeJS.ProcessEnv, root: string, name: string) {
   const defined = <T extends Record<string, unknown>>(o: T) =>
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
   const http = flags.http ?? env.VOODU_HTTP_ADDR;
@@ -127,63 +116,4 @@ function flagOverrides(flags: ReturnType<typeof flagValues>, env: NodeJS.Process
       ...defined({ certFile: flags['etcd-cert-file'], keyFile: flags['etcd-key-file'], trustedCaFile: flags['etcd-trusted-ca-file'] }),
     },
   };
-}
-
-/** Boots a controller in this process. Used by the bin and by in-process tests. */
-export async function startController(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ControllerHandle> {
-  const flags = flagValues(argv);
-  const level = (flags['log-level'] ?? env.VOODU_LOG_LEVEL ?? 'info') as LogLevel;
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) {
-    throw new Error(`--log-level: "${level}" is not one of debug, info, warn, error`);
-  }
-  const root = resolve(flags.root ?? env.VOODU_ROOT ?? '/opt/voodu');
-  const name = flags.name ?? 'voodu-0';
-  const defaultConfig = join(root, 'modules.json');
-  const configPath = flags.modules ?? (existsSync(defaultConfig) ? defaultConfig : undefined);
-  const config = configPath ? await loadModuleConfig(configPath, coreModuleNames) : emptyModuleConfig();
-  const entries = await resolveModules(config, coreLoaders, flagOverrides(flags, env, root, name));
-
-  const log = createLogger({ level });
-  log.info(`voodu-controller ${versionString()} root=${root} node=${name}${configPath ? ` modules=${configPath}` : ''}`);
-  const kernel = new Kernel({ log });
-  const node: NodeInfo = { name, version: buildInfo().version };
-  kernel.services.provide('node', node, 'controller');
-  await kernel.boot(entries);
-  return { kernel, stop: () => kernel.shutdown() };
-}
-
-/** The `voodu-controller` process: boot, then stop cleanly on the first signal. */
-export async function runController(argv: string[]): Promise<void> {
-  let flags: ReturnType<typeof flagValues>;
-  try {
-    flags = flagValues(argv);
-  } catch (err) {
-    process.stderr.write(`voodu-controller: ${messageOf(err)}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (flags.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  if (flags.version) {
-    process.stdout.write(`voodu-controller ${versionString()}\n`);
-    return;
-  }
-  let handle: ControllerHandle;
-  try {
-    handle = await startController(argv);
-  } catch (err) {
-    process.stderr.write(`voodu-controller: ${messageOf(err)}\n`);
-    process.exit(1);
-  }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    handle.kernel.log.info(`${signal} received, shutting down`);
-    // etcd3 leaves backoff timers behind that keep the loop alive: exit explicitly once stopped.
-    void handle.stop().finally(() => process.exit(0));
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }
