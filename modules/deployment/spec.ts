@@ -14,6 +14,7 @@ import { onDeploy, onProbe } from '../../lib/manifest/webhooks.js';
 import { checkContainer, ordered, withBuildDefault } from '../../lib/manifest/container.js';
 import type { AutoscaleSpec, ContainerSpec, InitSpec, OnDeploySpec, OnProbeSpec, ProbesSpec, ReleaseSpec } from '../../lib/manifest/types.js';
 import type { KindDefinition } from '../../lib/manifest/kind-registry.js';
+import { documented } from '../../lib/manifest/field-docs.js';
 import { CONTAINER_BLOCKS, INIT_BLOCKS, PROBE_BLOCKS, list, single } from '../../lib/manifest/hcl-rules.js';
 
 export interface DeploymentSpec extends ContainerSpec {
@@ -105,20 +106,13 @@ export const deploymentKind: KindDefinition = {
   name: 'deployment',
   scope: 'required',
   summary: 'Stateless replicas of one container, rolled out with zero downtime on every change.',
-  fields: {
+  fields: documented('deployment', DEPLOYMENT_KEYS, {
     image: { type: 'string', doc: 'Image the replicas run (e.g. `nginx:1.27`, `ghcr.io/acme/api:1.4`). Without it the deployment is in build mode and runs `<scope>-<name>:latest` (see `build`); `image` and `build` are mutually exclusive.' },
     replicas: { type: 'number', doc: 'How many replicas to keep running (a whole number ≥ 0); default 1, and 0 also means 1. With `autoscale` the count starts at `autoscale.min` and is the autoscaler\'s, so HCL refuses `replicas` next to it.' },
     command: { type: 'list(string)', doc: 'The container\'s command as an argv list (`["bin/server", "--port", "8080"]`), replacing the image\'s CMD; default the image\'s own. Items may use `${asset…}` paths.' },
-    env: {
-      type: 'map(string)',
-      doc: 'Environment variables (`{ KEY = "value" }`; names cannot be empty or contain `=` or whitespace), written to the app\'s env file below the scope and app config buckets, so `voodu config set` wins over them. A value may embed `${ref.<kind>.<name>.<field>}` (another resource\'s published status data, e.g. a database URL; resolved at reconcile, in the caller\'s scope for kinds that take a scope) and `${asset.<scope>.<name>.<key>}` (the path of an asset file).',
-    },
     ports: { type: 'list(string)', doc: 'Published ports in docker `-p` form: `"80"`, `"80/udp"`, `"3000:80"`, `"127.0.0.1:3000:80"`, ranges `"8000-8010"` (ports 1–65535). A port without an address is bound on 127.0.0.1 only; an ingress without a `port` routes to the first entry\'s container port.' },
     volumes: { type: 'list(string)', doc: 'Mounts in docker `-v` form: `"/host/path:/in/container[:ro]"`, `"volume-name:/data"`, or a lone `"/path"` for an anonymous volume; entries cannot be empty. An asset file is mounted with `"${asset.<scope>.<name>.<key>}:/etc/app.conf:ro"`.' },
-    network: { type: 'string', doc: 'One more docker network to join besides `voodu0` (letters, digits, `_`, `.` or `-`); ignored when `networks` is set.' },
     networks: { type: 'list(string)', doc: 'Docker networks to join besides `voodu0`, which every replica is on and where the replicas answer as `<name>.<scope>`. Cannot be combined with `network_mode`.' },
-    network_mode: { type: 'string', doc: '`"host"` (share the host\'s network stack) or `"none"` (no network); default: the `voodu0` bridge. Cannot be combined with `network` or `networks`.' },
-    restart: { type: 'string', doc: 'Docker restart policy: `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`; default `unless-stopped`.' },
     health_check: { type: 'string', doc: 'Path (starting with `/`) handed to the ingress plugin as the replicas\' health-check path; default `/`, and a readiness probe\'s `http_get.path` takes precedence. Changing it rolls no replica.' },
     post_deploy: { type: 'list(string)', doc: 'Accepted for compatibility, but voodu runs nothing from it; use `release { post_command = [...] }` for a command after the rollout.' },
     keep_releases: { type: 'number', doc: 'Accepted for compatibility (a whole number ≥ 0), with no effect: the status keeps the newest 10 releases for `voodu rollback`.' },
@@ -126,24 +120,12 @@ export const deploymentKind: KindDefinition = {
       type: 'block',
       doc: 'Build mode, when there is no `image`: `build { context, dockerfile, path, args = { … }, lang { name, version, entrypoint } }`, `context` defaulting to `"."` (the manifest\'s directory) and a change of `args` rolling the replicas. The replicas run the image tagged `<scope>-<name>:latest`.',
     },
-    extra_hosts: { type: 'list(string)', doc: 'Extra `/etc/hosts` entries as `"name:ip"`, the address IPv4, IPv6 or `host-gateway` (e.g. `"db.internal:10.0.0.5"`).' },
-    cap_add: { type: 'list(string)', doc: 'Linux capabilities to add, by name (e.g. `NET_ADMIN`, `SYS_NICE`).' },
-    ulimits: {
-      type: 'map(string)',
-      doc: 'Resource limits by name (`core`, `cpu`, `data`, `fsize`, `locks`, `memlock`, `msgqueue`, `nice`, `nofile`, `nproc`, `rss`, `rtprio`, `rttime`, `sigpending`, `stack`), each `"N"` or `"soft:hard"` (-1 for unlimited). Unless set here, `nofile` is 65536 and `nproc` 4096, clamped to the host\'s hard limits.',
-    },
-    docker_options: { type: 'list(string)', doc: 'Raw `docker run` flags: accepted, but not applied (the engine API has no spelling for them); the controller logs a warning once.' },
-    env_file: { type: 'list(string)', doc: 'Read by the CLI and never sent: `.env` files (`KEY=value` lines, `#` comments, optional `export`), relative to the manifest\'s directory, merged into `env`; later files override earlier ones and `env` overrides them all.' },
     env_from: { type: 'list(string)', doc: 'Other apps whose env file the replicas also read, as `"<scope>/<name>"` or `"<name>"` (same scope), before their own, so their own env wins. The CLI also reads those apps\' config buckets for `${VAR}` values.' },
     release: {
       type: 'block',
       doc: 'Commands around each rollout, each in a one-shot container of the new image: `release { pre_command, command, post_command, timeout }` (argv lists; `timeout` a duration, default `10m`). `voodu apply` runs them, and a changed spec is not rolled out until its release has run.',
     },
     depends_on: { type: 'block', doc: '`depends_on { assets = ["<name>.<key>", "<scope>.<name>.<key>"] }`: assets the replicas use without naming them in the spec, so a change of their content rolls the replicas as a referenced asset would.' },
-    resources: {
-      type: 'block',
-      doc: '`resources { limits { cpu, memory } }`: `cpu` in cores (`"2"`, `"1.5"`) or millicores (`"500m"`), `memory` in bytes or with `Ki`, `Mi`, `Gi`, `Ti` (1024ⁿ) or `K`, `M`, `G`, `T` (1000ⁿ), e.g. `"512Mi"`. No limits by default.',
-    },
     autoscale: {
       type: 'block',
       doc: 'CPU autoscaling: `autoscale { min, max, cpu_target, cooldown_up, cooldown_down }`, with `min` ≥ 1, `max` ≥ `min` and `cpu_target` 1–100 (percent of one core, the replicas\' mean) required, and the cooldowns durations (default `30s` up, `5m` down). The count starts at `min`; `replicas` cannot be written next to it in HCL.',
@@ -156,7 +138,6 @@ export const deploymentKind: KindDefinition = {
       type: 'block',
       doc: 'Webhooks on probe transitions: `on_probe { failure { … } recovery { … } }`, `failure` on a probe\'s unhealthy edge and `recovery` on the next healthy one, with targets as in `on_deploy` (`url`, `method`, `headers`, `body` or `file`).',
     },
-    logs: { type: 'block', doc: 'Log rotation of docker\'s json-file driver: `logs { max_size, max_files }`; default `max_size = "10m"` (a number with an optional unit `k`, `m` or `g`) and `max_files = 3`.' },
     probes: {
       type: 'block',
       doc: '`probes { liveness { … } readiness { … } startup { … } }`, each with exactly one of `http_get { path, port, scheme, http_headers }`, `tcp_socket { port }` or `exec { command }`, plus `initial_delay` (default 0), `period` (10s), `timeout` (1s), `failure_threshold` (3) and `success_threshold` (1). A failing liveness probe restarts the container; a rollout waits for the new replica\'s readiness (and startup) probe.',
@@ -165,7 +146,7 @@ export const deploymentKind: KindDefinition = {
       type: 'labelled block (repeatable): `init "<name>" { … }`',
       doc: 'One-shot containers run in declared order before each replica starts, each of which must exit 0: `init "<name>" { image, command, timeout, retries, resources, ulimits, docker_options }`. `command` is required, `image` defaults to the replicas\', `timeout` to `10m` and `retries` (0–5) to 0; names match `[a-z0-9][a-z0-9-]*` and are unique.',
     },
-  },
+  }),
   defaults: [
     '`health_check = "/"` when it is not set',
     '`logs { max_size = "10m", max_files = 3 }`, each where it is not set',

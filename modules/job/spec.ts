@@ -5,6 +5,7 @@ import * as f from '../../lib/manifest/fields.js';
 import { checkContainer, ordered } from '../../lib/manifest/container.js';
 import type { ContainerSpec } from '../../lib/manifest/types.js';
 import type { KindDefinition } from '../../lib/manifest/kind-registry.js';
+import { documented } from '../../lib/manifest/field-docs.js';
 import { CONTAINER_BLOCKS } from '../../lib/manifest/hcl-rules.js';
 
 export interface JobSpec extends ContainerSpec {
@@ -50,41 +51,22 @@ export const jobKind: KindDefinition = {
   name: 'job',
   scope: 'required',
   summary: 'A container run to completion on demand (`voodu run job`), with a bounded history of runs.',
-  fields: {
+  fields: documented('job', JOB_KEYS, {
     image: { type: 'string', doc: 'Image a run uses (e.g. `ghcr.io/acme/api:1.4`); default `<scope>-<name>:latest`, the build-mode tag. `image` and `build` are mutually exclusive.' },
     command: { type: 'list(string)', doc: 'The run\'s command as an argv list (`["./manage", "migrate"]`), replacing the image\'s CMD; default the image\'s own. Items may use `${asset…}` paths.' },
-    env: {
-      type: 'map(string)',
-      doc: 'Environment variables (`{ KEY = "value" }`; names cannot be empty or contain `=` or whitespace), written to the app\'s env file below the scope and app config buckets, so `voodu config set` wins over them. A value may embed `${ref.<kind>.<name>.<field>}` (another resource\'s published status data, e.g. a database URL; resolved at each run, in the caller\'s scope for kinds that take a scope) and `${asset.<scope>.<name>.<key>}` (the path of an asset file).',
-    },
     volumes: { type: 'list(string)', doc: 'Mounts in docker `-v` form: `"/host/path:/in/container[:ro]"`, `"volume-name:/data"`, or a lone `"/path"` for an anonymous volume; entries cannot be empty. An asset file is mounted with `"${asset.<scope>.<name>.<key>}:/etc/app.conf:ro"`.' },
-    network: { type: 'string', doc: 'One more docker network to join besides `voodu0` (letters, digits, `_`, `.` or `-`); ignored when `networks` is set.' },
     networks: { type: 'list(string)', doc: 'Docker networks to join besides `voodu0` (a run gets no DNS alias). Cannot be combined with `network_mode`.' },
-    network_mode: { type: 'string', doc: '`"host"` (share the host\'s network stack) or `"none"` (no network); default: the `voodu0` bridge. Cannot be combined with `network` or `networks`.' },
     build: {
       type: 'block',
       doc: 'Build settings: `build { context, dockerfile, path, args = { … }, lang { name, version, entrypoint } }`. Mutually exclusive with `image`; without an image a run uses the image tagged `<scope>-<name>:latest`.',
     },
-    extra_hosts: { type: 'list(string)', doc: 'Extra `/etc/hosts` entries as `"name:ip"`, the address IPv4, IPv6 or `host-gateway` (e.g. `"db.internal:10.0.0.5"`).' },
-    cap_add: { type: 'list(string)', doc: 'Linux capabilities to add, by name (e.g. `NET_ADMIN`, `SYS_NICE`).' },
-    env_file: { type: 'list(string)', doc: 'Read by the CLI and never sent: `.env` files (`KEY=value` lines, `#` comments, optional `export`), relative to the manifest\'s directory, merged into `env`; later files override earlier ones and `env` overrides them all.' },
-    ulimits: {
-      type: 'map(string)',
-      doc: 'Resource limits by name (`core`, `cpu`, `data`, `fsize`, `locks`, `memlock`, `msgqueue`, `nice`, `nofile`, `nproc`, `rss`, `rtprio`, `rttime`, `sigpending`, `stack`), each `"N"` or `"soft:hard"` (-1 for unlimited). Unless set here, `nofile` is 65536 and `nproc` 4096, clamped to the host\'s hard limits.',
-    },
-    docker_options: { type: 'list(string)', doc: 'Raw `docker run` flags: accepted, but not applied (the engine API has no spelling for them); the controller logs a warning once.' },
     env_from: { type: 'list(string)', doc: 'Other apps whose env file a run also reads, as `"<scope>/<name>"` or `"<name>"` (same scope), before its own, so its own env wins. The CLI also reads those apps\' config buckets for `${VAR}` values.' },
     timeout: { type: 'duration ("30s")', doc: 'How long a run may take (`30s`, `10m`, `1h30m`) before it is killed and recorded as failed; default no limit.' },
     successful_history_limit: { type: 'number', doc: 'How many succeeded runs the status keeps (older stopped run containers are removed); default 3, and 0 also means 3.' },
     failed_history_limit: { type: 'number', doc: 'How many failed runs the status keeps (older stopped run containers are removed); default 1, and 0 also means 1.' },
     depends_on: { type: 'block', doc: '`depends_on { assets = ["<name>.<key>", "<scope>.<name>.<key>"] }`: assets a run uses without naming them in the spec; the apply refuses one that does not exist and records its content digest, as for a referenced asset.' },
-    resources: {
-      type: 'block',
-      doc: '`resources { limits { cpu, memory } }`: `cpu` in cores (`"2"`, `"1.5"`) or millicores (`"500m"`), `memory` in bytes or with `Ki`, `Mi`, `Gi`, `Ti` (1024ⁿ) or `K`, `M`, `G`, `T` (1000ⁿ), e.g. `"512Mi"`. No limits by default.',
-    },
-    logs: { type: 'block', doc: 'Log rotation of docker\'s json-file driver: `logs { max_size, max_files }`; default `max_size = "10m"` (a number with an optional unit `k`, `m` or `g`) and `max_files = 3`.' },
     labels: { type: 'map(string)', doc: 'Extra labels on the run\'s containers, usually set by a plugin (e.g. `"voodu.role" = "backup"`); voodu\'s identity labels (`createdby`, `voodu.kind`, `voodu.scope`, `voodu.name`, `voodu.replica_id`, …) cannot be set.' },
-  },
+  }),
   defaults: ['`logs { max_size = "10m", max_files = 3 }`, each where it is not set'],
   example: `job "prod" "migrate" {
   image    = "ghcr.io/acme/api:1.4"

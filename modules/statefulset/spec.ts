@@ -9,6 +9,7 @@ import { onProbe } from '../../lib/manifest/webhooks.js';
 import { checkContainer, ordered, withBuildDefault } from '../../lib/manifest/container.js';
 import type { ContainerSpec, InitSpec, OnProbeSpec, ProbesSpec, VolumeClaim } from '../../lib/manifest/types.js';
 import type { KindDefinition } from '../../lib/manifest/kind-registry.js';
+import { documented } from '../../lib/manifest/field-docs.js';
 import { CONTAINER_BLOCKS, INIT_BLOCKS, PROBE_BLOCKS, labeled } from '../../lib/manifest/hcl-rules.js';
 
 export interface StatefulsetSpec extends ContainerSpec {
@@ -63,44 +64,24 @@ export const statefulsetKind: KindDefinition = {
   name: 'statefulset',
   scope: 'required',
   summary: 'Replicas with a stable identity (<name>-0, <name>-1, …), each with its own volumes, started and rolled in order.',
-  fields: {
+  fields: documented('statefulset', Object.keys(shape), {
     image: { type: 'string', doc: 'Image the pods run (e.g. `postgres:17`). Without it the statefulset is in build mode and runs `<scope>-<name>:latest` (see `build`); `image` and `build` are mutually exclusive.' },
     replicas: { type: 'number', doc: 'How many pods, `<scope>-<name>.0` to `.<n-1>` (a whole number ≥ 0); default 1, and 0 also means 1. Pods start in order, each waiting for the one before to be ready, and a scale-down removes the highest ordinals first.' },
     command: { type: 'list(string)', doc: 'The container\'s command as an argv list (`["redis-server", "--appendonly", "yes"]`), replacing the image\'s CMD; default the image\'s own. Items may use `${asset…}` paths.' },
-    env: {
-      type: 'map(string)',
-      doc: 'Environment variables (`{ KEY = "value" }`; names cannot be empty or contain `=` or whitespace), written to the app\'s env file below the scope and app config buckets, so `voodu config set` wins over them. A value may embed `${ref.<kind>.<name>.<field>}` (another resource\'s published status data, e.g. a database URL; resolved at reconcile, in the caller\'s scope for kinds that take a scope) and `${asset.<scope>.<name>.<key>}` (the path of an asset file).',
-    },
     ports: { type: 'list(string)', doc: 'Published ports in docker `-p` form: `"5432"`, `"80/udp"`, `"3000:80"`, `"127.0.0.1:3000:80"`, ranges `"8000-8010"` (ports 1–65535). A port without an address is bound on 127.0.0.1 only.' },
     volumes: { type: 'list(string)', doc: 'Mounts in docker `-v` form: `"/host/path:/in/container[:ro]"`, `"volume-name:/data"`, or a lone `"/path"` for an anonymous volume; entries cannot be empty. Per-pod data belongs in `volume_claim`; an asset file is mounted with `"${asset.<scope>.<name>.<key>}:/etc/app.conf:ro"`.' },
-    network: { type: 'string', doc: 'One more docker network to join besides `voodu0` (letters, digits, `_`, `.` or `-`); ignored when `networks` is set.' },
     networks: { type: 'list(string)', doc: 'Docker networks to join besides `voodu0`, where pod n answers as `<name>-<n>.<scope>` and every pod as `<name>.<scope>`. Cannot be combined with `network_mode`.' },
-    network_mode: { type: 'string', doc: '`"host"` (share the host\'s network stack) or `"none"` (no network); default: the `voodu0` bridge. Cannot be combined with `network` or `networks`.' },
-    restart: { type: 'string', doc: 'Docker restart policy: `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`; default `unless-stopped`.' },
     health_check: { type: 'string', doc: 'A path starting with `/`, accepted as on a deployment; nothing reads it for a statefulset, since ingresses route to deployments.' },
     build: {
       type: 'block',
       doc: 'Build mode, when there is no `image`: `build { context, dockerfile, path, args = { … }, lang { name, version, entrypoint } }`, `context` defaulting to `"."` (the manifest\'s directory) and a change of `args` rolling the pods. The pods run the image tagged `<scope>-<name>:latest`.',
     },
-    extra_hosts: { type: 'list(string)', doc: 'Extra `/etc/hosts` entries as `"name:ip"`, the address IPv4, IPv6 or `host-gateway` (e.g. `"db.internal:10.0.0.5"`).' },
-    cap_add: { type: 'list(string)', doc: 'Linux capabilities to add, by name (e.g. `NET_ADMIN`, `SYS_NICE`).' },
-    env_file: { type: 'list(string)', doc: 'Read by the CLI and never sent: `.env` files (`KEY=value` lines, `#` comments, optional `export`), relative to the manifest\'s directory, merged into `env`; later files override earlier ones and `env` overrides them all.' },
-    ulimits: {
-      type: 'map(string)',
-      doc: 'Resource limits by name (`core`, `cpu`, `data`, `fsize`, `locks`, `memlock`, `msgqueue`, `nice`, `nofile`, `nproc`, `rss`, `rtprio`, `rttime`, `sigpending`, `stack`), each `"N"` or `"soft:hard"` (-1 for unlimited). Unless set here, `nofile` is 65536 and `nproc` 4096, clamped to the host\'s hard limits.',
-    },
-    docker_options: { type: 'list(string)', doc: 'Raw `docker run` flags: accepted, but not applied (the engine API has no spelling for them); the controller logs a warning once.' },
     env_from: { type: 'list(string)', doc: 'Other apps whose env file the pods also read, as `"<scope>/<name>"` or `"<name>"` (same scope), before their own, so their own env wins. The CLI also reads those apps\' config buckets for `${VAR}` values.' },
     volume_claims: {
       type: 'labelled block (repeatable): `volume_claim "<name>" { … }`',
       doc: 'One docker volume per claim per pod, `voodu-<scope>-<name>-<claim>-<n>`, mounted at `mount_path` (an absolute path, required); `size` is informational. Claim names are 1–63 lowercase letters, digits, `-`, `_` or `.` and unique; the volumes survive restarts, rollouts and `delete`, and only `delete --prune` removes them.',
     },
     depends_on: { type: 'block', doc: '`depends_on { assets = ["<name>.<key>", "<scope>.<name>.<key>"] }`: assets the pods use without naming them in the spec, so a change of their content rolls the pods as a referenced asset would.' },
-    resources: {
-      type: 'block',
-      doc: '`resources { limits { cpu, memory } }`: `cpu` in cores (`"2"`, `"1.5"`) or millicores (`"500m"`), `memory` in bytes or with `Ki`, `Mi`, `Gi`, `Ti` (1024ⁿ) or `K`, `M`, `G`, `T` (1000ⁿ), e.g. `"512Mi"`. No limits by default.',
-    },
-    logs: { type: 'block', doc: 'Log rotation of docker\'s json-file driver: `logs { max_size, max_files }`; default `max_size = "10m"` (a number with an optional unit `k`, `m` or `g`) and `max_files = 3`.' },
     inits: {
       type: 'labelled block (repeatable): `init "<name>" { … }`',
       doc: 'One-shot containers run in declared order before each pod starts, each of which must exit 0: `init "<name>" { image, command, timeout, retries, resources, ulimits, docker_options }`. `command` is required, `image` defaults to the pods\', `timeout` to `10m` and `retries` (0–5) to 0; names match `[a-z0-9][a-z0-9-]*` and are unique.',
@@ -113,7 +94,7 @@ export const statefulsetKind: KindDefinition = {
       type: 'block',
       doc: 'Webhooks on probe transitions: `on_probe { failure { … } recovery { … } }`, `failure` on a probe\'s unhealthy edge and `recovery` on the next healthy one; each slot is repeatable, each target has `url` (http(s), required), `method` (`POST` by default, `PUT`, `PATCH`, `DELETE`), `headers`, and `body` (an object) or `file` (a `${asset…}` JSON template).',
     },
-  },
+  }),
   defaults: ['`logs { max_size = "10m", max_files = 3 }`, each where it is not set', '`build { context = "." }` when there is no `image`'],
   example: `statefulset "data" "pg" {
   image    = "postgres:17"
