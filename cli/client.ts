@@ -45,7 +45,7 @@ export async function failureOf(res: Response): Promise<CliError> {
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
-  /** Default 30 s (spec plugins-and-cli §3.12); 0 = none. */
+  /** Default 30 s; 0 = none. */
   timeoutMs?: number;
   /** Aborts the request (and its body) when it fires, e.g. a header-only deadline. */
   signal?: AbortSignal;

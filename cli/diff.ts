@@ -1,5 +1,5 @@
 /**
- * Renders a dry-run answer as a plan (spec plugins-and-cli §3.7): per
+ * Renders a dry-run answer as a plan: per
  * resource `+` new, `~` changed (with field-level lines), `=` unchanged,
  * then what would be pruned and a one-line summary. Asset contents are
  * summarised, never printed; registry tokens arrive redacted (with a digest

@@ -1,6 +1,6 @@
 /**
  * The `voodu` CLI (alias `vd`). Global flags are read only before the verb
- * (decision 15), so a plugin verb keeps its own `-o` or `-r`; the verb and
+ *, so a plugin verb keeps its own `-o` or `-r`; the verb and
  * its flags are parsed by sade.
  */
 import sade from 'sade';

@@ -1,6 +1,6 @@
 /**
- * What the CLI does with a plugin dispatch answer (spec plugins-and-cli.md
- * §1.8, §3.6): print the message and the applied lines, run `exec_local`
+ * What the CLI does with a plugin dispatch answer (docs/plugin-protocol.md):
+ * print the message and the applied lines, run `exec_local`
  * commands here with the user's terminal, and write each `fetch_file` to a
  * new local file. Local dispatch and dispatch over SSH differ only in where
  * a fetched file's bytes come from.

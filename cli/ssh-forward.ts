@@ -1,5 +1,5 @@
 /**
- * Remote mode (spec plugins-and-cli §3.9, as issue 7 sets it): with a remote
+ * Remote mode: with a remote
  * selected (`-r NAME` before the verb, or the default remote), every verb
  * but the local ones runs as `voodu <verb> …` on the host over ssh, and the
  * host's exit code becomes ours.

@@ -1,6 +1,6 @@
 /**
- * Running `voodu` on a remote host through the system `ssh` (spec
- * plugins-and-cli §3.9). ssh gets an argv array; the one string that is
+ * Running `voodu` on a remote host through the system `ssh` (docs/cli.md,
+ * remotes). ssh gets an argv array; the one string that is
  * built here is the remote command line, which sshd hands to the remote
  * shell, so every token in it is single-quoted.
  */

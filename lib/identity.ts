@@ -39,7 +39,7 @@ export function appId(scope: string | undefined, name: string): string {
 }
 
 /**
- * The etcd key layout (spec core.md §6, decision 6). Unscoped resources use
+ * The etcd key layout. Unscoped resources use
  * the `_` placeholder only where the reference has a segment for it.
  */
 export const keys = {

@@ -1,5 +1,5 @@
 /**
- * The published-port rule (spec core.md §3.6), shared by the runtime (which
+ * The published-port rule, shared by the runtime (which
  * binds it) and the spec hash (which must see the port as it will be bound).
  * A port the operator did not pin to an address is bound on loopback only,
  * so publishing never opens a port to the world by accident.

@@ -114,5 +114,5 @@ try {
   client.close();
   await e.stop();
 }
-// etcd3 leaves un-unref'd backoff timers behind (STACK.md §3).
+// etcd3 leaves un-unref'd backoff timers behind, which would keep the process alive.
 process.exit(0);

@@ -1,5 +1,5 @@
 /**
- * Values of an asset body (core.md §1.8): a literal string is inline
+ * Values of an asset body: a literal string is inline
  * content; `file("path")` is read now, relative to the manifest's
  * directory, and shipped as base64; `url("https://…", { timeout, on_failure })`
  * is fetched later by the controller.

@@ -1,5 +1,5 @@
 /**
- * The variables `${VAR}` sees in one file (core.md §2.4): config buckets
+ * The variables `${VAR}` sees in one file: config buckets
  * named by the file's `env_from` entries, then the buckets of the file's own
  * `scope/name` blocks (only when it interpolates anything), then the shell,
  * which always wins. A bucket named by env_from must be readable; an own

@@ -1,7 +1,7 @@
 /**
  * `env_file = ["./app.env"]`: read by the CLI, relative to the manifest's
  * directory, merged into `env` (later files override earlier ones, inline
- * `env` wins) and removed from what is sent (core.md §2.1). The controller
+ * `env` wins) and removed from what is sent. The controller
  * never sees the files, only the merged map.
  */
 import { readFile } from 'node:fs/promises';

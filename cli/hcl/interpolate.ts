@@ -1,6 +1,6 @@
 /**
- * `${VAR}` / `${VAR:-default}` over the raw text, before HCL sees it (core.md
- * §2.3), comments included as in the reference. What must reach the server
+ * `${VAR}` / `${VAR:-default}` over the raw text, before HCL sees it,
+ * comments included as in the reference. What must reach the server
  * literally — `${asset.…}`, `${ref.…}` (any `${x.y}`), HCL's own `$${…}`
  * escape, and anything a substituted value contains — is protected with a
  * private-use marker in place of the `$`: hcl2-json-parser prints escaped

@@ -1,5 +1,5 @@
 /**
- * Spec of a plugin (macro) block, for the plugin to read (core.md §1.11):
+ * Spec of a plugin (macro) block, for the plugin to read:
  * attributes as written; nested blocks as objects, or lists when repeated,
  * their labels under `_labels`. `env` values become strings (the statefulset
  * a plugin emits wants strings). The `plugin { version, repo }` block stays

@@ -1,5 +1,5 @@
 /**
- * What `-f` names (plugins-and-cli §3.4): `-` is stdin; a relative path is
+ * What `-f` names: `-` is stdin; a relative path is
  * tried under `.voodu/` first, then as given, each with "", .hcl, .voodu,
  * .vdu, .vd appended; a directory means every manifest file under it,
  * recursively, in lexicographic order.

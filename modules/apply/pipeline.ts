@@ -2,7 +2,7 @@
  * One apply, start to finish: decode, expand every manifest through
  * `onExpand`, run the `onApply` stages on the whole batch (validation,
  * asset stamping, cross-resource checks, then the one-transaction commit),
- * and shape the answer of seed 001. A throw anywhere before the commit
+ * and shape the answer (docs/api.md, `POST /apply`). A throw anywhere before the commit
  * leaves the store unchanged.
  */
 import { type Action, type ApplyBatch, type Hooks } from '../../kernel/index.js';

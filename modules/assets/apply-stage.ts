@@ -3,7 +3,7 @@
  * compute its content in memory, and stamp digests on the consumers. No
  * asset file and no status is written here — the reconciler materialises
  * from the stored manifest. A real apply may refresh the url cache; a dry
- * run writes nothing anywhere (decision 4).
+ * run writes nothing anywhere.
  */
 import { type ApplyBatch } from '../../kernel/index.js';
 import { ConflictError, ValidationError } from '../../lib/errors.js';

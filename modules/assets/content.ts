@@ -5,7 +5,7 @@
  *
  * `on_failure` of a url() value — three distinct behaviours (the reference
  * made `stale` and `skip` the same, and let a transport error fall back to
- * the cache even under `error`; spec core.md §9.19):
+ * the cache even under `error`):
  *
  *   error  The fetch must succeed (a 304 against the cache counts). Any
  *          failure fails the apply (400 naming asset, key, url, reason) and

@@ -1,7 +1,7 @@
 /**
  * The `assets` service: where an asset's files live, how `${asset…}`
  * references resolve, and materialisation on demand for consumers that are
- * about to start containers (spec core.md §1.8, §2.3; decisions 6 and 14).
+ * about to start containers.
  *
  * Asset identity is (scope, name); scope is '' for an unscoped asset. Files
  * live at `paths.assetDir(scope, name)/<key>`, status at

@@ -55,7 +55,7 @@ export default defineModule<AssetsOptions>({
       }
       const manifest = event.manifest ?? (await store.getJSON<Manifest>(keys.desired(event.ref)));
       if (!manifest) return; // deleted since; its delete event follows
-      // The etcd key is the identity (decision 6), whatever the stored JSON says.
+      // The etcd key is the identity, whatever the stored JSON says.
       const status = await materialiser.materialise({ ...manifest, scope: event.ref.scope, name: event.ref.name });
       const stale = Object.keys(status.errors);
       if (stale.length) ctx.log.warn(`${formatRef(event.ref)}: no fresh content for ${stale.join(', ')} (see its status errors)`);

@@ -1,8 +1,8 @@
 /**
  * Turns a stored asset manifest into files under `$VOODU_ROOT/assets` and a
- * status under `/status/assets/<appId>`, and undoes it on delete (spec
- * core.md §1.8; decision 6: scope is part of the identity, so a scoped
- * asset's directory and status really go).
+ * status under `/status/assets/<appId>`, and undoes it on delete (scope is
+ * part of an asset's identity, so a scoped asset's directory and status
+ * really go; docs/names.md).
  */
 import { NotFoundError, TransientError } from '../../lib/errors.js';
 import { keys, type Manifest } from '../../lib/identity.js';

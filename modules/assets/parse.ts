@@ -1,6 +1,6 @@
 /**
  * Reading an asset manifest: identity, keys and the three value shapes the
- * CLI produces for `spec.files` (spec core.md §1.8). Everything is checked
+ * CLI produces for `spec.files`. Everything is checked
  * here, so the rest of the module works on trusted values.
  */
 import { ValidationError } from '../../lib/errors.js';

@@ -1,6 +1,5 @@
 /**
- * `${asset.name.key}` / `${asset.scope.name.key}` references (spec core.md
- * §2.3): parsing them, and finding every one in a consumer's spec together
+ * `${asset.name.key}` / `${asset.scope.name.key}` references: parsing them, and finding every one in a consumer's spec together
  * with the field it sits in, for messages.
  */
 import { ValidationError } from '../../lib/errors.js';

@@ -1,6 +1,6 @@
 /**
  * url() asset fetches with got, behind a conditional-GET cache at
- * `$VOODU_ROOT/cache/<sha256(url)>.bytes|.meta` (spec core.md §1.8). The
+ * `$VOODU_ROOT/cache/<sha256(url)>.bytes|.meta`. The
  * cache is what makes `on_failure = "stale"` possible and what turns an
  * unchanged remote file into a cheap 304.
  */

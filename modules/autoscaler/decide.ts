@@ -1,5 +1,5 @@
 /**
- * The autoscaler's decision for one deployment (spec core.md §5.2), pure so
+ * The autoscaler's decision for one deployment, pure so
  * every rule is testable without Docker: the mean CPU of the running
  * replicas against a dead zone around the target, one step at a time, each
  * direction behind its own cooldown.
@@ -33,7 +33,7 @@ export const freshMemory = (): Memory => ({ lastUp: -Infinity, lastDown: -Infini
 export interface Decision {
   /** `skip`: nothing to judge by (no running replica answered with stats). */
   action: 'up' | 'down' | 'hold' | 'skip';
-  /** Running replicas that gave a sample: the basis of every step (§9.29), not spec.replicas. */
+  /** Running replicas that gave a sample: the basis of every step, not spec.replicas. */
   current: number;
   /** The count this decision asks for (= current unless scaling). */
   replicas: number;

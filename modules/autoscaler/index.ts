@@ -1,5 +1,5 @@
 /**
- * The `autoscaler` module (spec core.md §5.2, decision 11): on the kernel
+ * The `autoscaler` module: on the kernel
  * clock, every `intervalMs` (15 s), each deployment with `autoscale {}` is
  * sampled and stepped one replica up or down by writing `spec.replicas`;
  * the deployment module's reconcile does the rest. At apply it keeps the

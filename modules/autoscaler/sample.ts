@@ -24,7 +24,7 @@ export async function sampleReplicas(
   const out: PodSample[] = [];
   read.forEach((res, i) => {
     const name = replicas[i]!.name;
-    // A replica that went away between the listing and the read has no stats: it does not count (§5.2).
+    // A replica that went away between the listing and the read has no stats: it does not count.
     if (res.status === 'rejected') deps.log.debug(`${name}: no stats: ${messageOf(res.reason)}`);
     else if (Number.isFinite(res.value.cpuPercent)) out.push({ name, cpuPercent: res.value.cpuPercent });
   });

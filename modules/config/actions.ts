@@ -1,6 +1,6 @@
 /**
- * The `config_set` and `config_unset` actions plugins hand back (spec
- * plugins-and-cli.md §1.8): a bucket patch, then the env file and the
+ * The `config_set` and `config_unset` actions plugins hand back
+ * (docs/plugin-protocol.md): a bucket patch, then the env file and the
  * restart fan-out, as `voodu config set` does. Messages carry keys, never
  * values. On a dry run the action is only validated.
  */

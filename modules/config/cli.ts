@@ -1,5 +1,5 @@
 /**
- * `voodu config <ref> [list|get|set|unset]` (spec plugins-and-cli.md §3.4).
+ * `voodu config <ref> [list|get|set|unset]`.
  * CLI side only: imports nothing from the daemon. Key rules are the
  * controller's to enforce, so its message is the one the operator sees.
  */

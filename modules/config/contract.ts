@@ -26,7 +26,7 @@ export interface ConfigService {
   /** Deletes a whole bucket (scope-level only when `name` is absent); returns the number of keys removed. */
   wipe(scope: string, name?: string): Promise<number>;
   /**
-   * The env-file content for (scope, name) under decision 5's precedence
+   * The env-file content for (scope, name), in precedence order
    * (low → high): manifest `env` < scope bucket < app bucket. Non-string
    * manifest values (numbers, booleans from HCL) are stringified; others dropped.
    */

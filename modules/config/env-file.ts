@@ -1,5 +1,5 @@
 /**
- * The app's own env file (spec core.md §3.5): `apps/<appId>/shared/.env`,
+ * The app's own env file: `apps/<appId>/shared/.env`,
  * replaced whole on every write. Written to a temp file in the same dir and
  * renamed, so a container starting mid-write reads the old file or the new
  * one, never half of each.

@@ -1,5 +1,5 @@
 /**
- * `/config` over HTTP (seed 001 "Config bucket", spec core.md §4.9, §6).
+ * `/config` over HTTP.
  * Answers carry values: they go back to the operator who asked. Errors and
  * logs never do.
  */
@@ -53,7 +53,8 @@ export function registerConfigRoutes(api: Api, config: ConfigService, guard: App
 /**
  * After a change: rewrite the app's env file (so a container started from
  * now on reads it), then re-put the manifests unless told not to. Unlike
- * the reference (core.md §9.22) the file gets the full decision-5 merge, so
+ * the reference the file gets the full merge (manifest env < scope bucket <
+ * app bucket), so
  * `restart=false` never leaves it without the scope or manifest keys.
  * The change is already stored when the file fails, so the fan-out still
  * runs (the reconcile rewrites the file or reports why it cannot) and the

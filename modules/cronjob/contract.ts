@@ -1,5 +1,5 @@
 /**
- * The `cronjob` module's public face (spec core.md §1.6, §5.4, §6): the
+ * The `cronjob` module's public face: the
  * status blob at `/status/cronjobs/<appId>`. Types only.
  */
 import type { JobRun } from '../job/contract.js';

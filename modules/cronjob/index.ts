@@ -1,5 +1,5 @@
 /**
- * The `cronjob` module (spec core.md §1.6, §5.4): reconcile keeps the
+ * The `cronjob` module: reconcile keeps the
  * status and the scheduler's view of each cronjob, and never runs
  * anything; the kernel clock's ticks fire due cronjobs in the background
  * through the `jobs` service (scheduler.ts, runner.ts), on time to the

@@ -1,5 +1,5 @@
 /**
- * One run of a cronjob (spec core.md §5.4 `Tick`), for a scheduled fire and
+ * One run of a cronjob, for a scheduled fire and
  * for `POST /cronjobs/run` alike: suspended → skipped; `Forbid` with a run
  * of the same cronjob in flight (in memory, this controller) → skipped and
  * logged; otherwise the cronjob's `job` runs through the `jobs` service with

@@ -1,5 +1,5 @@
 /**
- * When cronjobs fire (spec core.md §5.4), driven by the kernel clock's
+ * When cronjobs fire, driven by the kernel clock's
  * ticks: `pass(now)` answers which cronjobs are due at `now`. A new entry,
  * or one whose schedule or time zone changed, gets its next fire computed
  * from `now` and does not fire on that pass. A due entry fires once, on the

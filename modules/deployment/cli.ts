@@ -1,6 +1,6 @@
 /**
- * `voodu restart <ref>` and `voodu rollback <ref> [release_id]` (spec
- * plugins-and-cli.md, core.md §4.5 and §4.8). CLI side only: both wait for
+ * `voodu restart <ref>` and `voodu rollback <ref> [release_id]`
+ * (docs/cli.md). CLI side only: both wait for
  * the rollout by default, so the exit code says whether it worked.
  */
 import { parseOutput, printJson } from '../../cli/output.js';

@@ -1,5 +1,5 @@
 /**
- * A deleted deployment (spec core.md §1.2): every container carrying its
+ * A deleted deployment: every container carrying its
  * identity (replicas, init leftovers) is stopped and removed, and its
  * status and freezes cleared. The env file and config buckets stay: they
  * belong to the operator until a prune.

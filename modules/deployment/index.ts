@@ -84,7 +84,7 @@ export default defineModule<DeploymentOptions>({
         await reconcileDeployment(deps, event.ref, manifest, at);
       } catch (err) {
         if (stopping.signal.aborted) ctx.log.info(`${formatRef(event.ref)}: stopped mid-reconcile; the next start finishes it`);
-        // §5.6: every failed attempt, transient ones included; a stop or a block reported again is none.
+        // on_deploy failure fires on every failed attempt, transient ones included; a stop or a block reported again is none.
         else if (!(err instanceof RolloutFailedError && err.repeated)) {
           deps.webhooks()?.deploy(
             { ref: event.ref, slot: 'failure', error: messageOf(err), started_at: startedAt, completed_at: new Date().toISOString() },

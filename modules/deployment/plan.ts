@@ -14,7 +14,7 @@ export interface Target {
   imageId: string;
 }
 
-/** `<appId>.<4 hex>`: a fresh id per create (core.md §3.1), never one already in use. */
+/** `<appId>.<4 hex>`: a fresh id per create, never one already in use. */
 export function newReplicaId(w: Workload, taken: Set<string>): { replicaId: string; name: string } {
   for (;;) {
     const replicaId = randomBytes(2).toString('hex');
@@ -27,7 +27,7 @@ export function newReplicaId(w: Workload, taken: Set<string>): { replicaId: stri
   }
 }
 
-/** §3.3: every replica answers to `<name>.<scope>` and `<name>.<scope>.voodu` (docker round-robins). */
+/** Every replica answers to `<name>.<scope>` and `<name>.<scope>.voodu` (docker round-robins). */
 export function aliasesOf(w: Workload): string[] {
   const { scope, name } = w.ref;
   const base = scope ? `${name}.${scope}` : name;
@@ -49,7 +49,7 @@ export function isUp(r: Replica): boolean {
 
 /**
  * Scale-down survivors, deterministic: current and running first, then
- * running, then the newest. Freezes are not consulted (core.md §4.6).
+ * running, then the newest. Freezes are not consulted.
  */
 export function survivors(live: Replica[], want: number, t: Target, restartPending: ReadonlySet<string>): { keep: Replica[]; drop: Replica[] } {
   const score = (r: Replica) => (isStale(r, t, restartPending) ? 2 : 0) + (isUp(r) ? 0 : 1);

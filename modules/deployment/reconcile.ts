@@ -1,6 +1,6 @@
 /**
- * One deployment put, level-triggered (spec core.md §4.2 with decisions 1,
- * 2 and 5): compare the replicas that exist with the replicas that should,
+ * One deployment put, level-triggered (a new replica must be ready before
+ * an old one goes; a replica stopped by hand is repaired): compare the replicas that exist with the replicas that should,
  * and act on the difference — repair, scale down, scale up, roll — then
  * record the outcome. Every step re-derives from what docker and etcd say,
  * so a reconcile interrupted anywhere (a crash mid-rollout included) is
@@ -75,7 +75,7 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
   const pending = new Set(Array.isArray(status['restart_pending']) ? (status['restart_pending'] as string[]) : []);
   let live = await workload.list({ kind: 'deployment', scope: ref.scope, name: ref.name });
 
-  // §4.2 step 9, plus the record a rollback left `running` for this reconcile to finish (one with a
+  // The release record of this spec, plus the record a rollback left `running` for this reconcile to finish (one with a
   // `phase` belongs to a release {} run, which modules/release finishes).
   let open = status.releases?.[0]?.status === 'running' && !status.releases[0].phase ? status.releases[0] : undefined;
   if (open && !sameSpec(open.spec_snapshot, manifest.spec)) {
@@ -92,7 +92,7 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
   const targetKey = `${hash}/${envTarget.hash}/${imageId}`;
   const prevBlocked = status['rollout_blocked'] as Blocked | undefined;
   const blocked = prevBlocked?.target === targetKey ? prevBlocked : undefined;
-  // §4.8, decision 9: with release commands, replicas move onto a spec only once its release cleared it
+  // With release commands, replicas move onto a spec only once its release cleared it
   // (commands succeeded) or a rollback asks; they then carry that release's id. Until then: held.
   const cleared = w.hasReleaseBlock && !open ? workload.clearedRelease(status.releases, hash, imageId) : undefined;
   const held = w.hasReleaseBlock && !open && !cleared;
@@ -110,7 +110,7 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
   const readiness: Record<string, unknown> = {};
   const c: RolloutContext = { workload, runtime, w, env, hash, releaseId, taken, signal: d.signal, log, readyTimeoutMs: d.readyTimeoutMs, readiness };
 
-  // Repair (decision 2): a stopped replica nobody froze is replaced, not left for dead.
+  // Repair: a stopped replica nobody froze is replaced, not left for dead.
   const down = live.filter((r) => !isUp(r) && !frozen.has(r.replicaId));
   if (down.length) {
     const wait = d.backoff.delay(w.appId);
@@ -143,7 +143,7 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
     if (createError instanceof TransientError) throw createError;
   }
 
-  // Frozen replicas keep their old config (§4.6); the rest are rolled when anything they run from changed.
+  // Frozen replicas keep their old config; the rest are rolled when anything they run from changed.
   const stale = live
     .filter((r) => !frozen.has(r.replicaId))
     .map((replica) => ({ replica, why: isStale(replica, target, pending) ?? (cleared && replica.releaseId !== cleared.id ? `release ${cleared.id}` : undefined) }))
@@ -218,7 +218,7 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
       { repeated: blocked !== undefined },
     );
   }
-  // §4.2 step 17: only a reconcile that created or replaced replicas (env changes roll them) is a deploy.
+  // Only a reconcile that created or replaced replicas (env changes roll them) is a deploy.
   if (created > 0 || rolled > 0) {
     d.webhooks()?.deploy(
       { ref, slot: 'success', ...(releaseId && { release_id: releaseId }), image, started_at: startedAt, completed_at: new Date().toISOString() },
@@ -285,7 +285,7 @@ async function collectInitContainers(d: DeploymentDeps, all: { id: string; name:
   await Promise.all(orphans.map((c) => d.runtime.remove(c.id, { force: true }).catch((err) => d.log.warn(`could not remove init container ${c.name}: ${messageOf(err)}`))));
 }
 
-/** Build mode's `apps/<appId>/current` → release dir; its basename is the build id (§4.8). */
+/** Build mode's `apps/<appId>/current` → release dir; its basename is the build id. */
 async function currentBuild(paths: Paths, appId: string): Promise<string | undefined> {
   try {
     return basename(await readlink(join(paths.appDir(appId), 'current')));

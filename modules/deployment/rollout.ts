@@ -1,5 +1,5 @@
 /**
- * Zero-downtime rolling update (decision 1): for each stale replica, start
+ * Zero-downtime rolling update: for each stale replica, start
  * its successor, wait until the successor is ready, then drain and retire
  * the old one. A successor that never gets ready is removed and the rollout
  * stops there: the remaining old replicas keep serving.

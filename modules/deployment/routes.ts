@@ -1,6 +1,5 @@
 /**
- * `POST /restart` and `POST /rollback` (spec core.md §4.5, §4.8, Appendix
- * A). The routes belong to no kind: they find the resource, then dispatch
+ * `POST /restart` and `POST /rollback` (docs/api.md). The routes belong to no kind: they find the resource, then dispatch
  * to the ops its kind's module registered with the workload service.
  */
 import { NotFoundError, ValidationError } from '../../lib/errors.js';

@@ -1,6 +1,5 @@
 /**
- * The `ingress` module's public face (core.md §1.7, plugins-and-cli.md
- * §6.1): what it stores under `/status/ingresss/<AppID>`. Types only.
+ * The `ingress` module's public face (docs/kinds.md, `ingress`): what it stores under `/status/ingresss/<AppID>`. Types only.
  */
 
 /** Status blob of one ingress. The reconciler adds `last_reconcile_at` / `last_reconcile_error`. */

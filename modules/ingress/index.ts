@@ -1,5 +1,5 @@
 /**
- * The `ingress` module (core.md §1.7, plugins-and-cli.md §6.1, decision 7):
+ * The `ingress` module:
  * an ingress is a route the ingress plugin (`caddy`) serves — host, paths,
  * TLS — to every running replica of a deployment in the same scope. It
  * resolves the route, hands it to the plugin, records the status, re-syncs

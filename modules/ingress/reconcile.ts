@@ -1,5 +1,5 @@
 /**
- * One ingress reconcile (core.md §1.7): put → resolve the route against the
+ * One ingress reconcile: put → resolve the route against the
  * target deployment and hand it to the plugin unless it is what was last
  * applied; delete → the plugin's `remove`, then the status goes.
  */

@@ -1,6 +1,5 @@
 /**
- * Pure resolution of an ingress against its target deployment (core.md
- * §1.7, plugins-and-cli.md §6.1): the port, the health-check path, the LB
+ * Pure resolution of an ingress against its target deployment: the port, the health-check path, the LB
  * interval and the env handed to the ingress plugin. No I/O, so unit tests
  * cover every rule.
  */
@@ -43,7 +42,7 @@ export function resolveLbInterval(ingress: Pick<IngressSpec, 'lb'>, target: Targ
 }
 
 /**
- * The replicas' shared DNS alias on voodu0 with the port (core.md §1.7, §3.3: `<name>.<scope>`,
+ * The replicas' shared DNS alias on voodu0 with the port (`<name>.<scope>`,
  * lowercased; unscoped `<name>`): a plugin that resolves it per request follows a rollout
  * without a config change.
  */

@@ -1,5 +1,5 @@
 /**
- * The `run_job` action (spec plugins-and-cli.md §1, actions table): a
+ * The `run_job` action: a
  * plugin or expansion asks for a job to run once. The run starts in the
  * background and its outcome is only logged; the answer says it is queued.
  *

@@ -1,5 +1,5 @@
 /**
- * `voodu run [job|cronjob] <ref>` (spec plugins-and-cli.md §3.4): runs a
+ * `voodu run [job|cronjob] <ref>`: runs a
  * job (or a cronjob's job, now) once, streams its output while it runs,
  * and exits with the job's exit code. Without a kind a job of that name is
  * tried first, then a cronjob. The output arrives as NDJSON from

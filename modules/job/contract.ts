@@ -1,5 +1,5 @@
 /**
- * The `job` module's public face (spec core.md §5.5, §6): a run of a job
+ * The `job` module's public face: a run of a job
  * and the status blob at `/status/jobs/<appId>`, and the `jobs` service
  * that runs any job-like workload once (a job, or a cronjob's job).
  */
@@ -30,7 +30,7 @@ export interface JobStatus {
   last_reconcile_at?: string;
 }
 
-/** History limits when the manifest leaves them out or sets them ≤ 0 (core.md §1.1). */
+/** History limits when the manifest leaves them out or sets them ≤ 0. */
 export const DEFAULT_SUCCESSFUL_HISTORY_LIMIT = 3;
 export const DEFAULT_FAILED_HISTORY_LIMIT = 1;
 
@@ -43,7 +43,7 @@ export interface JobRunRequest {
   ref: ResourceRef;
   /** What to run: a job's spec, or a cronjob's wire `job` object. */
   spec: JobSpec;
-  /** History caps; for a cronjob its own (the ones inside its `job` are unused, core.md §1.6). */
+  /** History caps; for a cronjob its own (the ones inside its `job` are unused). */
   limits?: { successful_history_limit?: number; failed_history_limit?: number };
 }
 

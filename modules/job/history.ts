@@ -1,5 +1,5 @@
 /**
- * Run history (spec core.md §5.5): newest first, at most `succeeded`
+ * Run history: newest first, at most `succeeded`
  * succeeded and `failed` failed runs; running runs are always kept. Pure.
  */
 import { DEFAULT_FAILED_HISTORY_LIMIT, DEFAULT_SUCCESSFUL_HISTORY_LIMIT, type JobRun } from './contract.js';

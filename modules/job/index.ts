@@ -1,5 +1,5 @@
 /**
- * The `job` module (spec core.md §1.5, §5.5, decision 8): a job manifest is
+ * The `job` module: a job manifest is
  * stored and its status kept by reconcile, which never runs anything;
  * `POST /jobs/run` runs it once, synchronously (run.ts), or streamed with
  * `follow=true` (serve.ts). It provides the `jobs` service, which runs any

@@ -1,6 +1,6 @@
 /**
- * One run of a job-like workload (spec core.md §5.5 with decision 8): a
- * job, or a cronjob's job (§1.6, §5.4), synchronous. Env file with
+ * One run of a job-like workload: a
+ * job, or a cronjob's job, synchronous. Env file with
  * `${ref…}`/`${asset…}` resolved (the workload service's env sync),
  * env_from files, a fresh container `<appId>.<4 hex>` labelled with the
  * kind, no aliases, no restart policy, no `-e`; waited for, killed when
@@ -27,7 +27,7 @@ export interface RunDeps {
   log: Logger;
 }
 
-/** Labels the platform owns; a plugin's `labels` cannot override them (core.md §1.5). */
+/** Labels the platform owns; a plugin's `labels` cannot override them. */
 const RESERVED = new Set(['createdby', ...Object.values(LABELS).filter((l) => l !== LABELS.role)]);
 
 export async function runJob(deps: RunDeps, req: JobRunRequest, hooks: RunHooks = {}): Promise<JobRun> {

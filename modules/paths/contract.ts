@@ -1,5 +1,5 @@
 /**
- * The `paths` service: the `$VOODU_ROOT` layout (spec core.md §0, seed 000).
+ * The `paths` service: the `$VOODU_ROOT` layout.
  * Every module asks here instead of joining paths of its own.
  */
 export interface Paths {

@@ -1,5 +1,5 @@
 /**
- * Actions as plugins hand them back (spec plugins-and-cli.md §1.8): the
+ * Actions as plugins hand them back: the
  * shape check every action gets before any runs, the list of types some
  * module handles (a community module's `onAction.for('x')` tap adds `x`),
  * and the two types the CLI carries out itself — `exec_local` and

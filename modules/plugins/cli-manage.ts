@@ -1,5 +1,5 @@
 /**
- * `voodu plugins install|list|remove|update` (spec plugins-and-cli.md §2.6),
+ * `voodu plugins install|list|remove|update`,
  * also spelled `plugins:install` etc. CLI side only: the controller does the
  * installing, so a local path must be one the controller host can read.
  */
@@ -23,7 +23,7 @@ interface Listing {
   errors: string[];
 }
 
-/** `GET /plugins` entries are manifests (spec §1.10) or `{manifest, source}`; both read the same here. */
+/** `GET /plugins` entries are manifests or `{manifest, source}`; both read the same here. */
 function asInstalled(raw: unknown): Installed | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
   const r = raw as Record<string, unknown>;

@@ -1,5 +1,5 @@
 /**
- * Plugin verbs on the CLI (spec plugins-and-cli.md §3.2, §3.6): any
+ * Plugin verbs on the CLI: any
  * `<plugin>:<command> args…` (or `<plugin> <command> args…`) that is not a
  * built-in goes to `POST /plugin/<plugin>/<command>` with its args
  * untouched. The answer's message and applied lines are printed, then its

@@ -22,7 +22,7 @@ export interface LoadAllResult {
   errors: string[];
 }
 
-/** `plugin.yml` after validation (§1.2). */
+/** `plugin.yml` after validation. */
 export interface PluginManifest {
   name: string;
   /** Semver without a leading `v`. */
@@ -77,7 +77,7 @@ export interface InstallResult {
   manifest?: PluginManifest;
 }
 
-/** Installs and removes plugin directories atomically (decision 16). */
+/** Installs and removes plugin directories atomically. */
 export interface PluginInstaller {
   install(source: string, opts?: InstallOptions): Promise<InstallResult>;
   /** Runs the `uninstall` hook best-effort, then removes the directory. NotFoundError when absent. */

@@ -1,5 +1,5 @@
 /**
- * `POST /plugin/{name}/{command}` (spec plugins-and-cli.md §1.6, §1.8):
+ * `POST /plugin/{name}/{command}`:
  * runs a declared command with the CLI's args and the invocation context
  * on stdin, then carries out the actions it hands back in order. Every
  * action is first checked as a dry run, so a malformed one fails the call

@@ -1,5 +1,5 @@
 /**
- * Loading plugin directories from disk (spec plugins-and-cli.md §1.1–1.3):
+ * Loading plugin directories from disk:
  * `plugin.yml` validated field by field, commands discovered under
  * `commands/` then `bin/` (bin wins), entrypoint mode, alias resolution.
  * Nothing is cached: the disk is the registry, re-read on every lookup.

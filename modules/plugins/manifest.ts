@@ -1,5 +1,5 @@
 /**
- * `plugin.yml` validation (spec plugins-and-cli.md §1.2): every field
+ * `plugin.yml` validation: every field
  * checked for type and shape, errors naming the file, the field and the
  * fix. Unknown keys are ignored so newer plugins load on older controllers.
  */

@@ -1,6 +1,5 @@
 /**
- * The plugin endpoints besides install/remove (spec plugins-and-cli.md
- * §1.8–1.10): the list, dispatch, the legacy `/plugins/exec`, and the file
+ * The plugin endpoints besides install/remove (docs/api.md): the list, dispatch, the legacy `/plugins/exec`, and the file
  * download the CLI's `fetch_file` uses. Downloads are confined to the
  * plugin's own directory and `$VOODU_ROOT`, symlinks resolved first.
  */

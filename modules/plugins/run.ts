@@ -1,6 +1,6 @@
 /**
- * Running one plugin command as a subprocess (spec plugins-and-cli.md
- * §1.4): argv only (never a shell), cwd = the plugin dir, env layered
+ * Running one plugin command as a subprocess (docs/plugin-protocol.md):
+ * argv only (never a shell), cwd = the plugin dir, env layered
  * controller → VOODU_PLUGIN_DIR → plugin.yml env → per call, stdin only
  * when given, output captured up to a bound. The child leads its own
  * process group, so a timeout, an abort or an overflow kills everything it

@@ -1,5 +1,5 @@
 /**
- * `voodu stop <ref>` and `voodu start <ref>` (spec plugins-and-cli.md §3.4).
+ * `voodu stop <ref>` and `voodu start <ref>`.
  * Stop freezes by default so reconciles leave the replica down; start asks
  * the controller to recreate a managed pod from its manifest.
  */

@@ -2,7 +2,7 @@
  * `voodu logs <ref>`: one pod's output copied as it comes, or the lines of
  * every pod of a resource or scope, each prefixed `[<pod>]` (coloured per
  * pod on a terminal). Streams have no overall timeout; only the answer's
- * headers must arrive within 15 s (spec plugins-and-cli.md §3.12).
+ * headers must arrive within 15 s.
  */
 import { once } from 'node:events';
 import { CliError, failureOf } from '../../cli/client.js';

@@ -1,5 +1,5 @@
 /**
- * Pod references on the command line (spec plugins-and-cli.md §3.4):
+ * Pod references on the command line:
  * `<scope>-<name>.<replica>` (a container name), `<scope>/<name>.<replica>`
  * (the replica is what follows the last '.'), `<scope>/<name>` and
  * `<scope>`. CLI side only: imports nothing from the daemon.

@@ -1,6 +1,6 @@
 /**
  * The `pods` service: voodu's containers seen as pods of resources, with
- * their identity read back from the labels (spec core.md §3.2). Other
+ * their identity read back from the labels. Other
  * modules (describe, later the autoscaler) list pods through it so every
  * answer agrees on what a pod is.
  */

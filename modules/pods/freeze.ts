@@ -1,5 +1,5 @@
 /**
- * The frozen list of a resource (core.md §4.6): `/frozen/<kind>s/<scope>/<name>`
+ * The frozen list of a resource: `/frozen/<kind>s/<scope>/<name>`
  * holding `{"replica_ids":[…]}`, sorted and without repeats; an empty list
  * deletes the key. Changes are compare-and-swap on the key's revision, so
  * two stops at once never lose one another's replica.

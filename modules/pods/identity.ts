@@ -1,5 +1,5 @@
 /**
- * A container's labels read back as a pod's identity (core.md §3.2), and
+ * A container's labels read back as a pod's identity, and
  * the resource a pod answers to — which is not always the one on its
  * labels: a release container is a `job` named `<app>-release` that belongs
  * to the deployment `<app>`.

@@ -1,6 +1,6 @@
 /**
- * The `pods` module: voodu's containers as pods (seed 001 "Pods" and
- * "Stats", core.md §4.6). Listing, inspect, logs (one pod or a fan-out),
+ * The `pods` module: voodu's containers as pods (docs/cli.md, `get pods`,
+ * `stats`). Listing, inspect, logs (one pod or a fan-out),
  * exec over a hijacked connection, stop with freeze, start by recreation,
  * and stats joined with manifest limits. Provides the `pods` service so
  * `describe` lists pods the same way.

@@ -1,5 +1,5 @@
 /**
- * `stop` and `start` of one pod (core.md §4.6). Stop can freeze the
+ * `stop` and `start` of one pod. Stop can freeze the
  * replica so reconciles leave it down. Start of a managed pod does not
  * restart the old container: it removes it and re-puts the manifest, so
  * the reconciler creates a fresh one with today's env and spec (and a new

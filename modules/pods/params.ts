@@ -7,7 +7,7 @@ import { assertSegment } from '../../lib/identity.js';
 import type { KindRegistry } from '../../lib/manifest/index.js';
 import type { PodFilter } from './contract.js';
 
-/** docker's own rule for container names, which also rules out '/', whitespace and a leading '.' (core.md §4.6). */
+/** docker's own rule for container names, which also rules out '/', whitespace and a leading '.'. */
 const POD_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
 
 export function podName(value: string | undefined): string {

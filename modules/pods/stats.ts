@@ -1,6 +1,6 @@
 /**
  * `GET /stats`: one docker stats sample per running pod, joined with the
- * limits its manifest asks for (seed 001 "Stats"). A sample takes about a
+ * limits its manifest asks for (`voodu stats`). A sample takes about a
  * second (the engine waits for a second reading), so they run in parallel.
  * A pod whose manifest is gone is an orphan, listed only when asked for.
  */

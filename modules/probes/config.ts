@@ -1,4 +1,4 @@
-/** A manifest probe with the runtime defaults of core.md §5.1 applied (0 / invalid → default). */
+/** A manifest probe with its runtime defaults applied (0 / invalid → default; docs/kinds.md, `probes`). */
 import { parseDurationMs } from '../../lib/manifest/durations.js';
 import type { ProbeSpec, ProbesSpec } from '../../lib/manifest/types.js';
 

@@ -1,16 +1,16 @@
 /**
- * The `probes` module (core.md §5.1, decisions 1 and 2): liveness, readiness
+ * The `probes` module: liveness, readiness
  * and startup runners for deployment and statefulset replicas, in the
  * controller process.
  *
  * - A replica gets runners when it starts (Docker `start` event, role =
  *   kind) and at module start for every running replica, so a controller
- *   restart rebuilds them (decision 2, unlike the reference §9.16). They
+ *   restart rebuilds them (the reference loses them on restart). They
  *   stop on `die` / `destroy`. The probes come from the stored manifest.
  * - Liveness unhealthy edge → stop + start of the same container.
  * - Readiness lives in memory (`GET /pods/{name}/ready`) and is persisted
  *   best-effort to `status.replica_readiness` (64 kept).
- * - on_probe webhooks (§5.1 gating, webhook-gate.ts) on every phase edge,
+ * - on_probe webhooks (gated by webhook-gate.ts) on every phase edge,
  *   except while the container is being stopped: Docker's `kill` event
  *   marks that, and an edge waits TEARDOWN_SETTLE_MS for it to arrive.
  * - The `readiness` service is the rollout gate for workloads with a

@@ -1,5 +1,5 @@
 /**
- * One probe loop (core.md §5.1): wait initial_delay, sample at once, then
+ * One probe loop: wait initial_delay, sample at once, then
  * every period. The phase starts unknown; success_threshold consecutive
  * passes → healthy, failure_threshold consecutive failures → unhealthy;
  * `onTransition` is called only when the phase changes.

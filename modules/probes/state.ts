@@ -1,4 +1,4 @@
-/** What `/pods/{name}/ready` answers and `status.replica_readiness[<container>]` keeps (core.md §5.1). */
+/** What `/pods/{name}/ready` answers and `status.replica_readiness[<container>]` keeps. */
 import type { ResourceRef } from '../../lib/identity.js';
 import type { ProbeRunner, Phase } from './runner.js';
 import type { ProbeType } from './config.js';

@@ -1,5 +1,5 @@
 /**
- * on_probe gating (core.md §5.1): an unhealthy edge is a `failure` and is
+ * on_probe gating: an unhealthy edge is a `failure` and is
  * remembered; a healthy edge is a `recovery` only after a failure. Kept by
  * container id, not by runner: a liveness restart replaces the runners of
  * the same container, and its recovery must still follow the failure.

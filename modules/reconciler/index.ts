@@ -1,10 +1,10 @@
 /**
  * The reconciler: brings every resource in `/desired/` to life through
- * `onReconcile.for(kind)`. Level-triggered (decision 2): it works on keys,
+ * `onReconcile.for(kind)`. Level-triggered: it works on keys,
  * re-reading the desired state each time, so a retry, a coalesced burst or
  * a periodic resync all see the latest manifest. Replays at start, then
  * watches from the replay's revision so nothing in between is missed
- * (decision 3); a broken watch re-lists and watches again.
+ *; a broken watch re-lists and watches again.
  */
 import { defineModule, type ReconcileEvent } from '../../kernel/index.js';
 import { isTransient, messageOf } from '../../lib/errors.js';

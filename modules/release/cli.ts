@@ -1,6 +1,5 @@
 /**
- * `voodu release <ref> [history|run] [--force]` (spec plugins-and-cli.md
- * §3.4): `run` streams `POST /releases/run` and exits non-zero when the
+ * `voodu release <ref> [history|run] [--force]` (docs/cli.md): `run` streams `POST /releases/run` and exits non-zero when the
  * release failed; `history` (the default, as it changes nothing) prints the
  * release records from `GET /describe`. Also `runReleaseStream`, which
  * `voodu apply` uses after an apply.

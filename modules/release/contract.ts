@@ -1,6 +1,6 @@
 /**
  * The `release` module's public face: the wire protocol of `POST
- * /releases/run` (spec core.md §4.8), which its CLI verb and `voodu apply`
+ * /releases/run`, which its CLI verb and `voodu apply`
  * both speak. The module provides no service.
  *
  * The answer is `text/plain`, streamed: banner lines start with `-----> `,

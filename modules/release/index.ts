@@ -1,5 +1,5 @@
 /**
- * The `release` module (spec core.md §4.8, decision 9): `POST
+ * The `release` module: `POST
  * /releases/run?scope=&name=[&force=true]` runs a deployment's `release {}`
  * commands around the rolling restart of its replicas, streaming the
  * output as text (protocol in contract.ts). One release at a time per

@@ -1,5 +1,5 @@
 /**
- * One release command (spec core.md §4.8 step 4): a one-shot container of
+ * One release command: a one-shot container of
  * the release's image with the workload's env files, env_from, volumes and
  * networks — but no DNS aliases (nothing may resolve the service to a
  * migration), no ports, no restart policy. Its output is streamed while it

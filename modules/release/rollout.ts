@@ -1,5 +1,5 @@
 /**
- * The rolling restart of a release (spec core.md §4.8 step 5), done by the
+ * The rolling restart of a release, done by the
  * deployment module's own zero-downtime rollout: by the time this runs the
  * release record says its commands succeeded (`phase: rollout`), which is
  * what the deployment reconcile waits for before it rolls a `release {}`
@@ -26,7 +26,7 @@ export interface RolloutDeps {
 
 const TRANSIENT_TRIES = 6;
 
-/** Replicas the rollout will replace: every one not frozen (a frozen replica keeps its old config, §4.6). */
+/** Replicas the rollout will replace: every one not frozen (a frozen replica keeps its old config). */
 export async function rolloutSize(workload: WorkloadService, w: Workload): Promise<number> {
   const ref = { kind: 'deployment' as const, scope: w.ref.scope, name: w.ref.name };
   const [live, frozen] = await Promise.all([workload.list(ref), workload.frozen.get(w.ref)]);

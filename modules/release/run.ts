@@ -1,5 +1,5 @@
 /**
- * One `release {}` run (spec core.md §4.8 `Release()`, with decision 9):
+ * One `release {}` run (a spec is rolled out only once its release ran):
  * `prepare` does every check that can refuse the request (so it answers a
  * JSON error before anything streams), `execute` runs the release and
  * reports through the stream:
@@ -47,7 +47,7 @@ export interface ReleasePlan {
   image: string;
   imageId: string;
   timeoutMs: number;
-  /** Set when decision 9 says there is nothing to run. */
+  /** Set when there is nothing to run (no commands, or this spec's release already succeeded). */
   alreadyReleased?: ReleaseRecord;
 }
 
@@ -57,7 +57,7 @@ export interface ReleaseOutput {
   line(text: string): void;
 }
 
-/** §1.10: empty, invalid or non-positive → 10 minutes. */
+/** A release `timeout`: empty, invalid or non-positive → 10 minutes. */
 export function releaseTimeoutMs(text: string | undefined): number {
   const ms = text ? parseDurationMs(text) : undefined;
   return ms && ms > 0 ? ms : DEFAULT_TIMEOUT_MS;

@@ -1,6 +1,6 @@
 /**
- * ContainerSpec → the engine's create body (spec core.md §3). This is the
- * API form of the Go voodu's `docker run` line (§3.4): same labels, same
+ * ContainerSpec → the engine's create body. This is the
+ * API form of the Go voodu's `docker run` line: same labels, same
  * networks and aliases, same loopback port rule, same resource flags.
  */
 import type Docker from 'dockerode';
@@ -29,7 +29,7 @@ export async function planContainer(spec: ContainerSpec, vooduNetwork: string, h
   const mode = spec.networkMode ?? 'bridge';
   const bridge = mode === 'bridge';
   const aliases = bridge ? unique((spec.aliases ?? []).map((a) => a.toLowerCase())) : [];
-  // §3.3: operator networks first, voodu's own appended last; the first one is the create-time network.
+  // Operator networks first, voodu's own appended last; the first one is the create-time network.
   const networks = bridge ? unique([...(spec.networks ?? []), vooduNetwork]) : [];
   const primary = bridge ? networks[0]! : mode;
   const ports = bridge && spec.ports?.length ? toEnginePorts(spec.ports) : undefined;
@@ -90,7 +90,7 @@ export function restartPolicy(restart: NonNullable<ContainerSpec['restart']>): D
   );
 }
 
-/** §3.4: the log options pair is sent only when both halves are given. */
+/** The log options pair is sent only when both halves are given, as the reference does. */
 function logConfig(logs: ContainerSpec['logs']): Docker.HostConfig['LogConfig'] | undefined {
   if (!logs?.maxSize || !logs.maxFiles || logs.maxFiles <= 0) return undefined;
   return { Type: 'json-file', Config: { 'max-size': logs.maxSize, 'max-file': String(logs.maxFiles) } };

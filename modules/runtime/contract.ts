@@ -1,5 +1,5 @@
 /**
- * The `runtime` service: Docker, spoken in voodu terms (spec core.md §3).
+ * The `runtime` service: Docker, spoken in voodu terms.
  * Modules describe what a container should be; the runtime owns how that
  * becomes an engine call. Nothing here shells out to the docker CLI.
  */
@@ -25,7 +25,7 @@ export interface ContainerSpec {
   networks?: string[];
   /** DNS aliases on every bridge network (lowercased). */
   aliases?: string[];
-  /** `80`, `3000:80`, `0.0.0.0:3000:80/udp` — loopback normalisation of core.md §3.6 applies. */
+  /** `80`, `3000:80`, `0.0.0.0:3000:80/udp` — a port without an address is bound on 127.0.0.1 (docs/kinds.md, `ports`). */
   ports?: string[];
   /** `name:/path[:ro]` (named volume) or `/host/path:/path[:ro]` (bind). */
   volumes?: string[];

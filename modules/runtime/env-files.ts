@@ -1,5 +1,5 @@
 /**
- * Env files and env precedence (spec core.md §3.5). The Go voodu handed the
+ * Env files and env precedence. The Go voodu handed the
  * files to `docker run --env-file`; we read them ourselves, so the parser
  * follows docker's env-file rules: one `KEY=VALUE` per line, `#` comment
  * lines and blank lines ignored, value kept verbatim (no quote stripping).

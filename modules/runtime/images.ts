@@ -1,6 +1,5 @@
 /**
- * Images: local first, pull only when missing (spec core.md §3.8: there is
- * no pull policy; `docker run` pulls what is absent). Concurrent asks for
+ * Images: local first, pull only when missing (there is no pull policy; `docker run` pulls what is absent). Concurrent asks for
  * one image share one pull, as replicas of a deployment start together.
  */
 import type Docker from 'dockerode';

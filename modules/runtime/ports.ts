@@ -1,5 +1,5 @@
 /**
- * Published ports (spec core.md §3.6). A port the operator did not pin to
+ * Published ports. A port the operator did not pin to
  * an address is bound on loopback only, so publishing never opens a port to
  * the world by accident; the ingress in front is what faces outside.
  * The parser mirrors docker's own `-p` grammar (nat.ParsePortSpec) because

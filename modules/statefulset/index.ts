@@ -1,6 +1,6 @@
 /**
  * The `statefulset` module: pods with stable ordinals, per-pod volumes and
- * per-pod DNS (spec core.md §4.4). Reconciles on `onReconcile.for(
+ * per-pod DNS. Reconciles on `onReconcile.for(
  * 'statefulset')`, serves restart and rollback through the workload
  * service's kind registry, and rebootstrap through its own service.
  */

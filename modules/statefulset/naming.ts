@@ -1,5 +1,5 @@
 /**
- * Statefulset names (spec core.md §3.1, §3.3, §3.7): stable per ordinal, so
+ * Statefulset names: stable per ordinal, so
  * a pod comes back with the same name, the same DNS and the same volumes.
  */
 import type { ResourceRef } from '../../lib/identity.js';
@@ -19,7 +19,7 @@ export function podAliases(ref: ResourceRef, ordinal: number): string[] {
     : [pod, `${pod}.voodu`, ref.name, `${ref.name}.voodu`];
 }
 
-/** Labels of a claim volume (§3.2): how prune and rebootstrap find them again. */
+/** Labels of a claim volume: how prune and rebootstrap find them again. */
 export function volumeLabels(ref: ResourceRef, claim: string, ordinal: number): Record<string, string> {
   return {
     createdby: 'voodu',

@@ -1,6 +1,6 @@
 /**
- * One statefulset put, level-triggered (spec core.md §4.4 with decisions 1
- * and 2). Ordinals are identities: pod N is always `<app>.<N>` with the
+ * One statefulset put, level-triggered: a new pod must be ready before the
+ * next is touched, and a pod stopped by hand is repaired. Ordinals are identities: pod N is always `<app>.<N>` with the
  * same volumes and DNS. So unlike a deployment, a pod is replaced in place
  * (its volume has one writer), one at a time, top-down; creation goes
  * bottom-up and waits for each pod to be ready before the next.
@@ -128,7 +128,7 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
   if (extra.length) log.info(`${w.appId}: removed ${extra.map((p) => p.name).join(', ')} (scale down to ${w.replicas})`);
   live = live.filter((r) => !extra.includes(r));
 
-  // Repair (decision 2): a pod stopped by hand (not frozen) is recreated, with a backoff for crash loops.
+  // Repair: a pod stopped by hand (not frozen) is recreated, with a backoff for crash loops.
   const down = live.filter((r) => !isUp(r) && !frozen.has(r.replicaId));
   if (down.length) {
     const wait = d.backoff.delay(w.appId);
@@ -146,7 +146,7 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
   let rolloutError: string | undefined;
   const created = new Set<number>();
   try {
-    // Scale up bottom-up; frozen ordinals stay empty (§4.6).
+    // Scale up bottom-up; frozen ordinals stay empty.
     const have = new Set(live.map((r) => r.ordinal));
     for (let n = 0; n < w.replicas; n++) {
       if (have.has(n) || frozen.has(String(n))) continue;

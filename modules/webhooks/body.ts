@@ -1,5 +1,5 @@
 /**
- * The body of one target (core.md §5.6): the inline `body` or the JSON
+ * The body of one target: the inline `body` or the JSON
  * object in the asset file `file` names, with `{{token}}`s replaced; the
  * default payload when neither is set. The file is read at fire time, so a
  * changed asset changes the next webhook without touching any replica.

@@ -1,5 +1,5 @@
 /**
- * The `webhooks` service (spec core.md §1.10, §5.6, decision 12): delivers
+ * The `webhooks` service: delivers
  * `on_deploy` and `on_probe` targets. Callers hand over the event and the
  * manifest's block and go on: delivery (templating, retries 1 s / 5 s,
  * 10 s per attempt, probe dedup for 60 s) happens in the background and

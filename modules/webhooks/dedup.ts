@@ -1,4 +1,4 @@
-/** Drops repeats of a probe transition id seen within the window (core.md §5.6: 60 s, global). */
+/** Drops repeats of a probe transition id seen within the window (60 s, global, as the reference). */
 export class Dedup {
   readonly #seen = new Map<string, number>();
 

@@ -1,5 +1,5 @@
 /**
- * One target's delivery with retries (core.md §5.6): up to
+ * One target's delivery with retries: up to
  * `retryDelaysMs.length + 1` attempts, each bounded by `attemptTimeoutMs`,
  * the whole bounded by `budgetMs` and by `signal` (the module stopping).
  * Node's fetch: no dependency, and AbortSignal.any composes the three

@@ -1,5 +1,5 @@
 /**
- * The `webhooks` module (core.md §1.10, §5.6, decision 12): provides the
+ * The `webhooks` module: provides the
  * `webhooks` service that delivers on_deploy and on_probe targets. The
  * deployment module calls it after a reconcile; the probes module on a
  * phase edge. `file` bodies resolve through the assets service when it runs.

@@ -1,4 +1,4 @@
-/** Module options of `webhooks`: the delivery timings of core.md §5.6, shortened only in tests. */
+/** Module options of `webhooks`: the delivery timings (the reference's), shortened only in tests. */
 import { ValidationError } from '../../lib/errors.js';
 
 export interface WebhooksOptions {

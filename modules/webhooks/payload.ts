@@ -1,5 +1,5 @@
 /**
- * What a webhook says (core.md §5.6): the default JSON payload, the
+ * What a webhook says: the default JSON payload, the
  * `{{token}}` values a custom body may use, and the probe transition id.
  * Field names and order are the reference's wire contract.
  */

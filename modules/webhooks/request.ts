@@ -1,5 +1,5 @@
 /**
- * The HTTP request of one target (core.md §5.6): method upper-cased
+ * The HTTP request of one target: method upper-cased
  * (default POST), `Content-Type: application/json`, then the operator's
  * headers (which may override it), then the User-Agent, always ours so a
  * receiver can tell where a call came from.

@@ -1,5 +1,5 @@
 /**
- * `{{token}}` replacement in a custom body (core.md §5.6): every string
+ * `{{token}}` replacement in a custom body: every string
  * value, recursively through objects and arrays, never keys. One pass, so a
  * value that itself contains `{{…}}` is not expanded again; unknown tokens
  * stay literal (receivers may use handlebars themselves).

@@ -1,5 +1,5 @@
 /**
- * The runtime spec of one replica (spec core.md §3): everything `docker
+ * The runtime spec of one replica: everything `docker
  * run` would get, in the engine API's terms. Pure once the fields are
  * resolved.
  */
@@ -35,7 +35,7 @@ export function buildContainerSpec(w: Workload, fields: ResolvedFields, env: Env
   };
 }
 
-/** Platform identity, the only `-e` a replica gets (decision 5): config and manifest env live in the files. */
+/** Platform identity, the only `-e` a replica gets: config and manifest env live in the files. */
 export function identityEnv(w: Workload, r: ReplicaPlan): Record<string, string> {
   return {
     ...(w.ref.scope ? { VOODU_SCOPE: w.ref.scope } : {}),

@@ -1,5 +1,5 @@
 /**
- * Controller defaults of a workload (spec core.md §1.2, `applyDeploymentSpecDefaults`):
+ * Controller defaults of a workload (the reference's `applyDeploymentSpecDefaults`):
  * what the parser leaves open and the reconciler must pin before it can
  * hash or run anything. Pure.
  */
@@ -42,7 +42,7 @@ export function applyDefaults(kind: WorkloadKind, ref: ResourceRef, raw: Record<
     kind,
     ref: { kind, scope: ref.scope, name: ref.name },
     appId: id,
-    // Build mode tags `<appId>:latest` for statefulsets as well (§9.4: the reference refuses them).
+    // Build mode tags `<appId>:latest` for statefulsets as well (the reference refuses them, though its docs say they work).
     image: spec.image || `${id}:latest`,
     ...(spec.command?.length ? { command: [...spec.command] } : {}),
     env: stringEnv(spec.env),
@@ -51,7 +51,7 @@ export function applyDefaults(kind: WorkloadKind, ref: ResourceRef, raw: Record<
     volumes: [...(spec.volumes ?? [])],
     networks,
     networkMode: mode as Workload['networkMode'],
-    // Run-once containers never restart (core.md §1.1: jobs leave docker's default `no`).
+    // Run-once containers never restart (jobs leave docker's default `no`).
     restart: kind === 'job' ? 'no' : spec.restart || 'unless-stopped',
     replicas,
     extraHosts: [...(spec.extra_hosts ?? [])],

@@ -1,5 +1,5 @@
 /**
- * Env sync for one workload (decision 5): the app's env file holds
+ * Env sync for one workload: the app's env file holds
  * manifest env < scope config < app config, with `${ref…}` and `${asset…}`
  * resolved; env_from files are read before it. The manifest env is not
  * passed again as `-e`, so `voodu config set` wins over it, as documented.
@@ -65,7 +65,7 @@ export async function syncEnv(deps: EnvDeps, w: Workload): Promise<EnvSync> {
   return { changed: before !== after, hash: hash.digest('hex').slice(0, 16), files, missing };
 }
 
-/** `scope/name` → that AppID; a bare `name` is an app of the caller's scope (core.md §3.5, §9.28). */
+/** `scope/name` → that AppID; a bare `name` is an app of the caller's scope. */
 export function envFromApp(ref: string, callerScope: string): string {
   const slash = ref.indexOf('/');
   return slash > 0 ? appId(ref.slice(0, slash), ref.slice(slash + 1)) : appId(callerScope, ref);

@@ -1,4 +1,4 @@
-/** Frozen replicas (spec core.md §4.6): `/frozen/<kind>s/<scope>/<name>` = `{replica_ids}` sorted; empty deletes the key. */
+/** Frozen replicas: `/frozen/<kind>s/<scope>/<name>` = `{replica_ids}` sorted; empty deletes the key. */
 import { keys } from '../../lib/identity.js';
 import type { Store } from '../store/contract.js';
 import { casJSON } from './cas.js';

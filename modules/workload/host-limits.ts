@@ -1,5 +1,5 @@
 /**
- * The default ulimits of §1.1 (nofile 65536, nproc 4096) are more than some
+ * The default ulimits (nofile 65536, nproc 4096) are more than some
  * hosts allow; the engine then refuses to start the container at all
  * ("error setting rlimit … operation not permitted"). Defaults are a
  * convenience, so they are clamped to this host's hard limits; an

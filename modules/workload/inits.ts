@@ -1,7 +1,7 @@
 /**
- * The init chain before one replica (spec core.md §4.7): each init in
+ * The init chain before one replica: each init in
  * declared order, each attempt a fresh container that must exit 0. Init
- * containers get no DNS aliases (unlike the reference, §9.25), so nothing
+ * containers get no DNS aliases (unlike the reference), so nothing
  * resolves the service to a container that is only migrating.
  */
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,5 +1,5 @@
 /**
- * `${asset…}` in what a container is made of (spec core.md §2.3): image,
+ * `${asset…}` in what a container is made of: image,
  * command, volumes, ports (env values are done by env.ts). The assets are
  * materialised first, so the paths handed to docker exist.
  */

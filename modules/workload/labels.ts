@@ -1,4 +1,4 @@
-/** Identity labels (spec core.md §3.2) and reading them back off a container. */
+/** Identity labels and reading them back off a container. */
 import type { ResourceRef } from '../../lib/identity.js';
 import type { ContainerSummary } from '../runtime/contract.js';
 import { LABELS, type EnvSync, type Replica, type ReplicaPlan, type Workload, type WorkloadKind } from './contract.js';

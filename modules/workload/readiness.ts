@@ -1,5 +1,5 @@
 /**
- * The default readiness gate (decision 1, when no probe says otherwise): a
+ * The default readiness gate (when no probe says otherwise): a
  * new replica is ready once it has kept running for a grace period without
  * exiting or being restarted by its restart policy. A module with real
  * probes replaces this (see contract.ts).

@@ -1,4 +1,4 @@
-/** Release ids and records (spec core.md §4.8): newest first on the status blob, at most 10. */
+/** Release ids and records: newest first on the status blob, at most 10. */
 import { randomBytes } from 'node:crypto';
 import type { ResourceRef } from '../../lib/identity.js';
 import type { ReleaseRecord, StatusStore } from './contract.js';

@@ -1,5 +1,5 @@
 /**
- * Which release a rollback returns to (spec core.md §4.8), for every
+ * Which release a rollback returns to, for every
  * workload kind: an explicit id must exist, have succeeded and carry a
  * snapshot; without one, the newest succeeded release whose spec differs
  * from the current one (after a failed rollout, that is the spec still

@@ -1,5 +1,5 @@
 /**
- * The spec hash (spec core.md §4.3 with decision 10): what, when it
+ * The spec hash: what, when it
  * changes, means every replica must be replaced. Computed from the
  * defaulted spec before `${asset…}` interpolation; asset content enters
  * through digests, so a changed file rolls the replicas that use it.
@@ -12,7 +12,7 @@ import { normalisePort } from '../../lib/ports.js';
 import { createHash } from 'node:crypto';
 import type { Workload } from './contract.js';
 
-/** `${asset.name.key}` / `${asset.scope.name.key}` (core.md §2.3). */
+/** `${asset.name.key}` / `${asset.scope.name.key}`. */
 const ASSET_REF_BODY = String.raw`\$\{asset\.(?:([A-Za-z0-9][A-Za-z0-9_-]*)\.)?([A-Za-z0-9][A-Za-z0-9_-]*)\.([A-Za-z0-9][A-Za-z0-9_-]*)\}`;
 /** Global, for matchAll only: a global regex's lastIndex would leak between exec calls. */
 const ASSET_REFS = new RegExp(ASSET_REF_BODY, 'g');

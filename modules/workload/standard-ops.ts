@@ -1,6 +1,6 @@
 /**
- * `POST /restart` and `POST /rollback` for a workload kind (spec core.md
- * §4.5, §4.8). Neither touches containers: each records what should happen
+ * `POST /restart` and `POST /rollback` for a workload kind (docs/api.md).
+ * Neither touches containers: each records what should happen
  * — the replicas to replace (`status.restart_pending`), or a `running`
  * release and the snapshot spec re-put — and the kind's serialized
  * reconcile does it. So they never race that reconcile and survive a

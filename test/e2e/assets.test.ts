@@ -415,7 +415,7 @@ test('invalid and traversing keys are refused at apply, naming the key', async (
     t.true(err!.message.includes(`files key ${JSON.stringify(key)}`), err!.message);
   }
   t.false(await exists(join(env.paths.assets, scope)));
-  // Asset names are validated too (decision 14).
+  // Asset names are validated too.
   await t.throwsAsync(env.apply([asset(scope, '../etc', { k: 'x' })]), { instanceOf: ValidationError, message: /asset name/ });
 });
 

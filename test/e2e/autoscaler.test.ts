@@ -1,5 +1,5 @@
 /**
- * The autoscaler end to end (core.md §5.2, decision 11): a controller with
+ * The autoscaler end to end: a controller with
  * the deployment and autoscaler modules against a real etcd and Docker, its
  * clock driven by the test with synthetic times. A replica that burns CPU
  * makes it scale up to max (and no further), re-applying keeps the chosen

@@ -1,5 +1,5 @@
 /**
- * The caddy plugin end to end (plugins-and-cli.md §6, §2.4; decision 7): the
+ * The caddy plugin end to end: the
  * real `voodu/caddy:2.6` image, the plugin's own install hook and
  * `bin/voodu-caddy` run as installed, busybox httpd backends on voodu0.
  * Caddy listens on free loopback ports with a unique container name and a
@@ -195,7 +195,7 @@ test.serial('apply through the controller\'s plugin runner: Host app1.test reach
   t.false(other.body.includes('web-'));
 });
 
-test.serial('one host, two ingresses (decision 7): /api with strip reaches the api backend, / the web backends', async (t) => {
+test.serial('one host, two ingresses: /api with strip reaches the api backend, / the web backends', async (t) => {
   const api = await plugin(['apply', 'shop-api'], {
     VOODU_APP: 'shop-api',
     VOODU_INGRESS_HOST: 'shop.test',

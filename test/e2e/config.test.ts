@@ -277,7 +277,7 @@ test('restart=false stores the change and writes the file but re-puts nothing', 
   t.deepEqual(answer.json.data, { vars: { A: '1' }, restarted: [] });
   t.deepEqual(events, []);
   t.deepEqual((await call('GET', '/config?scope=norestart&name=api')).json.data.vars, { S: '2' });
-  // Unlike the reference (§9.22) the file, last written by the DELETE, keeps the manifest and scope layers.
+  // Unlike the reference the file, last written by the DELETE, keeps the manifest and scope layers.
   t.is(await readFile(join(root, 'apps', 'norestart-api', 'shared', '.env'), 'utf8'), 'M=m\nS=2\n');
 });
 

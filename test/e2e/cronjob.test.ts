@@ -1,5 +1,5 @@
 /**
- * Cronjobs end to end (core.md §1.6, §5.4): a controller with the cronjob
+ * Cronjobs end to end: a controller with the cronjob
  * module against a real etcd and Docker, its clock stopped so the test
  * drives time with `kernel.clock.tick(now)` on a synthetic clock in 2030.
  * A `* * * * *` schedule fires once per minute, on the first tick at or

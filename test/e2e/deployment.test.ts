@@ -182,7 +182,7 @@ test.serial('replicas come up with their names, labels, aliases and env; config 
     t.true(ulimits.nofile! > 1024 && ulimits.nofile! <= 65536, 'nofile: the default, clamped to the host');
     t.deepEqual(info.HostConfig.LogConfig?.Config, { 'max-size': '10m', 'max-file': '3' });
   }
-  // The manifest env is in the file only, never a `-e` that would override config (decision 5).
+  // The manifest env is in the file only, never a `-e` that would override config.
   t.false(ctl.logs.some((line) => line.includes('from-config')), 'a config value reached the log');
 });
 
@@ -335,7 +335,7 @@ test.serial('an image change rolls, and so does a new image under the same tag',
   t.deepEqual(ids(second).filter((id) => first.includes(id)), []);
   t.true(second.every((c) => c.Image === tag));
 
-  // Same tag, different image: the ID under the tag moves and the replicas follow (§3.8 image-ID drift).
+  // Same tag, different image: the ID under the tag moves and the replicas follow (image-ID drift).
   const holder = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ['true'], Labels: run.labels });
   const committed = await holder.commit({ repo, tag: version, changes: ['LABEL voodu.test.commit=1'] });
   const newId = (committed as { Id: string }).Id;

@@ -1,5 +1,5 @@
 /**
- * Ingresses end to end (core.md §1.7, plugins-and-cli.md §6.1, decision 7):
+ * Ingresses end to end:
  * a controller with the ingress module against a real etcd and Docker.
  *
  * Part 1 uses a recording stand-in for the caddy plugin

@@ -1,5 +1,5 @@
 /**
- * Jobs end to end (spec core.md §1.5, §5.5, decision 8): a controller with
+ * Jobs end to end: a controller with
  * the job module against a real etcd and the real Docker engine. Runs that
  * succeed, fail, time out; history limits and the GC of run containers;
  * config env reaching a run; `voodu run` exiting with the job's code and

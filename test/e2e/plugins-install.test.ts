@@ -1,5 +1,5 @@
 /**
- * The plugin installer end to end (decision 16): real files, real tarballs,
+ * The plugin installer end to end: real files, real tarballs,
  * a loopback "GitHub" serving releases over HTTP, real hook processes, and
  * the HTTP routes + CLI verbs on a booted api module. No Docker, no etcd.
  */

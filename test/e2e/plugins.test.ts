@@ -1,6 +1,5 @@
 /**
- * Out-of-process plugins end to end (spec plugins-and-cli.md §1, §3.6,
- * decision 4): real plugin subprocesses from test/fixtures/plugins, a real
+ * Out-of-process plugins end to end (docs/plugin-protocol.md): real plugin subprocesses from test/fixtures/plugins, a real
  * etcd, real HTTP and the real CLI. No deployment or statefulset module
  * runs, so applied manifests are only stored; the job module is there for
  * the `run_job` action, whose run is a real container (removed by scope).

@@ -1,5 +1,5 @@
 /**
- * Probes end to end (core.md §5.1, decisions 1 and 2): a controller with the
+ * Probes end to end: a controller with the
  * probes module against a real etcd and Docker. Readiness flips 503 → 200
  * when the server comes up; liveness restarts a container; startup gates
  * readiness; a second controller on the same etcd answers `/ready` again;
@@ -129,7 +129,7 @@ test.serial('startup gates readiness', async (t) => {
   t.like(ok.body.data.readiness, { ready: true, startup_passed: true, readiness_phase: 'healthy' });
 });
 
-test.serial('a restarted controller answers /ready again for existing replicas (decision 2)', async (t) => {
+test.serial('a restarted controller answers /ready again for existing replicas', async (t) => {
   const scope = newScope();
   await apply(ctl, dep(scope, 'keep', WEB, { readiness: httpProbe }));
   const pod = await firstReplica(scope, 'keep');

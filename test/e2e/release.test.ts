@@ -1,5 +1,5 @@
 /**
- * Release commands end to end (spec core.md §1.10, §4.8, decision 9): a
+ * Release commands end to end: a
  * controller with the deployment and release modules against a real etcd
  * and the real Docker engine. The release commands append to a file in a
  * host temp dir mounted into their containers, so the test reads what ran

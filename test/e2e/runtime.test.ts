@@ -83,7 +83,7 @@ test.after.always(async () => {
 
 // ---- pure pieces (no engine) ----
 
-test('ports: loopback normalisation of core.md §3.6', (t) => {
+test('ports: loopback normalisation of addressless ports', (t) => {
   t.is(normalisePort('80'), '127.0.0.1::80');
   t.is(normalisePort('80/udp'), '127.0.0.1::80/udp');
   t.is(normalisePort('3000:80'), '127.0.0.1:3000:80');

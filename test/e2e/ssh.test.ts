@@ -1,5 +1,5 @@
 /**
- * The CLI over SSH (issue 7, spec plugins-and-cli §3.9): a real OpenSSH
+ * The CLI over SSH (docs/cli.md, remotes): a real OpenSSH
  * server on a loopback port with throwaway keys, a controller booted here
  * (real etcd, real Docker), and the real CLI forwarding to `voodu` on the
  * "host" — which is this machine, run from source (VOODU_REMOTE_BIN). The

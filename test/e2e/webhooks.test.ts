@@ -1,5 +1,5 @@
 /**
- * Webhooks end to end (core.md §5.6, §5.1, decision 12): a controller with
+ * Webhooks end to end: a controller with
  * the deployment, probes, assets and webhooks modules against a real etcd
  * and Docker, and a loopback HTTP receiver. on_deploy success and failure,
  * retries and the drop line, on_probe failure → recovery (and none during a

@@ -1,5 +1,5 @@
 /**
- * The autoscaler's pure parts (core.md §5.2, the reference's
+ * The autoscaler's pure parts (the reference's
  * autoscaler_test.go list): the decision, cooldowns, the mean, which
  * manifests it drives, the manifest round trip and the guarded write, the
  * decision-11 apply stage, and the module's options. Fakes stand in for etcd here;
@@ -187,7 +187,7 @@ test('setReplicas: written when unchanged since the read; a concurrent apply win
 const batchOf = (manifests: Manifest[], dryRun = false): ApplyBatch => ({ manifests, dryRun, prune: false, force: false, report: {}, actions: [] });
 const dep = (name: string, spec: Record<string, unknown>): Manifest => ({ kind: 'deployment', scope: 'prod', name, spec });
 
-test('decision 11: re-apply keeps the stored count clamped into the new bounds; new and non-autoscaled deployments keep theirs', async (t) => {
+test('re-apply keeps the stored count clamped into the new bounds; new and non-autoscaled deployments keep theirs', async (t) => {
   const stored = (name: string, replicas: number) => kv(`/desired/deployments/prod/${name}`, dep(name, { replicas, autoscale: AUTO }));
   const store = fakeStore([stored('kept', 3), stored('clamped', 3), stored('raised', 1), stored('plain', 3)]);
   const batch = batchOf([

@@ -1,5 +1,5 @@
 /**
- * The caddy plugin's pure parts (plugins-and-cli.md §6.2/§6.3, decision 7):
+ * The caddy plugin's pure parts (one host may carry several apps on different paths):
  * the route a controller env describes, and the whole Caddy JSON config
  * built from saved routes — upstreams, load balancing with retries, health
  * checks, locations ordered by specificity, shared hosts, TLS policies and
@@ -133,7 +133,7 @@ test('locations: path matchers with /*, strip only where asked, longest path fir
   t.true(routes.slice(0, 3).every((x: any) => x.terminal));
 });
 
-test('shared host (decision 7): two apps on one host are ordered by path specificity, not by app name', (t) => {
+test('shared host: two apps on one host are ordered by path specificity, not by app name', (t) => {
   const web = route({ app: 'a-web', host: 'shop.test', upstreams: ['172.18.0.2:80'] });
   const api = route({ app: 'z-api', host: 'shop.test', upstreams: ['172.18.0.3:80'], locations: [{ path: '/api', strip: true }] });
   for (const order of [[web, api], [api, web]]) {

@@ -1,4 +1,4 @@
-/** How the CLI splits global flags from the verb (decision 15) and reads `-f -`. */
+/** How the CLI splits global flags from the verb and reads `-f -`. */
 import test from 'ava';
 import { splitGlobalFlags, stdinFileFlags } from '../../cli/main.js';
 

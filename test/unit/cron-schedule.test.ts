@@ -1,5 +1,5 @@
 /**
- * Cron schedules (core.md §5.4) read through croner: what the edge accepts
+ * Cron schedules read through croner: what the edge accepts
  * and refuses, the fire times (macros, day names, Vixie dom/dow OR, IANA
  * time zones), and the scheduler's pass logic on a synthetic clock.
  */

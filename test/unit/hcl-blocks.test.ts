@@ -57,7 +57,7 @@ test("env_file errors: missing file, line without '='", async (t) => {
   t.throws(() => parseEnvFile('=x', 'a.env'), { message: 'a.env:1: empty key' });
 });
 
-test('file() and url() in asset bodies become the wire shapes of core.md §1.8', async (t) => {
+test('file() and url() in asset bodies become their wire shapes', async (t) => {
   const bytes = Buffer.from([0, 1, 2, 250, 255, 10]);
   const [asset] = await parse(
     [

@@ -1,4 +1,4 @@
-/** Ingress resolution, plugin env and (host, path) collisions (core.md §1.7, plugins-and-cli.md §6.1, decision 7). */
+/** Ingress resolution, plugin env and (host, path) collisions. */
 import test from 'ava';
 import { ValidationError } from '../../lib/errors.js';
 import { checkCollisions, normalisePath, routeKeys } from '../../modules/ingress/collisions.js';

@@ -6,7 +6,7 @@ import { kinds } from '../helpers/kinds.js';
 
 const app = (spec: Record<string, unknown>) => ({ kind: 'app', scope: 'myapp', name: 'web', spec });
 
-test('app expands into a deployment and an ingress of the same identity (core.md §1.3)', (t) => {
+test('app expands into a deployment and an ingress of the same identity', (t) => {
   const out = expandApp(
     app({
       image: 'ghcr.io/myorg/myapp:latest',

@@ -1,6 +1,6 @@
 /**
- * One test per validation rule of core.md §1 (and decision 13's edge
- * checks): each asserts the message names the file, the block and the
+ * One test per validation rule of the manifest kinds (and the edge checks
+ * the CLI and /apply share): each asserts the message names the file, the block and the
  * field, and that `field` points at the wire path.
  */
 import test from 'ava';
@@ -143,7 +143,7 @@ for (const c of cases) {
   });
 }
 
-// Identity rules (core.md §1.0, §1.11).
+// Identity rules.
 const identityCases: { rule: string; m: unknown; field: string; message: string | RegExp }[] = [
   { rule: 'a manifest is an object', m: [], field: 'manifest', message: 'voodu.hcl: a manifest must be an object {kind, scope, name, spec}, got a list' },
   { rule: 'kind is required', m: { name: 'x', spec: {} }, field: 'kind', message: /^voodu.hcl: kind: required/ },

@@ -1,5 +1,5 @@
 /**
- * Plugin directories on disk (spec plugins-and-cli.md §1.1–1.3):
+ * Plugin directories on disk:
  * plugin.yml validation with errors naming the file and field, command
  * discovery (commands/ then bin/, bin wins), entrypoint mode, bare plugins
  * without plugin.yml, alias resolution and names that could escape the root.

@@ -1,5 +1,5 @@
 /**
- * The webhooks module's pure parts (core.md §5.6): templating, payload
+ * The webhooks module's pure parts: templating, payload
  * shape, transition ids and dedup, request method/header precedence,
  * options — and the service against a loopback receiver for the retry
  * count, the drop log line, the default-payload fallback and stop().

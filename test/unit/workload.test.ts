@@ -41,7 +41,7 @@ test('spec hash: stable, moves with what a replica runs, not with replicas or we
   for (const change of [{ image: 'x:2' }, { env: { A: '2' } }, { env_from: ['other'] }, { build: { args: { V: '1' } } }, { command: ['sh'] }, { restart: 'always' }]) {
     t.not(await specHash(dep({ ...base, ...change })), h, JSON.stringify(change));
   }
-  // Statefulsets hash env_from too (decision 10).
+  // Statefulsets hash env_from too.
   const ss = (spec: Record<string, unknown>) => applyDefaults('statefulset', { ...ref, kind: 'statefulset' }, spec);
   t.not(await specHash(ss({ ...base, env_from: ['a'] })), await specHash(ss(base)));
 });

@@ -1,5 +1,5 @@
 /**
- * Copies a local plugin directory into staging (spec §2.2 step 2):
+ * Copies a local plugin directory into staging:
  * symlinks are dereferenced — the installed copy must not depend on the
  * source staying put — but only when they resolve inside the source
  * directory, so a link cannot smuggle `/etc` into a plugin. `.git` is left

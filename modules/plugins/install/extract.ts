@@ -1,6 +1,6 @@
 /**
  * Unpacks a plugin tarball into a staging directory, refusing anything that
- * could land outside it (decision 14): absolute paths, `..` segments, links
+ * could land outside it: absolute paths, `..` segments, links
  * whose target leaves the directory, device files. Every entry is checked in
  * a first listing pass — so a hostile archive writes nothing at all — then
  * tar extracts with `strict` (its own traversal guards become errors), and

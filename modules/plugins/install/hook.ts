@@ -1,5 +1,5 @@
 /**
- * Runs a plugin's `install` / `uninstall` hook (spec §1.5, hook row): argv
+ * Runs a plugin's `install` / `uninstall` hook: argv
  * `<dir>/<hook> <name>`, cwd the plugin dir, env = the controller's minus
  * its secrets + `VOODU_PLUGIN_DIR` + plugin.yml env + `TMPDIR`/`HOME` = the
  * dir; 10 minutes, then the whole process group is killed. Output is logged

@@ -1,5 +1,5 @@
 /**
- * The plugin installer (spec plugins-and-cli.md §2, decision 16): a local
+ * The plugin installer: a local
  * directory or a GitHub release lands in a staging dir under the plugins
  * root, is validated there, and replaces `<pluginsDir>/<name>` by rename.
  * The `install` hook then runs in place; if it fails, the previous copy is

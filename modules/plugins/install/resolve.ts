@@ -1,5 +1,5 @@
 /**
- * Which release a version request means (decision 16). Pure: it sees the
+ * Which release a version request means. Pure: it sees the
  * releases the API listed (or the versions the cache holds) and answers one.
  *
  * - none / `latest`: the highest non-prerelease;

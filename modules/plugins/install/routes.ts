@@ -1,5 +1,5 @@
 /**
- * `POST /plugins/install` and `DELETE /plugins/:name` (spec §1.10). Bodies
+ * `POST /plugins/install` and `DELETE /plugins/:name`. Bodies
  * are checked here; progress lines go to the controller log (the answer is
  * one JSON document, not a stream).
  */

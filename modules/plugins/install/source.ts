@@ -1,5 +1,5 @@
 /**
- * Where a plugin comes from (spec plugins-and-cli.md §2.1, decision 16): a
+ * Where a plugin comes from: a
  * local directory, or a GitHub repository whose releases carry the plugin.
  * Parsed once at the edge so nothing downstream sees raw user text.
  */

@@ -1,4 +1,4 @@
-// The four commands the controller runs (spec §6.2). Each answers the data of
+// The four commands the controller runs. Each answers the data of
 // the envelope or throws; main.js turns that into stdout and an exit code.
 import { adminEndpoint, adminListen, loadConfig } from './admin.js';
 import { buildConfig } from './config.js';

@@ -70,7 +70,7 @@ const isRoot = (p) => p === '/' || p === '';
 /**
  * Specific hosts before wildcards; within a host the longest path first and
  * `/` last, so `/api` and `/` of different ingresses can share a host
- * (decision 7). Ties go to the app name, so the order never depends on disk order.
+ *. Ties go to the app name, so the order never depends on disk order.
  */
 function compareEntries(a, b) {
   const wa = a.host.startsWith('*.') ? 1 : 0;
@@ -136,7 +136,7 @@ function tlsPolicies(tlsRoutes) {
 }
 
 /**
- * The whole config (spec §6.3 plus load balancing with retries, health
+ * The whole config (the reference's routes plus load balancing with retries, health
  * checks, path-specificity order, a 404 catch-all and TLS only where asked).
  * @param {Route[]} routes
  */

@@ -1,5 +1,5 @@
 // The install / uninstall hooks: run Caddy as the voodu-caddy container
-// (spec §2.4, but from the locally built image and replacing the container
+// (as the reference's install hook does, but from the locally built image and replacing the container
 // only when its settings changed, so re-running install never drops traffic).
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// argv → command → one JSON envelope on stdout. Usage errors exit 2, failures 1 (spec §6.2).
+// argv → command → one JSON envelope on stdout. Usage errors exit 2, failures 1.
 import { readFileSync } from 'node:fs';
 import { apply, list, reload, remove } from './commands.js';
 

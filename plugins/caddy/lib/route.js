@@ -158,7 +158,7 @@ export function parseUpstreams(env) {
   return [`${service}:${port > 0 ? port : 80}`];
 }
 
-/** The route `apply` saves, from the controller's env (spec §6.1/§6.2). */
+/** The route `apply` saves, from the controller's env (docs/plugin-protocol.md, ingress). */
 export function routeFromEnv(env) {
   const app = (env.VOODU_APP ?? '').trim();
   if (!app) throw new RouteError('VOODU_APP not set (controller must export the app name)');
