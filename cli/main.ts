@@ -1,6 +1,6 @@
 /**
- * The `voodu` CLI (alias `vd`). Global flags are read only before the verb
- *, so a plugin verb keeps its own `-o` or `-r`; the verb and
+ * The `voodu` CLI (alias `vd`). Global flags are read only before the verb,
+ * so a plugin verb keeps its own `-o` or `-r`; the verb and
  * its flags are parsed by sade.
  */
 import sade from 'sade';

@@ -3,8 +3,8 @@
  * `onReconcile.for(kind)`. Level-triggered: it works on keys,
  * re-reading the desired state each time, so a retry, a coalesced burst or
  * a periodic resync all see the latest manifest. Replays at start, then
- * watches from the replay's revision so nothing in between is missed
- *; a broken watch re-lists and watches again.
+ * watches from the replay's revision so nothing in between is missed; a
+ * broken watch re-lists and watches again.
  */
 import { defineModule, type ReconcileEvent } from '../../kernel/index.js';
 import { isTransient, messageOf } from '../../lib/errors.js';

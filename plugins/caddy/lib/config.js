@@ -69,8 +69,9 @@ const isRoot = (p) => p === '/' || p === '';
 
 /**
  * Specific hosts before wildcards; within a host the longest path first and
- * `/` last, so `/api` and `/` of different ingresses can share a host
- *. Ties go to the app name, so the order never depends on disk order.
+ * `/` last, so `/api` and `/` of different ingresses can share a host (only
+ * an identical host and path collide). Ties go to the app name, so the
+ * order never depends on disk order.
  */
 function compareEntries(a, b) {
   const wa = a.host.startsWith('*.') ? 1 : 0;
