@@ -56,11 +56,11 @@ function identity(b: ScannedBlock, definition: KindDefinition | undefined, sourc
 }
 
 /** A body flat in HCL but nested on the wire (a cronjob's job fields): every key not kept moves under `under`. */
-function nest(flat: Record<string, unknown>, rule: { under: string; keep: readonly string[] }): Record<string, unknown> {
+function nest(flat: Record<string, unknown>, under: string, keep: readonly string[]): Record<string, unknown> {
   const top: Record<string, unknown> = {};
   const inner: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(flat)) (rule.keep.includes(k) ? top : inner)[k] = v;
-  return { ...top, [rule.under]: inner };
+  for (const [k, v] of Object.entries(flat)) (keep.includes(k) ? top : inner)[k] = v;
+  return { ...top, [under]: inner };
 }
 
 export async function manifestsOfBlock(b: ScannedBlock, body: HclBody, file: string, baseDir: string, kinds: KindRegistry): Promise<Produced[]> {
@@ -84,8 +84,9 @@ export async function manifestsOfBlock(b: ScannedBlock, body: HclBody, file: str
     spec = { files };
   } else {
     spec = coreBody(body, b, surface?.blocks ?? {}, at, file);
-    if (surface?.nest) spec = nest(spec, surface.nest);
-    const target = surface?.nest ? (spec[surface.nest.under] as Record<string, unknown>) : spec;
+    const under = definition.containerAt;
+    if (under && surface?.topKeys) spec = nest(spec, under, surface.topKeys);
+    const target = under ? (spec[under] as Record<string, unknown>) : spec;
     if (definition.roles?.envFile) await mergeEnvFiles(target, baseDir, at);
   }
   const manifest: Manifest = { kind: b.type, ...(scope ? { scope } : {}), name, spec };

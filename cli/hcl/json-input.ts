@@ -33,7 +33,7 @@ export async function manifestsOfJson(text: string, display: string, dir: string
     const spec = structuredClone(raw.spec);
     const at = new At({ source, block: ref, hcl: false });
     const definition = kinds.get(kind);
-    const under = definition?.hcl?.nest?.under;
+    const under = definition?.containerAt;
     if (definition?.roles?.envFile) {
       // On the wire a nested body (a cronjob's job) carries its own env_file.
       if (!under) await mergeEnvFiles(spec, dir, at);

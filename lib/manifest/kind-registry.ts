@@ -69,8 +69,11 @@ export interface HclSurface {
   blocks?: HclBlockRules;
   /** The body's attributes are the spec's `files` map, values being text, `file(...)` or `url(...)` (asset). */
   attributesAreFiles?: boolean;
-  /** The body is flat in HCL but nested on the wire: every key not in `keep` moves under `under` (cronjob → job). */
-  nest?: { under: string; keep: readonly string[] };
+  /**
+   * For a kind with `containerAt`: its HCL body is flat, and every key but
+   * these moves under `containerAt` on the wire (a cronjob's job fields).
+   */
+  topKeys?: readonly string[];
   /** A name shown in label errors of a host-wide kind: `registry "ghcr" { … }`. */
   nameExample?: string;
 }

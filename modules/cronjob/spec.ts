@@ -90,7 +90,7 @@ export const cronjobKind: KindDefinition = {
   validate: validateCronJob,
   containerAt: 'job',
   roles: { workload: true, envFile: true, prunable: true },
-  hcl: { blocks: CONTAINER_BLOCKS, nest: { under: 'job', keep: CRONJOB_TOP_KEYS } },
+  hcl: { blocks: CONTAINER_BLOCKS, topKeys: CRONJOB_TOP_KEYS },
 };
 
 export const kinds = [cronjobKind];
