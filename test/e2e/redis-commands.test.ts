@@ -132,6 +132,26 @@ async function waitReplication(name: string, replicas: number, master: number, p
   }
 }
 
+/**
+ * Every roll of `name` begun since log line `since` is over: the last "rolling" line is followed
+ * by ordinal 0's "rolled" (the rolls go top-down) or a stopped rollout, and no new roll begins
+ * for a few seconds — a config change made during a roll queues a second one right after it.
+ */
+async function waitRollsDone(name: string, since: number) {
+  const app = `${S}-${name}`;
+  const settled = () => {
+    const lines = ctl.logs.slice(since);
+    const last = lines.findLastIndex((l) => l.includes(`${app}: rolling `));
+    return last < 0 || lines.slice(last).some((l) => l.includes(`rolled ${pod(name, 0)} (`) || l.includes(`${app}: rollout stopped`));
+  };
+  let quietSince = 0;
+  await waitFor(`the rolls of ${name} to finish`, () => {
+    if (!settled()) return (quietSince = 0), false;
+    quietSince ||= Date.now();
+    return Date.now() - quietSince >= 3000;
+  }, { timeoutMs: 240_000, intervalMs: 500, context: logs });
+}
+
 async function password(name: string): Promise<string> {
   return (await waitFor(`the password of ${name}`, async () => (await vars(name)).REDIS_PASSWORD, { context: logs }))!;
 }
@@ -262,6 +282,7 @@ test.serial('new-password then apply: the old password is refused, the new one w
   const old = await password('cache');
   const webBefore = (await consumerContainer('web'))!;
   const dashBefore = (await consumerContainer('dash'))!;
+  const mark = ctl.logs.length;
   const rotated = await cli(['redis:new-password', ref('cache')]);
   t.is(rotated.code, 0, rotated.stderr);
   t.regex(rotated.stdout, /rotated REDIS_PASSWORD .*refreshed 2 linked consumers/);
@@ -289,6 +310,8 @@ test.serial('new-password then apply: the old password is refused, the new one w
   }, { timeoutMs: 60_000, intervalMs: 500, context: logs });
   t.is((await envOf(dash!)).REDIS_URL, `redis://default:${fresh}@cache.${S}.voodu:6379`, '--reads remembered through the rotation');
   t.is((await envOf(dash!)).REDIS_READ_URL, undefined);
+  // The apply rolled the pods with the new password: the next test starts on a settled set.
+  await waitRollsDone('cache', mark);
 });
 
 test.serial('failover --replica 1: roles swap, no key lost, consumers follow in their shape', async (t) => {
@@ -305,7 +328,7 @@ test.serial('failover --replica 1: roles swap, no key lost, consumers follow in 
   t.is((await vars('cache')).REDIS_MASTER_ORDINAL, '1');
 
   // The roll restarts every pod with the new master; afterwards the roles are the same.
-  await waitFor('the roll to finish', () => ctl.logs.slice(mark).some((l) => l.includes(`rolled ${pod('cache', 0)}`)), { timeoutMs: 150_000, intervalMs: 500, context: logs });
+  await waitRollsDone('cache', mark);
   await waitPods('cache', 3, pw);
   await waitFor('ordinal 1 master after the roll', async () => (await roleOf(pod('cache', 1), pw)).role === 'master', { timeoutMs: 30_000, intervalMs: 500 });
   await waitReplication('cache', 3, 1, pw);
