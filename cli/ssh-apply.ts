@@ -2,14 +2,14 @@
  * Manifest verbs over SSH: the HCL is read and evaluated HERE (so `file()`
  * reads the laptop's files) and the host gets the JSON on stdin. `apply` is
  * two-phase: the host's dry run, the plan rendered here, a confirmation,
- * then the apply and a short watch for reconcile errors.
+ * then the host's apply, which waits on the rollouts it started.
  */
 import { readFile } from 'node:fs/promises';
 import { CliError } from './client.js';
 import { ansiColors, buildPlan, hasChanges, noColors, renderPlan, refOf, type DryRun, type WireManifest } from './diff.js';
 import { autoApproved, confirm } from './prompt.js';
 import type { Remote } from './remote/store.js';
-import { describeRemote, preflight, remoteCommand, runRemote, type SshIo } from './ssh.js';
+import { describeRemote, preflight, runRemote, type SshIo } from './ssh.js';
 
 interface ManifestFlags {
   files: string[];
@@ -98,11 +98,6 @@ export async function forwardDelete(remote: Remote, globals: string[], args: str
   return (await runRemote(remote, remoteArgs, io, { input: JSON.stringify(manifests) })).code;
 }
 
-interface WatchOptions {
-  /** How long to look for reconcile errors after the apply (VOODU_APPLY_WATCH_SECONDS, default 5). */
-  seconds: number;
-}
-
 export async function forwardApply(remote: Remote, globals: string[], args: string[], io: SshIo): Promise<number> {
   const flags = parseManifestFlags(args);
   const manifests = await load(remote, globals, flags, io);
@@ -132,50 +127,7 @@ export async function forwardApply(remote: Remote, globals: string[], args: stri
       return 1;
     }
   }
-  const started = Date.now();
+  // The host's `voodu apply` follows the rollouts it started (its progress lines arrive on stderr) and its exit code is ours.
   const applied = await runRemote(remote, [...globals, 'apply', '--file=-', '--format', 'json', '-y', ...prune, ...flags.rest, ...outArgs(flags.output)], io, { input });
-  if (applied.code !== 0) return applied.code;
-  const seconds = Number(io.env.VOODU_APPLY_WATCH_SECONDS ?? 5);
-  const watched = dry.applied.filter((m) => m.kind === 'deployment' || m.kind === 'statefulset');
-  if (watched.length && seconds > 0) {
-    const errors = await watchReconcile(remote, globals, watched, started, io, { seconds: Number.isFinite(seconds) ? seconds : 5 });
-    if (errors > 0) return 1;
-  }
-  return 0;
-}
-
-const MARK = '--voodu-describe--';
-
-/**
- * Polls `describe -o json` of each workload (all in one ssh call per round)
- * and prints `status.last_reconcile_error` of reconciles that ran after the
- * apply started. Resolves with how many resources reported one.
- */
-async function watchReconcile(remote: Remote, globals: string[], watched: WireManifest[], started: number, io: SshIo, opts: WatchOptions): Promise<number> {
-  const line = watched
-    .map((m) => `${remoteCommand(io.env, [...globals, 'describe', m.kind, `${m.scope ?? ''}/${m.name}`, '-o', 'json'])} 2>/dev/null; echo ${MARK}`)
-    .join('; ');
-  const reported = new Map<string, string>();
-  // A little slack for clock skew between this machine and the host.
-  const since = started - 2000;
-  const deadline = Date.now() + opts.seconds * 1000;
-  while (Date.now() < deadline && reported.size < watched.length) {
-    const res = await runRemote(remote, [], io, { raw: line, capture: true, quiet: true, input: '' });
-    res.stdout.split(MARK).slice(0, watched.length).forEach((chunk, i) => {
-      const m = watched[i]!;
-      let status: { last_reconcile_error?: string; last_reconcile_at?: string } | undefined;
-      try {
-        status = (JSON.parse(chunk) as { status?: typeof status }).status;
-      } catch {
-        return; // not stored yet, or no status yet
-      }
-      const error = status?.last_reconcile_error;
-      const at = status?.last_reconcile_at ? Date.parse(status.last_reconcile_at) : NaN;
-      if (!error || (Number.isFinite(at) && at < since) || reported.get(refOf(m)) === error) return;
-      reported.set(refOf(m), error);
-      io.stderr.write(`! ${refOf(m)}: reconcile failed: ${error}\n`);
-    });
-    if (reported.size < watched.length) await new Promise((r) => setTimeout(r, 1000));
-  }
-  return reported.size;
+  return applied.code;
 }

@@ -11,7 +11,7 @@ import { forwardPlugin } from './ssh-plugin.js';
 import { preflight, runRemote, type SshIo } from './ssh.js';
 
 /** Verbs that never leave this machine. */
-const LOCAL = new Set(['remote', 'version', 'help']);
+const LOCAL = new Set(['remote', 'version', 'help', 'completion']);
 
 export function isLocalOnly(rest: string[]): boolean {
   const first = rest[0];

@@ -51,6 +51,9 @@ export const keys = {
   configBucket: (scope: string, name?: string) => `/config/${scope}/${name || '_'}/`,
   configKey: (scope: string, name: string | undefined, key: string) => `/config/${scope}/${name || '_'}/${key}`,
   frozen: (ref: ResourceRef) => `/frozen/${ref.kind}s/${ref.scope}/${ref.name}`,
+  eventsRoot: '/events/',
+  /** A resource's bounded event log (modules/events). */
+  events: (ref: ResourceRef) => (ref.scope ? `/events/${ref.kind}s/${ref.scope}/${ref.name}` : `/events/${ref.kind}s/${ref.name}`),
 } as const;
 
 /** Inverse of `keys.desired`: `/desired/deployments/prod/api` → {deployment, prod, api}. */

@@ -13,6 +13,8 @@ import { toYaml } from '../../cli/yaml.js';
 import { RELEASES_RUN_PATH } from '../release/contract.js';
 import { followReleaseStream, wantsRelease } from '../../cli/release-stream.js';
 import { parseRef } from '../../cli/refs.js';
+import { waitForRollouts } from '../../cli/rollout-wait.js';
+import { eventTable, type EventLine } from '../../cli/events-format.js';
 
 const fileOptions: VerbOption[] = [
   { flags: '-f, --file', description: 'manifest file, directory, or - for stdin (repeatable)' },
@@ -44,6 +46,17 @@ interface ApplyAnswer extends DryRun {
   /** Plugins installed on the fly for block kinds no installed plugin owned. */
   plugin_installs?: { plugin: string; version?: string; source: string }[];
   actions?: string[];
+  /** The store revision of the commit, and the workloads whose rollout it started (`voodu apply` waits on them). */
+  revision?: number;
+  rollouts?: string[];
+}
+
+/** `90`, `90s`, `5m`, `1h` → ms; the flag's name in the error. */
+export function parseTimeout(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(value).trim());
+  if (!m || Number(m[1]) <= 0) throw new CliError(`--timeout: ${JSON.stringify(String(value))} is not a duration; use seconds (90) or 90s, 5m, 1h`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
 }
 
 export const apply: Verb = {
@@ -53,12 +66,16 @@ export const apply: Verb = {
     ...fileOptions,
     { flags: '--prune', description: 'also delete stored resources of the same kind and scope that the files no longer declare' },
     { flags: '-y, --auto-approve', description: 'do not ask before pruning (also VOODU_AUTO_APPROVE=1)' },
+    { flags: '--wait', description: 'follow the rollouts this apply started until they converge, and fail if one fails (--no-wait: return once stored)', default: true },
+    { flags: '--timeout', description: 'give up waiting after this long: 90, 90s, 5m (default: from the workloads\' readiness deadlines)' },
     outputYaml,
   ],
   output: true,
-  examples: ['apply -f voodu.hcl', 'apply -f deploy/ --prune -y', 'cat m.json | voodu apply -f - --format json'],
+  examples: ['apply -f voodu.hcl', 'apply -f deploy/ --prune -y', 'apply -f voodu.hcl --no-wait', 'apply -f voodu.hcl --timeout 5m', 'cat m.json | voodu apply -f - --format json'],
   async run(ctx, _args, opts) {
     const fmt = format(ctx, opts);
+    const wait = opts.wait !== false;
+    const timeoutMs = parseTimeout(opts.timeout);
     const manifests = await loadFromFlags(opts, ctx.client, ctx.env);
     const prune = opts.prune === true;
     if (prune && !autoApproved(ctx.env, opts.y ?? opts['auto-approve'])) {
@@ -77,7 +94,7 @@ export const apply: Verb = {
       }
     }
     const answer = await ctx.client.data<ApplyAnswer>('POST', '/apply', { query: { prune: prune || undefined }, body: manifests });
-    if (!emit(ctx, fmt, answer)) {
+    if (fmt === 'text') {
       for (const i of answer.plugin_installs ?? []) ctx.stdout.write(`plugin/${i.plugin} installed ${i.plugin}${i.version ? ` ${i.version}` : ''} from ${i.source}\n`);
       for (const e of answer.plugin_expansions ?? []) ctx.stdout.write(`expand/${e.from} expanded → ${e.to.join(', ')}\n`);
       for (const a of answer.actions ?? []) ctx.stdout.write(`  ✓ ${a}\n`);
@@ -92,7 +109,19 @@ export const apply: Verb = {
       const out = fmt === 'text' ? ctx.stdout : ctx.stderr;
       released = (await followReleaseStream(res.body, (text) => out.write(text))).ok && released;
     }
-    return released ? 0 : 1;
+    // Follow what the apply set rolling (after the release commands, which gate the roll of their deployment).
+    const toWatch = wait && released ? (answer.rollouts ?? []) : [];
+    const watched = toWatch.length
+      ? await waitForRollouts(ctx, toWatch, { revision: answer.revision ?? 0, out: ctx.stderr, ...(timeoutMs !== undefined ? { timeoutMs } : {}) })
+      : undefined;
+    if (!emit(ctx, fmt, watched ? { ...answer, rollout_states: watched.states } : answer)) {
+      for (const s of watched?.states ?? []) {
+        if (s.unfollowed) ctx.stderr.write(`  ${s.resource}: ${s.message}\n`);
+        else if (s.phase === 'converged') ctx.stdout.write(`${s.resource} rolled out (${s.ready}/${s.desired} ready)\n`);
+        else ctx.stderr.write(`voodu: ${s.resource}: rollout failed: ${s.message}\n`);
+      }
+    }
+    return released && (watched?.ok ?? true) ? 0 : 1;
   },
 };
 
@@ -166,7 +195,7 @@ export const describe: Verb = {
     const fmt = format(ctx, opts);
     const [kind, ref] = args as [string, string];
     const { scope, name } = parseRef(ref);
-    const data = await ctx.client.data<{ manifest: StoredManifest; status: unknown; pods?: DescribedPod[]; volumes?: string[] }>('GET', '/describe', {
+    const data = await ctx.client.data<{ manifest: StoredManifest; status: unknown; pods?: DescribedPod[]; volumes?: string[]; events?: EventLine[] }>('GET', '/describe', {
       query: { kind, scope, name },
     });
     if (data.manifest) data.manifest = hideSecrets(data.manifest);
@@ -185,6 +214,7 @@ export const describe: Verb = {
     if (data.volumes) ctx.stdout.write(`\nvolumes (${data.volumes.length}):\n${data.volumes.map((v) => `  ${v}\n`).join('')}`);
     ctx.stdout.write(`\nspec:\n${indent(toYaml(m.spec ?? {}))}`);
     ctx.stdout.write(`\nstatus:\n${data.status ? indent(toYaml(data.status)) : '  (none yet)\n'}`);
+    if (data.events) ctx.stdout.write(`\nevents (${data.events.length}, newest last; \`voodu events ${refOf(m)}\` for all):\n${data.events.length ? indent(eventTable(data.events, false)) : '  (none)\n'}`);
     return 0;
   },
 };
@@ -206,15 +236,23 @@ interface PruneReport {
   app_dir_removed: boolean;
   volume_removed: boolean;
   volumes_removed: string[];
+  /** Pods prune removed itself because they outlived its wait (older controllers leave it out). */
+  containers_removed?: string[];
   errors: string[];
 }
 
-function printPrune(ctx: VerbContext, p: PruneReport): void {
+/** What prune removed for one resource, one line each; `resource` heads the lines when several resources were pruned. */
+function printPrune(ctx: VerbContext, p: PruneReport, resource?: string): void {
+  if (resource) ctx.stdout.write(`- ${resource} pruned:\n`);
+  for (const c of p.containers_removed ?? []) ctx.stdout.write(`  - pod ${c} removed (still running after the wait)\n`);
+  for (const v of p.volumes_removed) ctx.stdout.write(`  - volume ${v} removed\n`);
   if (p.config_wiped) ctx.stdout.write('  - config bucket wiped\n');
   if (p.app_dir_removed) ctx.stdout.write('  - app dir removed\n');
-  for (const v of p.volumes_removed) ctx.stdout.write(`  - volume ${v} removed\n`);
   for (const e of p.errors) ctx.stdout.write(`  ! ${e}\n`);
 }
+
+/** Prune waits for a statefulset's pods to go (up to 60 s on the controller) before it removes their volumes. */
+const PRUNE_TIMEOUT_MS = 180_000;
 
 export const del: Verb = {
   name: 'delete',
@@ -231,6 +269,7 @@ export const del: Verb = {
   async run(ctx, args, opts) {
     const fmt = format(ctx, opts);
     const prune = opts.prune === true || undefined;
+    const timeoutMs = prune ? PRUNE_TIMEOUT_MS : undefined;
     const approved = autoApproved(ctx.env, opts.y ?? opts['auto-approve']);
     const ask = async (what: string) => {
       if (approved) return true;
@@ -249,7 +288,7 @@ export const del: Verb = {
       if (!(await ask('Delete these resources?'))) return 1;
       for (const m of manifests) {
         try {
-          const r = await ctx.client.data<{ deleted: string; pruned?: PruneReport }>('DELETE', '/apply', { query: { kind: m.kind, scope: m.scope, name: m.name, prune } });
+          const r = await ctx.client.data<{ deleted: string; pruned?: PruneReport }>('DELETE', '/apply', { query: { kind: m.kind, scope: m.scope, name: m.name, prune }, timeoutMs });
           results.push(r);
           if (fmt === 'text') {
             ctx.stdout.write(`- ${r.deleted} deleted${r.pruned ? ' (pruned)' : ''}\n`);
@@ -262,7 +301,7 @@ export const del: Verb = {
       }
     } else if (first && second) {
       const { scope, name } = parseRef(second);
-      const r = await ctx.client.data<{ deleted: string; pruned?: PruneReport }>('DELETE', '/apply', { query: { kind: first, scope, name, prune } });
+      const r = await ctx.client.data<{ deleted: string; pruned?: PruneReport }>('DELETE', '/apply', { query: { kind: first, scope, name, prune }, timeoutMs });
       results.push(r);
       if (fmt === 'text') {
         ctx.stdout.write(`- ${r.deleted} deleted${r.pruned ? ' (pruned)' : ''}\n`);
@@ -285,20 +324,20 @@ export const del: Verb = {
       const { scope, name } = parseRef(first);
       if (!scope) throw new CliError(`"${first}" needs a scope: <scope>/<name>`);
       if (prune && !(await ask(`Delete every resource at ${scope}/${name} and wipe its config and volumes?`))) return 1;
-      const r = await ctx.client.data<{ deleted: string[]; pruned?: (PruneReport & { resource: string })[] }>('DELETE', '/resource', { query: { scope, name, prune } });
+      const r = await ctx.client.data<{ deleted: string[]; pruned?: (PruneReport & { resource: string })[] }>('DELETE', '/resource', { query: { scope, name, prune }, timeoutMs });
       results.push(r);
       if (fmt === 'text') {
         if (r.deleted.length === 0) ctx.stdout.write(`(no resource found at ${scope}/${name})\n`);
         for (const d of r.deleted) ctx.stdout.write(`- ${d} deleted\n`);
-        for (const p of r.pruned ?? []) printPrune(ctx, p);
+        for (const p of r.pruned ?? []) printPrune(ctx, p, r.pruned!.length > 1 ? p.resource : undefined);
       }
     } else if (first) {
       if (!(await ask(`Delete every resource in scope "${first}"${prune ? ', with its config and volumes' : ''}?`))) return 1;
-      const r = await ctx.client.data<{ deleted: string[]; pruned?: (PruneReport & { resource: string })[]; config_wiped?: boolean }>('DELETE', '/scope', { query: { scope: first, prune } });
+      const r = await ctx.client.data<{ deleted: string[]; pruned?: (PruneReport & { resource: string })[]; config_wiped?: boolean }>('DELETE', '/scope', { query: { scope: first, prune }, timeoutMs });
       results.push(r);
       if (fmt === 'text') {
         for (const d of r.deleted) ctx.stdout.write(`- ${d} wiped\n`);
-        for (const p of r.pruned ?? []) printPrune(ctx, p);
+        for (const p of r.pruned ?? []) printPrune(ctx, p, r.pruned!.length > 1 ? p.resource : undefined);
         if (r.config_wiped) ctx.stdout.write(`- scope/${first} config wiped\n`);
         if (r.deleted.length === 0) ctx.stdout.write(`(scope ${first} has no resources)\n`);
       }

@@ -8,6 +8,7 @@ import { NotFoundError, ValidationError, messageOf } from '../../lib/errors.js';
 import { assertSegment, formatRef, keys, parseDesiredKey, refOf, type ResourceRef } from '../../lib/identity.js';
 import { validateManifest, type KindRegistry } from '../../lib/manifest/index.js';
 import '../kinds/contract.js';
+import '../events/contract.js';
 import { OPEN_TO_PLUGINS, type ApiRequest } from '../api/contract.js';
 import { registerApplyActions } from './actions.js';
 import { commit, planCommit } from './commit.js';
@@ -18,6 +19,9 @@ import { redactAllForAnswer, redactApplyAnswer, redactForAnswer } from './answer
 import { resolveDesiredRef } from '../../lib/desired-ref.js';
 import { runActions, runApply } from './pipeline.js';
 import { pruneResource, type PruneDeps } from './prune.js';
+
+/** The newest events `describe` ends with; `voodu events` has the rest. */
+const DESCRIBE_EVENTS = 15;
 
 const flag = (req: ApiRequest, name: string) => req.query[name] === 'true' || req.query[name] === '1';
 
@@ -46,7 +50,7 @@ export default defineModule({
   name: 'apply',
   description: 'The apply pipeline and the desired-state endpoints',
   requires: ['store', 'api', 'kinds'],
-  optional: ['paths', 'config', 'runtime', 'pods', 'statefulsets'],
+  optional: ['paths', 'config', 'runtime', 'pods', 'statefulsets', 'events'],
   register(ctx) {
     const store = ctx.service('store');
     const api = ctx.service('api');
@@ -88,7 +92,11 @@ export default defineModule({
       }
       if (batch.actions.length) batch.report.actions = await runActions(ctx.hooks, batch);
       const done = await commit(store, batch.manifests, batch.prune, kinds.withRole('prunable'));
-      Object.assign(batch.report, { applied: done.applied, pruned: done.pruned.map(formatRef) });
+      // What a caller can wait on: the long-running workloads whose spec this apply changed (an unchanged one has nothing to roll).
+      const rollouts = done.applied
+        .filter((m, i) => kinds.is(m.kind, 'longRunning') && JSON.stringify(done.current[i]?.spec) !== JSON.stringify(m.spec))
+        .map((m) => formatRef(refOf(m)));
+      Object.assign(batch.report, { applied: done.applied, pruned: done.pruned.map(formatRef), revision: done.revision, rollouts });
       ctx.log.info(
         `applied ${done.applied.map((m) => formatRef(refOf(m))).join(', ')}${done.pruned.length ? `; pruned ${done.pruned.map(formatRef).join(', ')}` : ''} at revision ${done.revision}`,
       );
@@ -176,7 +184,8 @@ export default defineModule({
       const ref = await resolveDesiredRef(store, kind, segmentParam(req, 'name', true)!, segmentParam(req, 'scope', false));
       const manifest = await getManifest(store, ref);
       const status = await store.getJSON<unknown>(keys.status(ref.kind, ref.scope, ref.name));
-      return { manifest: redactForAnswer(manifest), status: status ?? null, ...(await podsOf(ref)) };
+      const events = ctx.has('events') ? (await ctx.service('events').list(ref).catch(() => [])).slice(-DESCRIBE_EVENTS) : undefined;
+      return { manifest: redactForAnswer(manifest), status: status ?? null, ...(await podsOf(ref)), ...(events ? { events } : {}) };
     }, { plugin: true, pod: (req, grant) => req.query.scope === grant.scope }); // a pod reads only its own scope
 
     /** The resource's pods (and a statefulset's volumes) when the pods module runs; failures only cost those fields. */

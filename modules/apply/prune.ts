@@ -3,6 +3,11 @@
  * its config bucket, its app and volume dirs, and for statefulsets the
  * per-pod docker volumes. Each step reports; one failing does not stop
  * the others.
+ *
+ * The routes delete the manifest and prune at once, while the reconciler
+ * tears the pods down on its own time: a volume still mounted by a pod
+ * cannot be removed. So a statefulset's pods are waited for first (bounded),
+ * and those still there at the deadline are removed here.
  */
 import { rm } from 'node:fs/promises';
 import { messageOf } from '../../lib/errors.js';
@@ -18,6 +23,8 @@ export interface PruneReport {
   app_dir_removed: boolean;
   volume_removed: boolean;
   volumes_removed: string[];
+  /** Pods still there when the wait for the reconciler's teardown ran out, removed by prune itself. */
+  containers_removed: string[];
   errors: string[];
 }
 
@@ -27,10 +34,34 @@ export interface PruneDeps {
   paths?: Paths;
   config?: ConfigService;
   runtime?: Runtime;
+  /** How long to wait for a statefulset's pods to go before removing them here; default 60 s. */
+  teardownTimeoutMs?: number;
+  /** Poll interval of that wait; default 250 ms. */
+  teardownPollMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until no container carries the resource's identity labels (pods, inits, releases), up to the
+ * deadline; then force-removes what is left. Answers the names it removed itself.
+ */
+async function awaitTeardown(runtime: Runtime, ref: ResourceRef, timeoutMs: number, pollMs: number): Promise<string[]> {
+  const labels = { createdby: 'voodu', 'voodu.kind': ref.kind, 'voodu.name': ref.name, ...(ref.scope ? { 'voodu.scope': ref.scope } : {}) };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await runtime.list(labels, { all: true });
+    if (left.length === 0) return [];
+    if (Date.now() >= deadline) {
+      for (const c of left) await runtime.remove(c.id, { force: true });
+      return left.map((c) => c.name);
+    }
+    await sleep(pollMs);
+  }
 }
 
 export async function pruneResource(deps: PruneDeps, ref: ResourceRef): Promise<PruneReport> {
-  const report: PruneReport = { config_wiped: false, app_dir_removed: false, volume_removed: false, volumes_removed: [], errors: [] };
+  const report: PruneReport = { config_wiped: false, app_dir_removed: false, volume_removed: false, volumes_removed: [], containers_removed: [], errors: [] };
   const step = async (what: string, fn: () => Promise<void>) => {
     try {
       await fn();
@@ -38,6 +69,26 @@ export async function pruneResource(deps: PruneDeps, ref: ResourceRef): Promise<
       report.errors.push(`${what}: ${messageOf(err)}`);
     }
   };
+  // Volumes first: the wait for the pods is the long part, and nothing else depends on it.
+  if (ref.kind === 'statefulset' && deps.runtime) {
+    const runtime = deps.runtime;
+    let gone = false;
+    await step('pods', async () => {
+      report.containers_removed = await awaitTeardown(runtime, ref, deps.teardownTimeoutMs ?? 60_000, deps.teardownPollMs ?? 250);
+      gone = true;
+    });
+    if (gone) {
+      await step('docker volumes', async () => {
+        const volumes = await runtime.listVolumes({ createdby: 'voodu', 'voodu.kind': 'statefulset', 'voodu.scope': ref.scope, 'voodu.name': ref.name });
+        for (const v of volumes) {
+          await step(`volume ${v.name}`, async () => {
+            await runtime.removeVolume(v.name);
+            report.volumes_removed.push(v.name);
+          });
+        }
+      });
+    }
+  }
   if (ref.scope) {
     await step('config bucket', async () => {
       if (deps.config) await deps.config.wipe(ref.scope, ref.name);
@@ -45,6 +96,10 @@ export async function pruneResource(deps: PruneDeps, ref: ResourceRef): Promise<
       report.config_wiped = true;
     });
   }
+  // Its event log is history of a resource that is gone for good now.
+  await step('events', async () => {
+    await deps.store.delete(keys.events(ref));
+  });
   // Exact dirs of this app id: the apply name check keeps any other resource off them.
   if (deps.kinds.is(ref.kind, 'workload') && deps.paths) {
     const id = appId(ref.scope, ref.name);
@@ -55,17 +110,6 @@ export async function pruneResource(deps: PruneDeps, ref: ResourceRef): Promise<
     await step('volume dir', async () => {
       await rm(deps.paths!.volumeDir(id), { recursive: true, force: true });
       report.volume_removed = true;
-    });
-  }
-  if (ref.kind === 'statefulset' && deps.runtime) {
-    await step('docker volumes', async () => {
-      const volumes = await deps.runtime!.listVolumes({ createdby: 'voodu', 'voodu.kind': 'statefulset', 'voodu.scope': ref.scope, 'voodu.name': ref.name });
-      for (const v of volumes) {
-        await step(`volume ${v.name}`, async () => {
-          await deps.runtime!.removeVolume(v.name);
-          report.volumes_removed.push(v.name);
-        });
-      }
     });
   }
   return report;

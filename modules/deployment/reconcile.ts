@@ -68,7 +68,7 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
   const hash = await workload.specHash(w);
   const env = await workload.syncEnv(w);
   const image = await workload.resolvedImage(w);
-  const imageId = (await runtime.ensureImage(image)).id;
+  const imageId = await workload.ensureImage(ref, image);
 
   const status = await workload.status.read(ref);
   const frozen = await workload.frozen.get(ref);
@@ -116,12 +116,14 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
     const wait = d.backoff.delay(w.appId);
     if (wait > 0) {
       log.warn(`${w.appId}: ${down.map((r) => r.name).join(', ')} stopped; repairing again in ${Math.ceil(wait / 1000)} s (backing off)`);
+      for (const r of down) workload.record(ref, { type: 'warning', reason: 'BackOff', message: 'replica stopped again soon after its repair; repairing later (backing off)', object: r.name });
       d.later(ref, wait);
     } else {
       d.backoff.record(w.appId);
       await Promise.all(down.map((r) => workload.retire(r.id)));
       live = live.filter((r) => !down.includes(r));
       log.info(`${w.appId}: removed stopped ${down.map((r) => r.name).join(', ')} (repair)`);
+      for (const r of down) workload.record(ref, { type: 'normal', reason: 'Repaired', message: 'replica found stopped; replacing it', object: r.name });
     }
   }
 
@@ -130,6 +132,7 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
     await Promise.all(drop.map((r) => workload.retire(r.id, { drain: true })));
     live = keep;
     log.info(`${w.appId}: scaled down to ${w.replicas}: retired ${drop.map((r) => r.name).join(', ')}`);
+    for (const r of drop) workload.record(ref, { type: 'normal', reason: 'Retired', message: `scaled down to ${w.replicas}`, object: r.name });
   }
 
   let createError: unknown;
@@ -139,6 +142,8 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
     created = res.created.length;
     createError = res.error;
     if (created) log.info(`${w.appId}: created ${res.created.map((r) => r.name).join(', ')} (${live.length + created}/${w.replicas})`);
+    for (const r of res.created) workload.record(ref, { type: 'normal', reason: 'Created', message: 'replica created', object: r.name });
+    if (createError !== undefined) workload.record(ref, { type: 'warning', reason: 'CreateFailed', message: messageOf(createError) });
     // Worth a retry: the retry re-derives everything, the release included.
     if (createError instanceof TransientError) throw createError;
   }
@@ -159,10 +164,12 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
       log.info(`${w.appId}: rolling ${stale.length} replica(s): ${[...new Set(stale.map((s) => s.why))].join(', ')}`);
       try {
         rolled = await rollOut(c, stale);
+        workload.record(ref, { type: 'normal', reason: 'Rolled', message: `rolled ${rolled} replica(s): ${[...new Set(stale.map((s) => s.why))].join(', ')}` });
       } catch (err) {
         if (!(err instanceof RolloutStopped)) throw err;
         rolloutError = err.message;
         log.error(`${w.appId}: rollout stopped: ${err.message}; the previous replicas keep serving`);
+        workload.record(ref, { type: 'warning', reason: 'RolloutFailed', message: `${err.message}; the previous replicas keep serving` });
       }
     }
   }

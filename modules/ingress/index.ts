@@ -8,7 +8,7 @@
  * refuses at apply time a (host, path) pair another ingress already serves.
  */
 import { defineModule } from '../../kernel/index.js';
-import { ValidationError, messageOf } from '../../lib/errors.js';
+import { ConflictError, NotFoundError, ValidationError, messageOf } from '../../lib/errors.js';
 import { formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { IngressSpec } from './spec.js';
 import { ApplyStage } from '../apply/contract.js';
@@ -19,6 +19,7 @@ import type {} from '../store/contract.js';
 import { LABELS } from '../workload/contract.js';
 import { checkCollisions, type IngressEntry } from './collisions.js';
 import { DEFAULT_INGRESS_PLUGIN } from './contract.js';
+import { explainBindFailure } from './port-holder.js';
 import { createIngressReconciler } from './reconcile.js';
 
 export interface IngressOptions {
@@ -67,6 +68,9 @@ export default defineModule<IngressOptions>({
     const runtime = ctx.service('runtime');
     const reconciler = () => (ctx.has('reconciler') ? ctx.service('reconciler') : undefined);
     const enqueue = (ref: ResourceRef) => reconciler()?.enqueue(ref, 'runtime');
+    const plugins = ctx.service('plugins');
+    // A plugin failing on a taken host port says only that it is taken: name who holds it.
+    const explain = (text: string) => explainBindFailure(runtime, text).catch(() => undefined);
 
     // A start, kill, die or destroy of a deployment replica re-syncs the ingresses in front of it (the
     // reconciler serializes every re-sync of one ingress). A `kill` counts at once: the replica leaves the
@@ -82,8 +86,9 @@ export default defineModule<IngressOptions>({
       store,
       runtime,
       workload: ctx.service('workload'),
-      plugins: ctx.service('plugins'),
+      plugins,
       plugin: options.plugin,
+      explain,
       log: ctx.log,
       tearingDown: (containerId) => reconciler()?.isTearingDown(containerId) ?? false,
       later: (ref, ms) => reconciler()?.enqueueAfter(ref, ms, 'runtime'),
@@ -114,6 +119,28 @@ export default defineModule<IngressOptions>({
         }
       }
       checkCollisions(mine, stored);
+    });
+
+    // Last before the commit, so a batch a check refuses installs nothing: the first ingress on a host
+    // brings its plugin (the copy the project ships, offline) and serves the moment it is stored. The
+    // install is listed in the answer's plugin_installs; a bundled copy that fails to install fails the apply.
+    ctx.hooks.onApply.tapPromise({ name: 'ingress.plugin', stage: ApplyStage.commit - 1 }, async (batch) => {
+      if (batch.dryRun) return;
+      const refs = batch.manifests.filter((m) => m.kind === 'ingress').map((m) => formatRef({ kind: 'ingress', scope: m.scope ?? '', name: m.name }));
+      if (!refs.length) return;
+      try {
+        const ensured = await plugins.ensure(options.plugin, { report: batch.report });
+        if (ensured.installedFrom) ctx.log.info(`${refs.join(', ')}: installed the ${ensured.installedFrom} plugin "${ensured.name}"${ensured.version ? ` ${ensured.version}` : ''}`);
+      } catch (err) {
+        // Neither installed nor shipped: stored all the same, its status says how to install one.
+        if (err instanceof NotFoundError) {
+          ctx.log.warn(`${refs.join(', ')}: ${messageOf(err)}; stored anyway, served once the plugin is installed`);
+          return;
+        }
+        const port = await explain(messageOf(err));
+        if (!port) throw err;
+        throw new ConflictError(`${refs.join(', ')}: the ingress plugin "${options.plugin}" cannot bind its host ports: ${port} (${messageOf(err)})`, { cause: err });
+      }
     });
   },
 });

@@ -4,7 +4,7 @@
  * applied; delete → the plugin's `remove`, then the status goes.
  */
 import { type Logger, type ReconcileEvent } from '../../kernel/index.js';
-import { TransientError, VooduError } from '../../lib/errors.js';
+import { TransientError, VooduError, messageOf } from '../../lib/errors.js';
 import { formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { IngressSpec } from './spec.js';
 import type { PluginCallResult, PluginsService } from '../plugins/contract.js';
@@ -25,6 +25,8 @@ export interface ReconcileDeps {
   tearingDown(containerId: string): boolean;
   /** Asks for another reconcile of `ref` in `ms`. */
   later(ref: ResourceRef, ms: number): void;
+  /** Who holds the host port a plugin error says is taken (port-holder.ts); undefined when the error is about something else. */
+  explain?(text: string): Promise<string | undefined>;
 }
 
 /** A plugin answer that is not a success, in the plugin's words. */
@@ -76,15 +78,29 @@ export function createIngressReconciler(deps: ReconcileDeps) {
     if (current?.env_hash === hash && current.plugin === deps.plugin && !current.last_reconcile_error) return;
 
     // The first ingress on a host brings its plugin: the copy the project ships, when none is installed.
-    const ensured = await deps.plugins.ensure(deps.plugin);
+    let ensured;
+    try {
+      ensured = await deps.plugins.ensure(deps.plugin);
+    } catch (err) {
+      throw await portTaken(messageOf(err)) ?? err;
+    }
     if (ensured.installedFrom) deps.log.info(`${formatRef(ref)}: installed the ${ensured.installedFrom} plugin "${ensured.name}"${ensured.version ? ` ${ensured.version}` : ''}`);
     const r = await deps.plugins.run(deps.plugin, 'apply', { args: [appId], env, redactFor: { scope: ref.scope, name: ref.name } });
     const why = failure(deps.plugin, 'apply', r);
-    if (why) throw new VooduError(why);
+    if (why) throw (await portTaken(why)) ?? new VooduError(why);
     const data = r.envelope && isRecord(r.envelope.data) ? r.envelope.data : r.envelope?.data !== undefined ? { value: r.envelope.data } : { host: spec.host, service };
     const status: IngressStatus = { plugin: deps.plugin, data, upstreams: up.ready, env_hash: hash, applied_at: new Date().toISOString() };
     await deps.store.putJSON(statusKey, status);
     deps.log.info(`${formatRef(ref)}: ${spec.host} → ${up.ready.join(', ')} (${deps.plugin})`);
+  }
+
+  /**
+   * A taken host port, named with its holder: retried (2 … 30 s), since it heals once the port is
+   * freed, with no change to the ingress.
+   */
+  async function portTaken(text: string): Promise<TransientError | undefined> {
+    const port = await deps.explain?.(text);
+    return port ? new TransientError(`the ingress plugin "${deps.plugin}" cannot bind its host ports: ${port} (${text})`) : undefined;
   }
 
   /** Replicas still coming up: look again in 0.25, 0.5, 1 … 8 s, then leave it to the next event. */

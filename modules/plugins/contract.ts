@@ -116,6 +116,16 @@ export interface EnsuredPlugin {
   installedFrom?: 'bundled';
 }
 
+/** Options of one `plugins.ensure` call. */
+export interface EnsureOptions {
+  /**
+   * An apply's report (`batch.report`): an install this call makes is listed
+   * under its `plugin_installs` as `{plugin, version, source: "bundled"}`,
+   * the way a macro block's install is.
+   */
+  report?: Record<string, unknown>;
+}
+
 /**
  * The `plugins` service: other modules (ingress → caddy) invoke a plugin
  * command the way the controller does — argv only, the standard env, output
@@ -131,7 +141,7 @@ export interface PluginsService {
    * installed (no network). NotFoundError naming the plugin and the fix when
    * neither exists; ValidationError when the bundled install fails.
    */
-  ensure(nameOrAlias: string): Promise<EnsuredPlugin>;
+  ensure(nameOrAlias: string, opts?: EnsureOptions): Promise<EnsuredPlugin>;
 }
 
 declare module '../../kernel/services.js' {

@@ -7,7 +7,8 @@
  */
 import { NotFoundError } from '../../lib/errors.js';
 import type { BundledPlugins } from './bundled.js';
-import type { EnsuredPlugin, LoadedPlugin } from './contract.js';
+import type { EnsureOptions, EnsuredPlugin, LoadedPlugin } from './contract.js';
+import type { PluginInstallRecord } from './jit.js';
 import { findInstalled } from './load.js';
 
 const describe = (p: LoadedPlugin, installedFrom?: 'bundled'): EnsuredPlugin => ({
@@ -16,7 +17,7 @@ const describe = (p: LoadedPlugin, installedFrom?: 'bundled'): EnsuredPlugin => 
   ...(installedFrom ? { installedFrom } : {}),
 });
 
-export async function ensurePlugin(root: string, bundled: BundledPlugins | undefined, nameOrAlias: string): Promise<EnsuredPlugin> {
+export async function ensurePlugin(root: string, bundled: BundledPlugins | undefined, nameOrAlias: string, opts: EnsureOptions = {}): Promise<EnsuredPlugin> {
   const current = await findInstalled(root, nameOrAlias);
   if (current) return describe(current);
   const fix = `install it with \`voodu plugins:install <owner/repo|/path>\``;
@@ -29,5 +30,10 @@ export async function ensurePlugin(root: string, bundled: BundledPlugins | undef
     );
   }
   const got = await bundled.install(copy, nameOrAlias);
+  if (got.installed && opts.report) {
+    // Same record as a macro block's install (jit.ts), so the apply answer lists both alike.
+    const installs = (opts.report.plugin_installs ??= []) as PluginInstallRecord[];
+    installs.push({ plugin: got.plugin.manifest.name, ...(got.plugin.manifest.version ? { version: got.plugin.manifest.version } : {}), source: 'bundled' });
+  }
   return describe(got.plugin, got.installed ? 'bundled' : undefined);
 }

@@ -119,7 +119,8 @@ export default defineModule<PluginsOptions>({
           .finally(() => s.close())
           .then((r) => (call.redactFor ? redact.result(r, call.redactFor) : r));
       },
-      ensure: (nameOrAlias) => ensurePlugin(root, bundled, nameOrAlias),
+      // During an apply (a report to list the install in), `jit: false` keeps the bundled copy out too.
+      ensure: (nameOrAlias, ensureOpts) => ensurePlugin(root, ensureOpts?.report && opts.jit === false ? undefined : bundled, nameOrAlias, ensureOpts),
     };
     ctx.provide('plugins', service);
   },

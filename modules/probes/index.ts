@@ -26,6 +26,7 @@ import type {} from '../api/contract.js';
 import type {} from '../reconciler/contract.js';
 import type {} from '../store/contract.js';
 import type {} from '../webhooks/contract.js';
+import type {} from '../events/contract.js';
 import type { OnProbeSpec } from '../../lib/manifest/types.js';
 import type { ReadyResult } from '../workload/contract.js';
 import { sample } from './check.js';
@@ -43,7 +44,7 @@ export default defineModule({
   name: 'probes',
   description: 'Liveness, readiness and startup probes; GET /pods/{name}/ready; the rollout readiness gate',
   requires: ['runtime', 'api', 'store', 'kinds', 'reconciler'],
-  optional: ['webhooks'],
+  optional: ['webhooks', 'events'],
   provides: ['readiness'],
   register(ctx) {
     // Probes watch the replicas of kinds that keep them running (the registry's `longRunning` role).
@@ -122,6 +123,7 @@ export default defineModule({
           if (r.phase === 'unhealthy' && !e.restarting) {
             e.restarting = true;
             ctx.log.warn(`${e.name}: liveness probe failed ${r.cfg.failureThreshold} time(s) (${r.reason}); restarting it`);
+            record(e, 'warning', 'Unhealthy', `liveness probe failed ${r.cfg.failureThreshold} time(s); restarting the container`);
             void restart(e);
           }
           return;
@@ -136,6 +138,13 @@ export default defineModule({
       e.lastTransition = at;
       ctx.log.info(`${e.name}: ${r.cfg.type} ${r.phase} (${r.reason}); ready=${e.ready}`);
       void persist(e.ref, e.name, e.view());
+      if (r.phase === 'healthy' && e.ready) record(e, 'normal', 'Ready', `${r.cfg.type} probe passed`);
+      else if (r.phase === 'unhealthy') record(e, 'warning', 'Unready', `${r.cfg.type} probe failing: ${r.reason}`);
+    }
+
+    /** A transition worth an operator's eye, in the resource's event log (when the events module runs). */
+    function record(e: ContainerProbes, type: 'normal' | 'warning', reason: string, message: string): void {
+      if (ctx.has('events')) ctx.service('events').record(e.ref, { type, reason, message, object: e.name });
     }
 
     function probeWebhook(e: ContainerProbes, r: ProbeRunner): void {

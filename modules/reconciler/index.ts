@@ -9,6 +9,8 @@
 import { defineModule, type ReconcileEvent } from '../../kernel/index.js';
 import { isTransient, messageOf } from '../../lib/errors.js';
 import { appId, formatRef, keys, parseDesiredKey, type ResourceRef } from '../../lib/identity.js';
+import { EventReason } from '../events/contract.js';
+import '../kinds/contract.js';
 import type { RuntimeEvent } from '../runtime/contract.js';
 import type { Store, Watch } from '../store/contract.js';
 import type { Reconciler } from './contract.js';
@@ -40,7 +42,7 @@ export default defineModule<ReconcilerOptions>({
   name: 'reconciler',
   description: 'Watches /desired/ and dispatches onReconcile per kind',
   requires: ['store'],
-  optional: ['runtime'],
+  optional: ['runtime', 'events', 'kinds'],
   provides: ['reconciler'],
   register(ctx) {
     const store: Store = ctx.service('store');
@@ -50,6 +52,8 @@ export default defineModule<ReconcilerOptions>({
     let watch: Watch | undefined;
     let stopping = false;
 
+    // A job's container ending is its purpose; only a replica meant to run is said to have died.
+    const isLongRunning = (kind: string) => !ctx.has('kinds') || ctx.service('kinds').is(kind, 'longRunning');
     const queue = new WorkQueue<Cause>(reconcileKey, ctx.options.concurrency ?? 4);
     const results = new RequeueResults();
     const runtimeEvents = new RuntimeEvents((onEvent, onError) => ctx.service('runtime').events(onEvent, onError), ctx.log);
@@ -83,11 +87,12 @@ export default defineModule<ReconcilerOptions>({
         const delay = retryDelays[attempt - 1]!;
         ctx.log.warn(`${formatRef(ref)}: ${messageOf(error)} (attempt ${attempt}, retrying in ${delay / 1000}s)`);
         queue.addAfter(key, cause, delay);
+        if (hook && event?.type === 'put') await recordOutcome(ref, { error, attempt, revision: event.revision, retryAt: Date.now() + delay });
       } else {
         attempts.delete(key);
         if (error) ctx.log.error(`${formatRef(ref)}: reconcile failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${messageOf(error)}`);
         else if (hook) ctx.log.debug(`${formatRef(ref)}: reconciled (${event?.type}, ${cause})`);
-        if (hook && event?.type === 'put') await recordOutcome(ref, error);
+        if (hook && event?.type === 'put') await recordOutcome(ref, { error, attempt, revision: event.revision });
       }
       const requeueAfter = event && results.take(event);
       if (requeueAfter !== undefined && !stopping) queue.addLater(key, 'requeue', requeueAfter);
@@ -95,8 +100,15 @@ export default defineModule<ReconcilerOptions>({
       for (const w of waiters) (error ? w.reject(error) : w.resolve());
     }
 
-    /** Every terminal attempt leaves its time and error in the resource's status blob. */
-    async function recordOutcome(ref: ResourceRef, error: unknown): Promise<void> {
+    /**
+     * Every attempt leaves its time, error and the manifest revision it worked on in the resource's
+     * status blob (what `voodu apply` waits on and `describe` shows); a failed one is an event too.
+     */
+    async function recordOutcome(ref: ResourceRef, outcome: { error: unknown; attempt: number; revision: number; retryAt?: number }): Promise<void> {
+      const { error } = outcome;
+      if (error && ctx.has('events')) {
+        ctx.service('events').record(ref, { type: 'warning', reason: EventReason.ReconcileFailed, message: messageOf(error) });
+      }
       const statusKey = keys.status(ref.kind, ref.scope, ref.name);
       try {
         for (let i = 0; i < 5; i++) {
@@ -110,6 +122,10 @@ export default defineModule<ReconcilerOptions>({
           }
           status.last_reconcile_at = new Date().toISOString();
           status.last_reconcile_error = error ? messageOf(error) : '';
+          status.observed_revision = outcome.revision;
+          status.reconcile_attempt = outcome.attempt;
+          if (outcome.retryAt) status.retrying_at = new Date(outcome.retryAt).toISOString();
+          else delete status.retrying_at;
           const res = await store.txn({
             compare: [kv ? { key: statusKey, target: 'mod', op: '==', value: kv.modRevision } : { key: statusKey, target: 'create', op: '==', value: 0 }],
             success: [{ op: 'put', key: statusKey, value: JSON.stringify(status) }],
@@ -188,6 +204,9 @@ export default defineModule<ReconcilerOptions>({
     runtimeEvents.on({ actions: ['die', 'destroy'] }, (e) => {
       const ref = ownerOf(e);
       if (!ref) return;
+      if (e.action === 'die' && ctx.has('events') && !runtimeEvents.isTearingDown(e.containerId) && isLongRunning(ref.kind)) {
+        ctx.service('events').record(ref, { type: 'warning', reason: EventReason.Died, message: `exited with code ${e.exitCode ?? '?'}`, object: e.name });
+      }
       const key = keys.desired(ref);
       queue.add(key, 'runtime');
       // The engine reports `die` before the container reads as exited: look again once it settled.

@@ -59,7 +59,7 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
   const hash = await workload.specHash(w);
   const env = await workload.syncEnv(w);
   const image = await workload.resolvedImage(w);
-  const imageId = (await d.runtime.ensureImage(image)).id;
+  const imageId = await workload.ensureImage(ref, image);
   const id = { kind: 'statefulset' as const, scope: ref.scope, name: ref.name };
 
   const status = await workload.status.read(ref);
@@ -126,6 +126,7 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
     .sort((a, b) => (b.ordinal ?? -1) - (a.ordinal ?? -1));
   for (const pod of extra) await workload.retire(pod.id, { drain: true });
   if (extra.length) log.info(`${w.appId}: removed ${extra.map((p) => p.name).join(', ')} (scale down to ${w.replicas})`);
+  for (const p of extra) workload.record(ref, { type: 'normal', reason: 'Retired', message: `scaled down to ${w.replicas}`, object: p.name });
   live = live.filter((r) => !extra.includes(r));
 
   // Repair: a pod stopped by hand (not frozen) is recreated, with a backoff for crash loops.
@@ -134,11 +135,13 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
     const wait = d.backoff.delay(w.appId);
     if (wait > 0) {
       log.warn(`${w.appId}: ${down.map((r) => r.name).join(', ')} stopped; repairing again in ${Math.ceil(wait / 1000)} s (backing off)`);
+      for (const r of down) workload.record(ref, { type: 'warning', reason: 'BackOff', message: 'pod stopped again soon after its repair; repairing later (backing off)', object: r.name });
       d.later(ref, wait);
     } else {
       d.backoff.record(w.appId);
       for (const pod of down) await workload.retire(pod.id);
       log.info(`${w.appId}: removed stopped ${down.map((r) => r.name).join(', ')} (repair)`);
+      for (const r of down) workload.record(ref, { type: 'normal', reason: 'Repaired', message: 'pod found stopped; recreating it on its volumes', object: r.name });
       live = live.filter((r) => !down.includes(r));
     }
   }
@@ -153,6 +156,7 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
       await createPod(n);
       created.add(n);
       log.info(`${w.appId}: pod ${podName(w.appId, n)} ready (${n + 1}/${w.replicas})`);
+      workload.record(ref, { type: 'normal', reason: 'Created', message: 'pod created and ready', object: podName(w.appId, n) });
     }
 
     // Roll what is stale, top-down, one pod at a time.
@@ -167,10 +171,12 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
       await createPod(pod.ordinal!);
       log.info(`${w.appId}: rolled ${pod.name} (${i + 1}/${stale.length})`);
     }
+    if (stale.length) workload.record(ref, { type: 'normal', reason: 'Rolled', message: `rolled ${stale.length} pod(s) top-down: ${[...new Set(stale.map((s) => s.why))].join(', ')}` });
   } catch (err) {
     if (!(err instanceof PodNotReadyError)) throw err;
     rolloutError = err.message;
     log.error(`${w.appId}: rollout stopped: ${rolloutError}`);
+    workload.record(ref, { type: 'warning', reason: 'RolloutFailed', message: rolloutError });
   }
 
   const remaining = new Set((await workload.list(id)).map((r) => r.replicaId));

@@ -38,6 +38,7 @@ import type {
   VolumeClaim,
 } from '../../lib/manifest/types.js';
 import type { ContainerSpec, ContainerSummary } from '../runtime/contract.js';
+import type { NewEvent } from '../events/contract.js';
 
 /**
  * `job` and `cronjob` borrow defaults, env sync, the container spec, listing
@@ -368,6 +369,10 @@ export interface WorkloadService {
   imageDrifted(container: Pick<ContainerSummary, 'imageId'>, image: string): Promise<boolean>;
   /** Resolved image reference (with `${asset…}` interpolated), as containers use it. */
   resolvedImage(w: Workload): Promise<string>;
+  /** The image's local ID, pulled when absent; the pull (or its failure) is an event of `ref`. */
+  ensureImage(ref: ResourceRef, image: string): Promise<string>;
+  /** An event of `ref` in its log (modules/events), when the events module runs; otherwise nothing. */
+  record(ref: ResourceRef, event: NewEvent): void;
 
   /**
    * The init chain before one replica, sequentially in declared order;
@@ -406,6 +411,8 @@ export interface WorkloadService {
   standardOps(kind: WorkloadKind): WorkloadOps;
   opsFor(kind: WorkloadKind): WorkloadOps | undefined;
 
+  /** How long the default readiness gate wants a replica running before it counts as ready (no readiness probe). */
+  readonly graceMs: number;
   /** The current readiness gate (see the file comment for who provides it). */
   readonly readiness: Readiness;
   setReadiness(r: Readiness): void;

@@ -40,7 +40,7 @@ export default defineModule<WorkloadOptions>({
   name: 'workload',
   description: 'What deployments and statefulsets share: defaults, spec hash, env, replica containers, inits, releases, freezes, readiness',
   requires: ['store', 'runtime', 'paths', 'config', 'kinds'],
-  optional: ['assets', 'readiness', 'reconciler'],
+  optional: ['assets', 'readiness', 'reconciler', 'events'],
   provides: ['workload'],
   register(ctx) {
     const options = validateOptions(ctx.options);
@@ -54,6 +54,7 @@ export default defineModule<WorkloadOptions>({
         config: ctx.service('config'),
         assets: () => (ctx.has('assets') ? ctx.service('assets') : undefined),
         reconciler: () => (ctx.has('reconciler') ? ctx.service('reconciler') : undefined),
+        events: () => (ctx.has('events') ? ctx.service('events') : undefined),
         ...(ctx.has('readiness') ? { readiness: ctx.service('readiness') } : {}),
         log: ctx.log,
         ...(options.readinessGraceMs !== undefined && { graceMs: options.readinessGraceMs }),

@@ -5,6 +5,8 @@ import type { ConfigService } from '../config/contract.js';
 import type { Paths } from '../paths/contract.js';
 import type { Runtime } from '../runtime/contract.js';
 import type { Reconciler } from '../reconciler/contract.js';
+import { EventReason, type Events } from '../events/contract.js';
+import { messageOf } from '../../lib/errors.js';
 import type { Store } from '../store/contract.js';
 import type { Readiness, Workload, WorkloadOps, WorkloadService } from './contract.js';
 import { buildContainerSpec } from './container.js';
@@ -15,7 +17,7 @@ import { createFrozenSets } from './frozen.js';
 import { runInitChain } from './inits.js';
 import { resolveFields, type ResolvedFields } from './interpolate.js';
 import { createdMs, identityLabels, isIdentity, toReplica } from './labels.js';
-import { graceReadiness } from './readiness.js';
+import { DEFAULT_GRACE_MS, graceReadiness } from './readiness.js';
 import { standardOps } from './standard-ops.js';
 import { appendRelease, clearedRelease, newReleaseId, updateRelease } from './releases.js';
 import { specHash } from './spec-hash.js';
@@ -31,6 +33,7 @@ export interface WorkloadDeps {
   /** Looked up late: optional services may be absent. */
   assets: () => Assets | undefined;
   reconciler: () => Reconciler | undefined;
+  events: () => Events | undefined;
   /** A provided `readiness` service: the gate for workloads with a readiness or startup probe. */
   readiness?: Readiness;
   log: Logger;
@@ -117,6 +120,20 @@ export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
     async imageDrifted(container, image) {
       const current = await runtime.imageId(image);
       return current !== undefined && container.imageId !== '' && current !== container.imageId;
+    },
+    graceMs: deps.graceMs ?? DEFAULT_GRACE_MS,
+    record(ref, event) {
+      deps.events()?.record(ref, event);
+    },
+    async ensureImage(ref, image) {
+      try {
+        const { id, pulled } = await runtime.ensureImage(image);
+        if (pulled) deps.events()?.record(ref, { type: 'normal', reason: EventReason.Pulled, message: `pulled image ${image}` });
+        return id;
+      } catch (err) {
+        deps.events()?.record(ref, { type: 'warning', reason: EventReason.PullFailed, message: messageOf(err) });
+        throw err;
+      }
     },
     async resolvedImage(w) {
       return (await fieldsOf(w)).image;

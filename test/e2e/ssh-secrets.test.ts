@@ -68,7 +68,6 @@ test.before(async () => {
     XDG_CONFIG_HOME: join(work, 'config'),
     VOODU_SSH_OPTIONS: sshd.sshOptions,
     VOODU_REMOTE_BIN: REMOTE_BIN,
-    VOODU_APPLY_WATCH_SECONDS: '0',
     REG_TOKEN,
   };
   const added = await cli(['remote', 'add', 'box', `root@127.0.0.1:${sshd.port}`, '--identity', sshd.identity]);

@@ -28,7 +28,7 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url))
 const BIN = join(ROOT, 'bin', 'voodu.ts');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 const REMOTE_BIN = `${process.execPath} --import=${TSX} --disable-warning=DEP0111 ${BIN}`;
-const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'probes', 'workload', 'deployment', 'job', 'pods', 'plugins'];
+const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'probes', 'workload', 'deployment', 'job', 'pods', 'plugins', 'events', 'rollouts'];
 /** Every scope this file creates starts with this, so cleanup finds them all and nothing else. */
 const PREFIX = uniqueName('ssh');
 
@@ -54,7 +54,6 @@ test.before(async () => {
     VOODU_SSH_OPTIONS: sshd.sshOptions,
     VOODU_REMOTE_BIN: REMOTE_BIN,
     // The remote side is `node` + tsx on a busy 2-core machine; the watch after apply only needs to run.
-    VOODU_APPLY_WATCH_SECONDS: '2',
   };
   const added = await cli(['remote', 'add', 'box', `root@127.0.0.1:${sshd.port}`, '--identity', sshd.identity]);
   if (added.code !== 0) throw new Error(`remote add: ${added.stderr}`);
@@ -242,13 +241,13 @@ test.serial('logs -f streams over SSH, exec returns the command exit code, a fai
   t.regex(missing.stderr, /not found/);
 });
 
-test.serial('apply over SSH reports a reconcile error that appears after the apply', async (t) => {
+test.serial('apply over SSH follows the rollout on the host and fails on a reconcile error that appears after the apply', async (t) => {
   const scope = `${PREFIX}-rc`;
   // Docker creates the container but cannot start it: the reconcile fails after the apply succeeded.
   const manifest = await hcl('broken.hcl', `deployment "${scope}" "broken" {\n  image = "${TEST_IMAGE}"\n  command = ["/no/such/binary"]\n}\n`);
-  const res = await cli(['-r', 'box', 'apply', '-f', manifest, '-y'], { VOODU_APPLY_WATCH_SECONDS: '20' });
+  const res = await cli(['-r', 'box', 'apply', '-f', manifest, '-y']);
   t.regex(res.stdout, new RegExp(`deployment/${scope}/broken applied`));
-  t.regex(res.stderr, new RegExp(`! deployment/${scope}/broken: reconcile failed: .*no/such/binary`), res.stderr);
+  t.regex(res.stderr, new RegExp(`deployment/${scope}/broken: rollout failed: .*no/such/binary`), res.stderr);
   t.is(res.code, 1);
 });
 

@@ -128,6 +128,20 @@ async function waitForAdmin(base, timeoutMs) {
   throw new Error(`Caddy's admin API did not answer within ${timeoutMs / 1000}s: ${last?.message ?? ''}`);
 }
 
+/**
+ * A host port already taken fails `docker run`/`start` in the engine's words; the controller names
+ * who holds it, and this says which setting moves Caddy off it.
+ */
+async function withPortHint(s, pending) {
+  try {
+    return await pending;
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    if (!/port is already allocated|address already in use/.test(text)) throw err;
+    throw new Error(`${text}; Caddy publishes host ports ${s.httpPort} (VOODU_CADDY_HTTP_PORT) and ${s.httpsPort} (VOODU_CADDY_HTTPS_PORT): free them, or set those in the controller's environment to other ports`);
+  }
+}
+
 /** @returns {Promise<'created' | 'replaced' | 'started' | 'unchanged'>} */
 export async function install(env, say = (line) => process.stdout.write(`${line}\n`), { adminTimeoutMs = 30_000 } = {}) {
   const s = settingsFrom(env);
@@ -148,7 +162,7 @@ export async function install(env, say = (line) => process.stdout.write(`${line}
       outcome = running === 'true' ? 'unchanged' : 'started';
       if (outcome === 'started') {
         await clearStale(s.stateDir);
-        await dockerOk(['start', s.container], `start ${s.container}`);
+        await withPortHint(s, dockerOk(['start', s.container], `start ${s.container}`));
       }
     } else {
       await dockerOk(['rm', '--force', s.container], `remove ${s.container}`);
@@ -159,7 +173,7 @@ export async function install(env, say = (line) => process.stdout.write(`${line}
   }
   if (outcome === 'created' || outcome === 'replaced') {
     await clearStale(s.stateDir);
-    await dockerOk(runArgs(s, hash), `run ${s.container}`);
+    await withPortHint(s, dockerOk(runArgs(s, hash), `run ${s.container}`));
   }
   say(`container ${s.container} ${outcome} (${s.image}, http ${s.httpPort}, https ${s.httpsPort}, admin ${admin.href})`);
 
