@@ -21,7 +21,7 @@ import { waitFor } from '../helpers/wait.js';
 
 const docker = dockerClient();
 const prefix = `aw${randomBytes(2).toString('hex')}`;
-const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'probes', 'workload', 'deployment', 'statefulset', 'pods', 'events', 'rollouts'];
+const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'probes', 'workload', 'deployment', 'statefulset', 'pods', 'events', 'rollouts', 'overview'];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SLEEPER = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1000 & wait; done'];
 
@@ -85,6 +85,19 @@ test.serial('apply of a good deployment exits 0 only once its replicas run and a
   t.deepEqual(answer.rollouts, [`deployment/${s}/web`]);
   t.is(answer.rollout_states[0].phase, 'converged');
   t.is(answer.rollout_states[0].ready, 3);
+});
+
+test.serial('voodu status shows the controller, etcd, Docker and each resource with ready/desired', async (t) => {
+  const s = `${prefix}s1`;
+  const r = await cli('status');
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^controller: .*, pid \d+, up /m);
+  t.regex(r.stdout, /^etcd: ok \([\d.]+ ms, revision \d+\)$/m);
+  t.regex(r.stdout, /^docker: ok \([\d.]+ ms\)$/m);
+  t.regex(r.stdout, new RegExp(`^${s}:\n  KIND +NAME +READY +RUNNING +LAST ERROR\n  deployment +web +3/3 +3 +-$`, 'm'));
+  const json = JSON.parse((await cli('status', '-o', 'json')).stdout);
+  t.true(json.etcd.ok);
+  t.deepEqual(json.scopes.find((x: { scope: string }) => x.scope === s).resources, [{ kind: 'deployment', name: 'web', error: '', desired: 3, running: 3, ready: 3 }]);
 });
 
 test.serial('--no-wait returns once the manifests are stored', async (t) => {
