@@ -25,6 +25,7 @@ export interface CoreModule {
 export const coreModules: Record<string, CoreModule> = {
   kinds: { load: async () => (await import('./kinds/index.js')).default },
   paths: { load: async () => (await import('./paths/index.js')).default },
+  metrics: { load: async () => (await import('./metrics/index.js')).default },
   store: { load: async () => (await import('./store/index.js')).default },
   runtime: { load: async () => (await import('./runtime/index.js')).default, kinds: () => import('./runtime/spec.js') },
   api: { load: async () => (await import('./api/index.js')).default, cli: () => import('./api/cli.js') },

@@ -109,6 +109,13 @@ export interface AccessRequest {
 export interface RouteAccess {
   /** Answered with no credential at all (health checks, readiness). */
   public?: boolean;
+  /**
+   * Answered with no credential to a caller on this host's loopback
+   * (127.0.0.0/8, ::1) on the main listener — a Prometheus agent on the
+   * host, say. From anywhere else, and on the pod listener, the token is
+   * needed as for any route.
+   */
+  loopback?: boolean;
   /** A plugin invocation's capability may call it; a function narrows which calls. */
   plugin?: true | ((req: AccessRequest, grant: PluginGrant) => boolean | Promise<boolean>);
   /** A pod's capability may call it when the function says so. */

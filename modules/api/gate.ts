@@ -56,6 +56,12 @@ type AccessRule = (req: AccessRequest, grant: PluginGrant | PodGrant) => boolean
 const CAP_PREFIX = /^\/cap\/([A-Za-z0-9_-]{16,128})(\/.*)?$/;
 const POD_PREFIX = /^\/pod\/([A-Za-z0-9_-]{16,128})(\/.*)?$/;
 
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (how a dual-stack socket reports an IPv4 peer). */
+export function isLoopback(address: string): boolean {
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4 === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
 function splitUrl(url: string): { path: string; search: string } {
   const q = url.indexOf('?');
   return q < 0 ? { path: url, search: '' } : { path: url.slice(0, q), search: url.slice(q) };
@@ -81,11 +87,11 @@ export class Gate {
     if (listener.kind === 'pod') {
       const m = POD_PREFIX.exec(rawPath);
       // /health needs no credential; nothing else answers here without a pod token.
-      if (!m) return this.#decide(req, { kind: 'anonymous' }, rawPath, rawPath, search);
+      if (!m) return this.#decide(req, { kind: 'anonymous' }, rawPath, rawPath, search, false);
       const path = m[2] ?? '/';
       req.url = `/pod/***${path}${search}`;
       return this.#podPrincipal(listener.pods, m[1]!, remote, req.method, path).then((principal) =>
-        principal ? this.#decide(req, principal, rawPath, path, search) : POD_REFUSED,
+        principal ? this.#decide(req, principal, rawPath, path, search, false) : POD_REFUSED,
       );
     }
     const m = CAP_PREFIX.exec(rawPath);
@@ -94,13 +100,13 @@ export class Gate {
       req.url = `/cap/***${path}${search}`;
       const grant = this.#o.capabilities.lookup(m[1]!);
       if (!grant) return CAP_REFUSED;
-      return this.#decide(req, { kind: 'plugin', ...grant }, rawPath, path, search);
+      return this.#decide(req, { kind: 'plugin', ...grant }, rawPath, path, search, false);
     }
-    if (req.headers.authorization === undefined) return this.#decide(req, { kind: 'anonymous' }, rawPath, rawPath, search);
+    if (req.headers.authorization === undefined) return this.#decide(req, { kind: 'anonymous' }, rawPath, rawPath, search, isLoopback(remote));
     if (!tokenMatches(req.headers.authorization, this.#o.token)) {
       return { ok: false, status: 401, message: `wrong API token; the controller's token is in ${this.#o.tokenHint}` };
     }
-    return this.#decide(req, ADMIN, rawPath, rawPath, search);
+    return this.#decide(req, ADMIN, rawPath, rawPath, search, false);
   }
 
   async #podPrincipal(pods: PodListenerOptions, token: string, remote: string, method: string | undefined, path: string): Promise<Principal | undefined> {
@@ -112,7 +118,7 @@ export class Gate {
   }
 
   /** The route's body type and access rule for `principal`; on success the request is rewritten and stamped. */
-  #decide(req: GateRequest, principal: Principal, rawPath: string, path: string, search: string): Decision | Promise<Decision> {
+  #decide(req: GateRequest, principal: Principal, rawPath: string, path: string, search: string, loopback: boolean): Decision | Promise<Decision> {
     const match = this.#o.table.match(req.method ?? 'GET', path);
     const bodyRefusal = refuseBodyType(req.headers, match?.route.access.bodyTypes);
     if (bodyRefusal) return { ok: false, ...bodyRefusal };
@@ -125,15 +131,17 @@ export class Gate {
       req[PRINCIPAL] = principal;
       return allowed;
     };
-    const allowed = this.#allowed(req, principal, match, path, search);
+    const allowed = this.#allowed(req, principal, match, path, search, loopback);
     return allowed instanceof Promise ? allowed.then(finish) : finish(allowed);
   }
 
-  #allowed(req: GateRequest, principal: Principal, match: ReturnType<RouteTable['match']>, path: string, search: string): Decision | Promise<Decision> {
+  /** `loopback`: an anonymous caller on the main listener from this host's loopback. */
+  #allowed(req: GateRequest, principal: Principal, match: ReturnType<RouteTable['match']>, path: string, search: string, loopback: boolean): Decision | Promise<Decision> {
     // Unknown routes: the token holder gets restify's 404/405; nobody else learns what exists.
     if (principal.kind === 'admin') return OK;
     const access = match?.route.access;
     if (access?.public) return OK;
+    if (access?.loopback && loopback) return OK;
     if (principal.kind === 'anonymous') {
       return { ok: false, status: 401, message: `this API requires its token (Authorization: Bearer …); the voodu CLI reads it from ${this.#o.tokenHint}` };
     }

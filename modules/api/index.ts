@@ -2,13 +2,14 @@
  * The `api` module: the controller's HTTP API on `--http` (default
  * 127.0.0.1:8686), every route behind the API token (docs/security.md).
  * Other modules add routes through the `api` service; this module owns only
- * `/health`.
+ * `/health`, `/auth` and — with the metrics module on — `/metrics`.
  */
 import { join } from 'node:path';
 import { defineModule } from '../../kernel/index.js';
 import { ValidationError } from '../../lib/errors.js';
 import { versionString } from '../../lib/build-info.js';
 import type {} from '../paths/contract.js';
+import { FAST_BUCKETS, METRICS_PATH, type Metrics } from '../metrics/contract.js';
 import { parseListenAddress } from './listen-address.js';
 import { ApiServer } from './server.js';
 import { checkToken, ensureTokenFile, TOKEN_FILE_NAME } from './token-file.js';
@@ -31,10 +32,21 @@ export interface ApiOptions {
 export const DEFAULT_HTTP = '127.0.0.1:8686';
 export const DEFAULT_MAX_BODY = 1024 * 1024;
 
+/** The API's families: requests by method, route pattern and status, and their latency (an apply is `POST /apply`). */
+function requestMetrics(metrics: Metrics) {
+  const total = metrics.counter({ name: 'voodu_api_requests_total', help: 'API requests answered, by method, route pattern and status', labelNames: ['method', 'route', 'status'] });
+  const duration = metrics.histogram({ name: 'voodu_api_request_duration_seconds', help: 'How long API requests take to answer, by method and route pattern', labelNames: ['method', 'route'], buckets: FAST_BUCKETS });
+  return (method: string, route: string, status: number, seconds: number) => {
+    total.inc({ method, route, status: String(status) });
+    duration.observe({ method, route }, seconds);
+  };
+}
+
 export default defineModule<ApiOptions>({
   name: 'api',
   description: 'HTTP API: envelope, body cap, token gate, /health',
   requires: ['paths'],
+  optional: ['metrics'],
   provides: ['api'],
   async register(ctx) {
     const { host, port } = parseListenAddress(ctx.options.http ?? DEFAULT_HTTP, 'api.http');
@@ -56,7 +68,8 @@ export default defineModule<ApiOptions>({
           warn: (m) => ctx.log.warn(m),
         });
     const tokenHint = ctx.options.token ? 'the VOODU_API_TOKEN the controller was started with' : tokenFile;
-    const server = new ApiServer({ host, port, maxBodyBytes, token, tokenHint, hosts, log: ctx.log });
+    const metrics = ctx.has('metrics') ? ctx.service('metrics') : undefined;
+    const server = new ApiServer({ host, port, maxBodyBytes, token, tokenHint, hosts, log: ctx.log, ...(metrics && { observe: requestMetrics(metrics) }) });
     ctx.provide('api', server);
 
     // Not enveloped (matches the reference): load balancers and scripts read it as is.
@@ -69,6 +82,19 @@ export default defineModule<ApiOptions>({
       },
       { public: true },
     );
+    if (metrics) {
+      // Prometheus text, not enveloped; a scraper on the host needs no token (docs/operations.md).
+      server.raw(
+        'GET',
+        METRICS_PATH,
+        async (_req, { res }) => {
+          const { contentType, body } = await metrics.render();
+          res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+          res.end(body);
+        },
+        { loopback: true },
+      );
+    }
     // Who the gate took the caller for: `voodu health` checks its token with it.
     server.route('GET', '/auth', (req) => ({ principal: req.principal.kind }), { plugin: true });
 

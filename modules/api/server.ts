@@ -38,6 +38,12 @@ export interface ServerOptions {
   /** Host header names accepted besides loopback and the listen address (--api-host). */
   hosts?: string[];
   log: Logger;
+  /**
+   * Told of every answered request: its method, the route pattern that
+   * answered it (`/pods/:name`, never the URL, so the metrics it feeds stay
+   * bounded; `unmatched` when no route did), the status and the seconds taken.
+   */
+  observe?: (method: string, route: string, status: number, seconds: number) => void;
 }
 
 const isWildcard = (host: string) => host === '0.0.0.0' || host === '::' || host === '';
@@ -76,6 +82,7 @@ export class ApiServer implements Api {
       const started = (req as any)._vooduStart as bigint | undefined;
       const ms = started ? Number(process.hrtime.bigint() - started) / 1e6 : 0;
       this.#opts.log.info(`${req.method} ${req.url} ${res.statusCode} ${ms.toFixed(1)}ms`);
+      this.#opts.observe?.(req.method ?? 'GET', String(req.getRoute?.()?.path ?? 'unmatched'), res.statusCode, ms / 1000);
     });
   }
 

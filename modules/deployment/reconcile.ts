@@ -162,6 +162,7 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
       rolloutError = blocked.error;
     } else {
       log.info(`${w.appId}: rolling ${stale.length} replica(s): ${[...new Set(stale.map((s) => s.why))].join(', ')}`);
+      workload.record(ref, { type: 'normal', reason: 'Rolling', message: `rolling ${stale.length} replica(s): ${[...new Set(stale.map((s) => s.why))].join(', ')}` });
       try {
         rolled = await rollOut(c, stale);
         workload.record(ref, { type: 'normal', reason: 'Rolled', message: `rolled ${rolled} replica(s): ${[...new Set(stale.map((s) => s.why))].join(', ')}` });

@@ -23,6 +23,7 @@ export const EventReason = {
   Died: 'Died',
   Repaired: 'Repaired',
   BackOff: 'BackOff',
+  Rolling: 'Rolling',
   Rolled: 'Rolled',
   RolloutFailed: 'RolloutFailed',
   ReconcileFailed: 'ReconcileFailed',

@@ -3,6 +3,7 @@
  * the controller, whether etcd and Docker answer (and how fast), and per
  * scope every stored resource with its replicas and its last error. A
  * dependency that is down is reported, never the reason the answer fails.
+ * With metrics on, the same replica counts are the `voodu_replicas` gauge.
  */
 import { defineModule } from '../../kernel/index.js';
 import { versionString } from '../../lib/build-info.js';
@@ -10,6 +11,7 @@ import { messageOf } from '../../lib/errors.js';
 import { keys, parseDesiredKey, type Manifest } from '../../lib/identity.js';
 import { countReplicas } from '../../lib/replica-counts.js';
 import '../api/contract.js';
+import '../metrics/contract.js';
 import '../kinds/contract.js';
 import '../pods/contract.js';
 import '../runtime/contract.js';
@@ -31,12 +33,12 @@ export default defineModule({
   name: 'overview',
   description: 'One screen of the host: controller, etcd, Docker and every resource, at /overview',
   requires: ['store', 'api', 'kinds'],
-  optional: ['runtime', 'pods', 'workload'],
+  optional: ['runtime', 'pods', 'workload', 'metrics'],
   register(ctx) {
     const store = ctx.service('store');
     const kinds = ctx.service('kinds');
     const bootedAt = Date.now();
-    ctx.service('api').route('GET', OVERVIEW_PATH, async (): Promise<Overview> => {
+    async function overviewNow(): Promise<Overview> {
       const etcd = await check(() => store.revision());
       const docker = ctx.has('runtime') ? await check(() => ctx.service('runtime').ping()) : undefined;
       const overview: Overview = {
@@ -78,6 +80,30 @@ export default defineModule({
       }
       overview.scopes = [...byScope.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([scope, resources]) => ({ scope, resources }));
       return overview;
-    });
+    }
+    ctx.service('api').route('GET', OVERVIEW_PATH, overviewNow);
+
+    if (ctx.has('metrics')) {
+      // Computed at scrape from the same lines `voodu status` shows; a resource deleted since the last scrape leaves the family.
+      ctx.service('metrics').gauge({
+        name: 'voodu_replicas',
+        help: 'Replicas of each long-running resource: desired, running and ready (scope "-" is none)',
+        labelNames: ['kind', 'scope', 'name', 'state'],
+        async collect() {
+          // A failed look keeps the last numbers: one bad scrape must not fail the whole /metrics answer.
+          const scopes = await overviewNow().then((o) => o.scopes, (err: unknown) => (ctx.log.warn(`voodu_replicas: ${messageOf(err)}`), undefined));
+          if (!scopes) return;
+          this.reset();
+          for (const { scope, resources } of scopes) {
+            for (const r of resources) {
+              if (r.desired === undefined) continue;
+              this.set({ kind: r.kind, scope, name: r.name, state: 'desired' }, r.desired);
+              this.set({ kind: r.kind, scope, name: r.name, state: 'running' }, r.running ?? 0);
+              this.set({ kind: r.kind, scope, name: r.name, state: 'ready' }, r.ready ?? 0);
+            }
+          }
+        },
+      });
+    }
   },
 });

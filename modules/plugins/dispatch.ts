@@ -14,7 +14,7 @@ import { NotFoundError, ValidationError, VooduError, messageOf } from '../../lib
 import { checkActionList } from './actions.js';
 import type { LoadedPlugin } from './contract.js';
 import { loadByName } from './load.js';
-import { PluginRunError, errorDetail, runPlugin } from './run.js';
+import { PluginRunError, errorDetail, runPlugin, type RunObserver } from './run.js';
 import { refFromArg, type Redactor } from './redact.js';
 import type { OpenSession } from './session.js';
 
@@ -27,6 +27,7 @@ export interface DispatchDeps {
   nodeName: string;
   /** Masks the config values of the call's `<scope>/<name>` (its first arg) in plugin text copied into errors. */
   redact?: Redactor;
+  observe?: RunObserver;
 }
 
 export interface DispatchAnswer {
@@ -114,7 +115,7 @@ export async function dispatch(
     : undefined;
   let result;
   try {
-    result = await runPlugin(plugin, command, { args, stdin: JSON.stringify(context), env: session.env, timeoutMs, ...(signal ? { signal } : {}), ...(onStderrLine ? { onStderrLine } : {}) });
+    result = await runPlugin(plugin, command, { args, stdin: JSON.stringify(context), env: session.env, timeoutMs, ...(signal ? { signal } : {}), ...(onStderrLine ? { onStderrLine } : {}), ...(deps.observe ? { observe: deps.observe } : {}) });
     await shown;
   } catch (err) {
     if (err instanceof PluginRunError) throw new VooduError(`invoke plugin: ${err.message}`, { cause: err });

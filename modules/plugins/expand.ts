@@ -14,7 +14,7 @@ import type { KindRegistry } from '../../lib/manifest/index.js';
 import type { ApplyExpandContext } from '../apply/contract.js';
 import { CLIENT_ACTIONS, checkActionList } from './actions.js';
 import { extractPin, pluginForBlock, type JitDeps } from './jit.js';
-import { errorDetail, runPlugin } from './run.js';
+import { errorDetail, runPlugin, type RunObserver } from './run.js';
 import { maskValues, type Redactor } from './redact.js';
 import type { OpenSession } from './session.js';
 
@@ -26,6 +26,7 @@ export interface ExpandDeps extends JitDeps {
   session: OpenSession;
   /** Masks the block's config values in plugin text copied into errors; without it, the expansion's `config` is used. */
   redact?: Redactor;
+  observe?: RunObserver;
 }
 
 /** Run last among a kind's taps: an in-process module that expands the kind wins. */
@@ -64,7 +65,7 @@ export async function expandBlock(deps: ExpandDeps, block: Manifest, ctx: ApplyE
     ...(Object.keys(ctx.config ?? {}).length ? { config: ctx.config } : {}),
   };
   const session = deps.session(p, deps.timeoutMs);
-  const result = await runPlugin(plugin, 'expand', { stdin: JSON.stringify(request), env: session.env, timeoutMs: deps.timeoutMs }).finally(() => session.close());
+  const result = await runPlugin(plugin, 'expand', { stdin: JSON.stringify(request), env: session.env, timeoutMs: deps.timeoutMs, ...(deps.observe ? { observe: deps.observe } : {}) }).finally(() => session.close());
   // Plugin text in an error is masked with the block's config (redact.ts), before any truncation.
   const bucket = block.scope ? { scope: block.scope, name: block.name } : undefined;
   const seen = Object.values(ctx.config ?? {});

@@ -25,7 +25,8 @@ import { createInstaller, type InstallerOptions } from './install/index.js';
 import { registerInstallRoutes } from './install/routes.js';
 import { loadByName, loadPluginDir } from './load.js';
 import { listPlugins, registerPluginRoutes } from './routes.js';
-import { DEFAULT_TIMEOUT_MS, runPlugin } from './run.js';
+import { DEFAULT_TIMEOUT_MS, runPlugin, type RunObserver } from './run.js';
+import { SLOW_BUCKETS, type Metrics } from '../metrics/contract.js';
 import { sessionOpener } from './session.js';
 import { createRedactor } from './redact.js';
 
@@ -49,11 +50,25 @@ export interface PluginsOptions {
   install?: Partial<Omit<InstallerOptions, 'pluginsDir' | 'loadPluginDir' | 'log'>>;
 }
 
+/** Plugin runs (expand, verbs, hooks) by plugin, command and outcome, and how long they take. */
+function pluginMetrics(metrics: Metrics): RunObserver {
+  const total = metrics.counter({
+    name: 'voodu_plugin_invocations_total',
+    help: 'Plugin subprocess runs by plugin, command and outcome (ok; failed: the plugin said no; error: it could not run to completion)',
+    labelNames: ['plugin', 'command', 'outcome'],
+  });
+  const duration = metrics.histogram({ name: 'voodu_plugin_invocation_duration_seconds', help: 'How long plugin runs take, by plugin and command', labelNames: ['plugin', 'command'], buckets: SLOW_BUCKETS });
+  return (plugin, command, outcome, seconds) => {
+    total.inc({ plugin, command, outcome });
+    duration.observe({ plugin, command }, seconds);
+  };
+}
+
 export default defineModule<PluginsOptions>({
   name: 'plugins',
   description: 'Out-of-process plugins: macro expansion, JIT install, dispatch and actions (/plugins, /plugin/{name}/{command})',
   requires: ['store', 'api', 'paths', 'config', 'kinds'],
-  optional: ['node'],
+  optional: ['node', 'metrics'],
   provides: ['plugins'],
   register(ctx) {
     const paths = ctx.service('paths');
@@ -89,6 +104,8 @@ export default defineModule<PluginsOptions>({
     // Config values of the resource a call is about never reach an error through plugin output.
     const redact = createRedactor(() => ctx.service('config'), ctx.log);
 
+    const observe = ctx.has('metrics') ? pluginMetrics(ctx.service('metrics')) : undefined;
+
     registerClientActions(ctx.hooks);
     registerExpand({
       hooks: ctx.hooks,
@@ -101,8 +118,9 @@ export default defineModule<PluginsOptions>({
       timeoutMs,
       session,
       redact,
+      ...(observe && { observe }),
     });
-    registerPluginRoutes(api, { root, hooks: ctx.hooks, timeoutMs, session, nodeName, vooduRoot: paths.root, redact });
+    registerPluginRoutes(api, { root, hooks: ctx.hooks, timeoutMs, session, nodeName, vooduRoot: paths.root, redact, ...(observe && { observe }) });
     registerInstallRoutes(api, installer, { listPlugins: () => listPlugins(root), log: ctx.log });
 
     const service: PluginsService = {
@@ -115,6 +133,7 @@ export default defineModule<PluginsOptions>({
           ...(call.stdin !== undefined ? { stdin: call.stdin } : {}),
           env: { ...s.env, ...call.env },
           timeoutMs: limit,
+          ...(observe && { observe }),
         })
           .finally(() => s.close())
           .then((r) => (call.redactFor ? redact.result(r, call.redactFor) : r));

@@ -27,7 +27,17 @@ export interface RunOptions {
   maxStderr?: number;
   /** Each complete line of stderr as it arrives (progress of a long command); stderr is still collected whole. */
   onStderrLine?: (line: string) => void;
+  /** Told how the run ended and how long it took (the plugin metrics). */
+  observe?: RunObserver;
 }
+
+/**
+ * `ok`: exit 0 and no error envelope; `failed`: the plugin said no (non-zero
+ * exit or an error envelope); `error`: it could not run to completion
+ * (missing, timed out, cancelled, overflowed).
+ */
+export type RunOutcome = 'ok' | 'failed' | 'error';
+export type RunObserver = (plugin: string, command: string, outcome: RunOutcome, seconds: number) => void;
 
 export interface RunResult {
   exitCode: number;
@@ -105,6 +115,24 @@ function killGroup(pid: number | undefined): void {
 
 /** Runs `command` of `plugin`. Resolves with any exit code; rejects when it could not run to completion. */
 export async function runPlugin(plugin: LoadedPlugin, command: string, opts: RunOptions = {}): Promise<RunResult> {
+  // A command the plugin does not have is refused before any run, and never becomes a label value.
+  if (!opts.observe || !plugin.commands.has(command)) return runOnce(plugin, command, opts);
+  const observe = opts.observe;
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  return runOnce(plugin, command, opts).then(
+    (result) => {
+      observe(plugin.manifest.name, command, result.exitCode === 0 && result.envelope?.status !== 'error' ? 'ok' : 'failed', seconds());
+      return result;
+    },
+    (err: unknown) => {
+      observe(plugin.manifest.name, command, err instanceof ValidationError ? 'failed' : 'error', seconds());
+      throw err;
+    },
+  );
+}
+
+async function runOnce(plugin: LoadedPlugin, command: string, opts: RunOptions): Promise<RunResult> {
   const name = plugin.manifest.name;
   const argv = await argvFor(plugin, command, opts.args ?? []);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;

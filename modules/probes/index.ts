@@ -44,7 +44,7 @@ export default defineModule({
   name: 'probes',
   description: 'Liveness, readiness and startup probes; GET /pods/{name}/ready; the rollout readiness gate',
   requires: ['runtime', 'api', 'store', 'kinds', 'reconciler'],
-  optional: ['webhooks', 'events'],
+  optional: ['webhooks', 'events', 'metrics'],
   provides: ['readiness'],
   register(ctx) {
     // Probes watch the replicas of kinds that keep them running (the registry's `longRunning` role).
@@ -63,6 +63,9 @@ export default defineModule({
     let unfollow: (() => void) | undefined;
     const gate = new WebhookGate();
     const settling = new Set<NodeJS.Timeout>();
+    const probeResults = ctx.has('metrics')
+      ? ctx.service('metrics').counter({ name: 'voodu_probe_results_total', help: 'Probe samples by kind, probe type (liveness, readiness, startup) and result (pass, fail)', labelNames: ['kind', 'probe', 'result'] })
+      : undefined;
 
     function serial<T>(name: string, fn: () => Promise<T>): Promise<T> {
       const prev = queues.get(name) ?? Promise.resolve();
@@ -104,7 +107,12 @@ export default defineModule({
         const ip = d.networks['voodu0']?.ipAddress || Object.values(d.networks).find((n) => n.ipAddress)?.ipAddress || '127.0.0.1';
         const e = new ContainerProbes(d.name, d.id, ref, d.labels['voodu.replica_id'] ?? '');
         for (const cfg of configs) {
-          const runner = new ProbeRunner(cfg, () => sample(runtime, cfg, { ip, containerId: d.id }), (r) => onTransition(e, r), cfg.type === 'startup');
+          const take = async () => {
+            const result = await sample(runtime, cfg, { ip, containerId: d.id });
+            probeResults?.inc({ kind, probe: cfg.type, result: result.ok ? 'pass' : 'fail' });
+            return result;
+          };
+          const runner = new ProbeRunner(cfg, take, (r) => onTransition(e, r), cfg.type === 'startup');
           e.runners.set(cfg.type, runner);
         }
         entries.set(d.name, e);

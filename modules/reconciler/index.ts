@@ -12,6 +12,7 @@ import { appId, formatRef, keys, parseDesiredKey, type ResourceRef } from '../..
 import { EventReason } from '../events/contract.js';
 import '../kinds/contract.js';
 import type { RuntimeEvent } from '../runtime/contract.js';
+import { SLOW_BUCKETS, type Metrics } from '../metrics/contract.js';
 import type { Store, Watch } from '../store/contract.js';
 import type { Reconciler } from './contract.js';
 import { RequeueResults } from './requeue-results.js';
@@ -29,6 +30,27 @@ export interface ReconcilerOptions {
 
 type Cause = ReconcileEvent['cause'];
 
+/**
+ * The reconciler's families: every attempt by kind and result (success; retry — failed, will be
+ * retried; error — failed for good), how long attempts take, and the work queue's depth at scrape.
+ */
+function reconcileMetrics(metrics: Metrics, depth: () => WorkQueue<Cause>['depth']) {
+  const total = metrics.counter({ name: 'voodu_reconciles_total', help: 'Reconcile attempts by kind and result (success, retry, error)', labelNames: ['kind', 'result'] });
+  const duration = metrics.histogram({ name: 'voodu_reconcile_duration_seconds', help: 'How long one reconcile attempt takes, by kind', labelNames: ['kind'], buckets: SLOW_BUCKETS });
+  metrics.gauge({
+    name: 'voodu_workqueue_depth',
+    help: 'Resources in the reconcile queue by state: queued (waiting for a worker), running, retrying (waiting out a retry delay), requeued (held for a later look)',
+    labelNames: ['state'],
+    collect() {
+      for (const [state, n] of Object.entries(depth())) this.set({ state }, n);
+    },
+  });
+  return (kind: string, seconds: number, result: 'success' | 'retry' | 'error') => {
+    total.inc({ kind, result });
+    duration.observe({ kind }, seconds);
+  };
+}
+
 const RUNTIME_SETTLE_MS = 1000;
 
 /** The resource a container belongs to, from its labels; only a workload's own replicas count. */
@@ -42,7 +64,7 @@ export default defineModule<ReconcilerOptions>({
   name: 'reconciler',
   description: 'Watches /desired/ and dispatches onReconcile per kind',
   requires: ['store'],
-  optional: ['runtime', 'events', 'kinds'],
+  optional: ['runtime', 'events', 'kinds', 'metrics'],
   provides: ['reconciler'],
   register(ctx) {
     const store: Store = ctx.service('store');
@@ -57,6 +79,7 @@ export default defineModule<ReconcilerOptions>({
     const queue = new WorkQueue<Cause>(reconcileKey, ctx.options.concurrency ?? 4);
     const results = new RequeueResults();
     const runtimeEvents = new RuntimeEvents((onEvent, onError) => ctx.service('runtime').events(onEvent, onError), ctx.log);
+    const measure = ctx.has('metrics') ? reconcileMetrics(ctx.service('metrics'), () => queue.depth) : undefined;
 
     async function reconcileKey(key: string, cause: Cause): Promise<void> {
       const ref = parseDesiredKey(key);
@@ -69,6 +92,7 @@ export default defineModule<ReconcilerOptions>({
       let error: unknown;
       let event: ReconcileEvent | undefined;
       if (hook) results.read(hook);
+      const started = performance.now();
       try {
         const kv = await store.get(key);
         if (!kv) queue.forget(key); // a requeue asked for a resource now gone has nothing left to look at
@@ -82,7 +106,9 @@ export default defineModule<ReconcilerOptions>({
       } catch (err) {
         error = err;
       }
-      if (error && isTransient(error) && attempt <= retryDelays.length && !stopping) {
+      const retry = error !== undefined && isTransient(error) && attempt <= retryDelays.length && !stopping;
+      if (hook) measure?.(ref.kind, (performance.now() - started) / 1000, error === undefined ? 'success' : retry ? 'retry' : 'error');
+      if (retry) {
         attempts.set(key, attempt);
         const delay = retryDelays[attempt - 1]!;
         ctx.log.warn(`${formatRef(ref)}: ${messageOf(error)} (attempt ${attempt}, retrying in ${delay / 1000}s)`);

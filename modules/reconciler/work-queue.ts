@@ -72,6 +72,11 @@ export class WorkQueue<C> {
     this.#later.delete(key);
   }
 
+  /** Keys waiting for a worker, being worked on, waiting out a retry delay, and held for a requeue. */
+  get depth(): { queued: number; running: number; retrying: number; requeued: number } {
+    return { queued: this.#pending.size, running: this.#running.size, retrying: this.#timers.size, requeued: this.#later.size };
+  }
+
   get size(): number {
     return this.#pending.size + this.#running.size + this.#timers.size;
   }

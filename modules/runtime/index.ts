@@ -5,6 +5,8 @@
  */
 import { defineModule } from '../../kernel/index.js';
 import { ValidationError } from '../../lib/errors.js';
+import { timedCalls } from '../../lib/timed-calls.js';
+import { FAST_BUCKETS } from '../metrics/contract.js';
 import { DockerRuntime } from './docker-runtime.js';
 
 export interface RuntimeOptions {
@@ -49,9 +51,21 @@ export default defineModule<RuntimeOptions>({
   name: 'runtime',
   description: 'Containers, networks, volumes, logs, exec, stats and events on the Docker engine',
   provides: ['runtime'],
+  optional: ['metrics'],
   register(ctx) {
     const runtime = new DockerRuntime(validateOptions(ctx.options));
-    ctx.provide('runtime', runtime);
+    if (ctx.has('metrics')) {
+      // The service others get times every engine call (voodu_docker_request_duration_seconds).
+      const latency = ctx.service('metrics').histogram({
+        name: 'voodu_docker_request_duration_seconds',
+        help: 'Docker engine calls of the controller by runtime method and result (ok, error)',
+        labelNames: ['op', 'result'],
+        buckets: FAST_BUCKETS,
+      });
+      ctx.provide('runtime', timedCalls(runtime, (op, seconds, ok) => latency.observe({ op, result: ok ? 'ok' : 'error' }, seconds), ['close']));
+    } else {
+      ctx.provide('runtime', runtime);
+    }
     return {
       async start() {
         await runtime.ping();

@@ -165,7 +165,10 @@ export async function reconcileStatefulset(d: StatefulsetDeps, ref: ResourceRef,
       .map((pod) => ({ pod, why: staleWhy(pod, target, pending) }))
       .filter((s): s is { pod: Replica; why: string } => s.why !== undefined)
       .sort((a, b) => b.pod.ordinal! - a.pod.ordinal!);
-    if (stale.length) log.info(`${w.appId}: rolling ${stale.length} pod(s) top-down: ${[...new Set(stale.map((s) => s.why))].join(', ')}`);
+    if (stale.length) {
+      log.info(`${w.appId}: rolling ${stale.length} pod(s) top-down: ${[...new Set(stale.map((s) => s.why))].join(', ')}`);
+      workload.record(ref, { type: 'normal', reason: 'Rolling', message: `rolling ${stale.length} pod(s) top-down: ${[...new Set(stale.map((s) => s.why))].join(', ')}` });
+    }
     for (const [i, { pod }] of stale.entries()) {
       await workload.retire(pod.id, { drain: true });
       await createPod(pod.ordinal!);

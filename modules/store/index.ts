@@ -6,6 +6,8 @@
  */
 import { ValidationError, messageOf } from '../../lib/errors.js';
 import { defineModule } from '../../kernel/module.js';
+import { timedCalls } from '../../lib/timed-calls.js';
+import { FAST_BUCKETS } from '../metrics/contract.js';
 import type {} from '../paths/contract.js';
 import { EmbeddedEtcd } from './embedded-etcd.js';
 import { checkExternal, parseEtcdUrl, plainRemoteWarning } from './etcd-exposure.js';
@@ -55,9 +57,20 @@ export default defineModule<StoreOptions>({
   name: 'store',
   description: 'desired state, config and status on etcd (embedded child or external cluster)',
   provides: ['store'],
-  optional: ['paths'],
+  optional: ['paths', 'metrics'],
   register(ctx) {
     const options = validate((ctx.options ?? {}) as Record<string, unknown>);
+    // With metrics on, the service others get times every call (voodu_etcd_request_duration_seconds).
+    const provide = (store: EtcdStore) => {
+      if (!ctx.has('metrics')) return ctx.provide('store', store);
+      const latency = ctx.service('metrics').histogram({
+        name: 'voodu_etcd_request_duration_seconds',
+        help: 'etcd calls of the controller by store method and result (ok, error)',
+        labelNames: ['op', 'result'],
+        buckets: FAST_BUCKETS,
+      });
+      ctx.provide('store', timedCalls(store, (op, seconds, ok) => latency.observe({ op, result: ok ? 'ok' : 'error' }, seconds), ['close']));
+    };
 
     const clientTls = pick(options, CLIENT_TLS);
     if (options.endpoints) {
@@ -66,7 +79,7 @@ export default defineModule<StoreOptions>({
       // Once, at boot and before any connection: the operator sees it even if etcd is down.
       if (plan.plainRemote.length) ctx.log.warn(plainRemoteWarning(plan.plainRemote));
       const store = new EtcdStore({ endpoints: options.endpoints, log: ctx.log, ...(credentials && { credentials }) });
-      ctx.provide('store', store);
+      provide(store);
       return {
         async start() {
           try {
@@ -107,7 +120,7 @@ export default defineModule<StoreOptions>({
       log: ctx.log,
       ...(etcd.clientCredentials && { credentials: etcd.clientCredentials }),
     });
-    ctx.provide('store', store);
+    provide(store);
     return {
       async start() {
         await etcd.start();

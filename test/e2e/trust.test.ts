@@ -25,7 +25,7 @@ import { runCli } from '../helpers/cli.js';
 const run = promisify(execFile);
 const PROJECT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const MODULES = ['paths', 'store', 'runtime', 'api', 'pod-api', 'config', 'assets', 'reconciler', 'apply', 'workload', 'statefulset', 'job', 'pods', 'probes', 'plugins'];
+const MODULES = ['paths', 'metrics', 'store', 'runtime', 'api', 'pod-api', 'config', 'assets', 'reconciler', 'apply', 'workload', 'statefulset', 'job', 'pods', 'probes', 'plugins'];
 const SCOPE = uniqueName('trust');
 const OTHER = uniqueName('trustx');
 
@@ -120,6 +120,10 @@ test('every route is behind the gate: no route bypasses it, and capabilities ope
   t.deepEqual(restify, table);
   const pub = server.routes().filter((r) => r.access.public).map((r) => `${r.method} ${r.path}`).sort();
   t.deepEqual(pub, ['GET /health', 'GET /pods/:name/ready']);
+  // Open to a caller on loopback only (this test calls from 127.0.0.1): the pod test below sees it closed.
+  const loopback = server.routes().filter((r) => r.access.loopback).map((r) => `${r.method} ${r.path}`).sort();
+  t.deepEqual(loopback, ['GET /metrics']);
+  t.is((await rawRequest('GET', '/metrics', {})).status, 200, 'a scraper on loopback needs no token');
 
   const dead = server.mintPluginCapability('cb', 60_000);
   dead.revoke();
@@ -133,7 +137,7 @@ test('every route is behind the gate: no route bypasses it, and capabilities ope
       const name = `${route.method} ${route.path}`;
       const body = route.method === 'GET' ? undefined : '{}';
       const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
-      t.is((await rawRequest(route.method, path, headers, body)).status, 401, `${name} without a token`);
+      if (!route.access.loopback) t.is((await rawRequest(route.method, path, headers, body)).status, 401, `${name} without a token`);
       t.is((await rawRequest(route.method, deadPrefix + path, headers, body)).status, 403, `${name} with a revoked capability`);
       // A plugin capability reaches only routes that open to plugins (and /plugin/<its own>/… only).
       if (!route.access.plugin) t.is((await rawRequest(route.method, livePrefix + path, headers, body)).status, 403, `${name} with a plugin capability`);
@@ -219,6 +223,7 @@ test.serial('a pod reaches its own scope through the pod URL, and nothing else; 
     ['a config read', `/config?scope=${SCOPE}&name=db`],
     ['an unknown route', '/no/such/route'],
     ['the manifest list', '/apply'],
+    ['the metrics', '/metrics'],
   ] as const) {
     const r = await wget(`${url}${path}`);
     t.not(r.code, 0, `${what} answered`);
@@ -228,6 +233,8 @@ test.serial('a pod reaches its own scope through the pod URL, and nothing else; 
   const forged = url.replace(/\/pod\/.*/, '/pod/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
   t.regex((await wget(`${forged}/describe?kind=statefulset&scope=${SCOPE}&name=db`)).out, /403/);
   t.regex((await wget(`${forged}/health`)).out, /403/);
+  // Open on loopback of the main listener only: a pod with no token at all gets 401 on its listener.
+  t.regex((await wget(`${url.replace(/\/pod\/.*/, '')}/metrics`)).out, /401/);
   t.true(ctl.logs.some((l) => l.includes(`from ${pod}`) && l.includes('unknown or revoked pod token')), logs());
   t.false(ctl.logs.some((l) => l.includes(url.split('/pod/')[1]!)), 'a pod token reached the log');
 

@@ -59,6 +59,21 @@ export async function sentinelMaster(pod) {
   return parsePairs(await sentinelCli(pod, ['SENTINEL', 'MASTER', SENTINEL_MASTER_NAME]));
 }
 
+/**
+ * `SENTINEL REPLICAS voodu-master` of one pod: one {field: value} per
+ * replica it knows. redis-cli prints the nested reply flat, so a new
+ * replica starts at each `name` field.
+ */
+export async function sentinelReplicas(pod) {
+  const lines = (await sentinelCli(pod, ['SENTINEL', 'REPLICAS', SENTINEL_MASTER_NAME])).split(/\r?\n/);
+  const replicas = [];
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    if (lines[i] === 'name') replicas.push({});
+    if (replicas.length) replicas[replicas.length - 1][lines[i]] = lines[i + 1];
+  }
+  return replicas;
+}
+
 /** The ordinal this sentinel names as master, or undefined. */
 export async function sentinelMasterOrdinal(pod) {
   const out = await sentinelCli(pod, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_MASTER_NAME]);

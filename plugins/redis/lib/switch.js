@@ -13,12 +13,15 @@
 //   their hook records it too.
 import { info, parseInfo, parsePairs, redisCli } from './rediscli.js';
 import { REDIS_PORT, SENTINEL_MASTER_NAME, podHost } from './ref.js';
-import { sentinelCli, sentinelMasterOrdinal } from './sentinels.js';
+import { sentinelCli, sentinelMasterOrdinal, sentinelReplicas } from './sentinels.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** How long writes may be held on the old master while the new one catches up. */
 export const PAUSE_MS = 5000;
+
+/** Long enough for two of the sentinels' 10 s INFO refreshes. */
+const PRIORITY_SEEN_MS = 25_000;
 
 /**
  * Polls `fn` every 200 ms until it answers truthy; throws `what` after `ms`.
@@ -96,6 +99,12 @@ export async function sentinelSwitch(res, to, pods, sentinelPods, waitMs = 30_00
       const want = container === to.container ? (prio === '0' ? '100' : prio) : '0';
       if (want !== prio) await redisCli(container, ['CONFIG', 'SET', 'replica-priority', want]);
     }
+    // A sentinel reads replica-priority from each replica's INFO, every
+    // 10 s: asked before it has seen the new values it may pick another pod.
+    await until(`sentinel ${sentinelPods[0]} did not see the replica priorities set for the failover`, PRIORITY_SEEN_MS, async () => {
+      const up = (await sentinelReplicas(sentinelPods[0])).filter((r) => !/s_down|o_down|disconnected/.test(r.flags ?? ''));
+      return up.filter((r) => r['slave-priority'] !== '0').length === 1;
+    });
     const answer = await sentinelCli(sentinelPods[0], ['SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME]);
     if (!/^OK/.test(answer.trim())) throw new Error(`sentinel ${sentinelPods[0]} refused the failover: ${answer.trim()}`);
     await until(`the sentinels did not make ${to.container} master`, waitMs, async () => {

@@ -1,0 +1,137 @@
+/**
+ * `/metrics` end to end against a real etcd and Docker: a scraper on the
+ * host reads it with no token, a third-party Prometheus text parser reads
+ * every family, and the numbers move with the work — a deployment applied
+ * through the API shows up as reconciles, a rollout, replicas desired,
+ * running and ready, timed etcd and Docker calls and a counted apply.
+ */
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import parsePrometheus, { type Family } from 'parse-prometheus-text-format';
+import { bootModules, type ModuleController } from '../helpers/controller.js';
+import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
+import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { waitFor } from '../helpers/wait.js';
+
+const docker = dockerClient();
+const scope = `mx${randomBytes(2).toString('hex')}`;
+const MODULES = ['paths', 'metrics', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'probes', 'workload', 'deployment', 'pods', 'events', 'rollouts', 'overview'];
+const SLEEPER = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1000 & wait; done'];
+
+let etcd: TestEtcd;
+let ctl: ModuleController;
+
+test.before(async () => {
+  await requireDocker(docker);
+  etcd = await startEtcd();
+  ctl = await bootModules(etcd.endpoint, MODULES, { workload: { readinessGraceMs: 500 } });
+});
+test.after.always(async () => {
+  await ctl?.stop();
+  await etcd?.stop();
+  await removeScopes(scope, docker);
+});
+
+const logs = async () => ctl.logs.slice(-20).join('\n');
+
+async function scrape(headers: Record<string, string> = {}): Promise<Map<string, Family>> {
+  const res = await fetch(`${ctl.url}/metrics`, { headers });
+  if (res.status !== 200) throw new Error(`GET /metrics: ${res.status} ${await res.text()}`);
+  if (!String(res.headers.get('content-type')).startsWith('text/plain; version=0.0.4')) throw new Error(`content type ${res.headers.get('content-type')}`);
+  const text = await res.text();
+  // The parser flattens a histogram's labelled series into one; read as untyped lines, each
+  // `_count`/`_sum`/`_bucket` series keeps its labels (the typed parse above still checks the format).
+  const typed = parsePrometheus(text);
+  const untyped = parsePrometheus(text.replace(/^# TYPE \S+ histogram\n/gm, '')).filter((f) => /_(count|sum|bucket)$/.test(f.name));
+  // Untyped, a series is its own family each time its name comes back after another: merge them.
+  const byName = new Map<string, Family>();
+  for (const f of [...typed, ...untyped]) {
+    const seen = byName.get(f.name);
+    if (seen) seen.metrics.push(...f.metrics);
+    else byName.set(f.name, { ...f, metrics: [...f.metrics] });
+  }
+  return byName;
+}
+
+/** The value of the sample of `family` whose labels include `labels` (0 when there is none yet). */
+function value(families: Map<string, Family>, family: string, labels: Record<string, string> = {}): number {
+  const sample = families.get(family)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
+  return Number(sample?.value ?? 0);
+}
+
+test.serial('a scraper on the host needs no token; the answer parses and carries the process and build families', async (t) => {
+  const families = await scrape();
+  t.is(value(families, 'voodu_build_info'), 1);
+  t.true(value(families, 'process_resident_memory_bytes') > 10 * 1024 * 1024);
+  t.is(families.get('voodu_workqueue_depth')?.type, 'GAUGE');
+  t.deepEqual(families.get('voodu_workqueue_depth')?.metrics.map((m) => m.labels?.state).sort(), ['queued', 'requeued', 'retrying', 'running']);
+  // The token holder reads it too; a wrong token is still refused.
+  t.truthy(await scrape({ authorization: `Bearer ${ctl.token}` }));
+  const wrong = await fetch(`${ctl.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-wrong-token-wrong' } });
+  t.is(wrong.status, 401);
+});
+
+test.serial('the numbers move with the work: an applied deployment is reconciled, rolled out, counted and its replicas shown', async (t) => {
+  t.timeout(90_000);
+  const before = await scrape();
+  const manifest = { kind: 'deployment', scope, name: 'web', spec: { image: TEST_IMAGE, replicas: 2, command: SLEEPER } };
+  const res = await fetch(`${ctl.url}/apply`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ctl.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify([manifest]),
+  });
+  t.is(res.status, 200, await res.text());
+
+  const ready = { kind: 'deployment', scope, name: 'web', state: 'ready' };
+  const after = await waitFor(
+    `voodu_replicas{state="ready"} of ${scope}/web to reach 2`,
+    async () => {
+      const f = await scrape();
+      return value(f, 'voodu_replicas', ready) === 2 ? f : undefined;
+    },
+    { timeoutMs: 60_000, context: logs },
+  );
+
+  t.is(value(after, 'voodu_replicas', { scope, name: 'web', state: 'desired' }), 2);
+  t.is(value(after, 'voodu_replicas', { scope, name: 'web', state: 'running' }), 2);
+  t.true(
+    value(after, 'voodu_reconciles_total', { kind: 'deployment', result: 'success' }) > value(before, 'voodu_reconciles_total', { kind: 'deployment', result: 'success' }),
+    'no successful deployment reconcile counted',
+  );
+  t.true(value(after, 'voodu_reconcile_duration_seconds_count', { kind: 'deployment' }) >= 1, 'the reconcile was not timed');
+  t.true(value(after, 'voodu_events_total', { kind: 'deployment', reason: 'Created' }) >= 1);
+  t.is(value(after, 'voodu_api_requests_total', { method: 'POST', route: '/apply', status: '200' }), 1);
+  t.true(value(after, 'voodu_api_request_duration_seconds_count', { method: 'POST', route: '/apply' }) >= 1);
+  t.true(value(after, 'voodu_etcd_request_duration_seconds_count', { op: 'list', result: 'ok' }) > 0, 'no etcd list timed');
+  t.true(value(after, 'voodu_docker_request_duration_seconds_count', { op: 'inspect', result: 'ok' }) > 0, 'no Docker inspect timed');
+
+  // A new image is a rollout: started, then succeeded.
+  manifest.spec.command = [...SLEEPER.slice(0, 2), `${SLEEPER[2]} # v2`];
+  const roll = await fetch(`${ctl.url}/apply`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ctl.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify([manifest]),
+  });
+  t.is(roll.status, 200, await roll.text());
+  const rolled = await waitFor(
+    `a succeeded rollout of ${scope}/web`,
+    async () => {
+      const f = await scrape();
+      return value(f, 'voodu_rollouts_total', { kind: 'deployment', result: 'succeeded' }) >= 1 ? f : undefined;
+    },
+    { timeoutMs: 60_000, context: logs },
+  );
+  t.is(value(rolled, 'voodu_rollouts_total', { kind: 'deployment', result: 'started' }), 1);
+  t.is(value(rolled, 'voodu_rollouts_total', { kind: 'deployment', result: 'failed' }), 0);
+});
+
+test.serial('a deleted resource leaves the replicas family', async (t) => {
+  t.timeout(60_000);
+  const del = await fetch(`${ctl.url}/apply?kind=deployment&scope=${scope}&name=web`, { method: 'DELETE', headers: { authorization: `Bearer ${ctl.token}` } });
+  t.is(del.status, 200, await del.text());
+  await waitFor(`${scope}/web to leave voodu_replicas`, async () => !(await scrape()).get('voodu_replicas')?.metrics.some((m) => m.labels?.scope === scope), {
+    timeoutMs: 30_000,
+    context: logs,
+  });
+  t.pass();
+});
