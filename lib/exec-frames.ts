@@ -13,11 +13,21 @@
  *           {"error": "..."}   the exec broke after the upgrade; no exit code
  *
  * Client → server is raw stdin bytes (only read with `interactive=true`);
- * half-closing the connection is EOF on the process's stdin.
+ * half-closing the connection is EOF on the process's stdin. With
+ * `frames=true` the client frames its side the same way instead, so a
+ * terminal's size changes travel in order with the keystrokes:
+ *
+ *   type 0  stdin bytes (ignored unless `interactive=true`)
+ *   type 4  a resize, JSON {"cols": C, "rows": R} (a tty only)
  */
+export const STREAM_STDIN = 0;
 export const STREAM_STDOUT = 1;
 export const STREAM_STDERR = 2;
 export const STREAM_TRAILER = 3;
+export const STREAM_RESIZE = 4;
+
+/** Terminal sizes beyond this are not terminals. */
+const MAX_SIZE = 10_000;
 
 export interface Frame {
   type: number;
@@ -55,15 +65,37 @@ export function decodeTrailer(payload: Buffer): Trailer {
   return { error: `unreadable exec trailer ${JSON.stringify(payload.toString('utf8').slice(0, 200))}` };
 }
 
+export function encodeResize(cols: number, rows: number): Buffer {
+  return encodeFrame(STREAM_RESIZE, JSON.stringify({ cols, rows }));
+}
+
+/** A resize payload, or undefined when it is not two positive integers within bounds. */
+export function decodeResize(payload: Buffer): { cols: number; rows: number } | undefined {
+  try {
+    const { cols, rows } = JSON.parse(payload.toString('utf8')) as { cols?: unknown; rows?: unknown };
+    const ok = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) <= MAX_SIZE;
+    return ok(cols) && ok(rows) ? { cols, rows } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Incremental decoder: feed chunks as they arrive, get whole frames back. */
 export class FrameDecoder {
   #buffer: Buffer = Buffer.alloc(0);
+  readonly #maxPayload: number;
+
+  /** `maxPayload`: a frame announcing more is refused (push throws) rather than buffered. */
+  constructor(maxPayload = Number.POSITIVE_INFINITY) {
+    this.#maxPayload = maxPayload;
+  }
 
   push(chunk: Buffer): Frame[] {
     this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
     const frames: Frame[] = [];
     while (this.#buffer.length >= HEADER) {
       const size = this.#buffer.readUInt32BE(4);
+      if (size > this.#maxPayload) throw new RangeError(`a frame of ${size} bytes is over the ${this.#maxPayload}-byte limit`);
       if (this.#buffer.length < HEADER + size) break;
       frames.push({ type: this.#buffer[0]!, payload: this.#buffer.subarray(HEADER, HEADER + size) });
       this.#buffer = this.#buffer.subarray(HEADER + size);

@@ -2,13 +2,15 @@
  * `voodu exec <ref> -- cmd…`: runs a command in a pod over a hijacked
  * connection (framing in lib/exec-frames.ts) and exits with the command's
  * exit code. With a tty the local terminal goes raw for the session and is
- * always restored.
+ * always restored, and its size follows the local one: stdin and each
+ * resize (SIGWINCH, which node reports as the stdout's `resize` event) go
+ * as frames, in order, on the same connection.
  */
 import type { Duplex } from 'node:stream';
 import type { ReadStream } from 'node:tty';
 import { CliError } from '../../cli/client.js';
 import type { Verb, VerbContext } from '../../cli/verb.js';
-import { FrameDecoder, STREAM_STDERR, STREAM_STDOUT, STREAM_TRAILER, decodeTrailer, type Trailer } from '../../lib/exec-frames.js';
+import { FrameDecoder, STREAM_STDERR, STREAM_STDIN, STREAM_STDOUT, STREAM_TRAILER, decodeTrailer, encodeFrame, encodeResize, type Trailer } from '../../lib/exec-frames.js';
 import { describeRef, listPods, parsePodRef } from './cli-refs.js';
 
 export const exec: Verb = {
@@ -48,10 +50,13 @@ export const exec: Verb = {
     const pod = container ?? (await target(ctx, ref!));
     const env = envList(opts.env, tty ? ctx.env : undefined);
     const out = ctx.stdout as NodeJS.WriteStream;
+    // A local terminal to follow: then our side of the connection is framed (stdin + resizes).
+    const terminal = tty && out.isTTY ? out : undefined;
     const { socket, head } = await ctx.client.upgrade('POST', `/pods/${encodeURIComponent(pod)}/exec`, {
       query: {
         tty: tty || undefined,
         interactive: interactive || undefined,
+        frames: terminal ? true : undefined,
         workdir: typeof opts.workdir === 'string' ? opts.workdir : undefined,
         user: opts.user !== undefined ? String(opts.user) : undefined,
         cols: tty && out.columns ? out.columns : undefined,
@@ -62,7 +67,7 @@ export const exec: Verb = {
     const raw = tty && stdinTty ? (ctx.stdin as ReadStream) : undefined;
     raw?.setRawMode(true);
     try {
-      const trailer = await session(ctx, socket, head, interactive);
+      const trailer = await session(ctx, socket, head, interactive, terminal);
       if (trailer.error !== undefined) throw new CliError(trailer.error);
       return trailer.exit_code ?? 1;
     } finally {
@@ -103,14 +108,23 @@ function envList(value: unknown, local: NodeJS.ProcessEnv | undefined): string[]
   return [...extra, ...given];
 }
 
-/** Output frames to stdout/stderr, stdin to the socket; resolves with the trailer. */
-function session(ctx: VerbContext, socket: Duplex, head: Buffer, interactive: boolean): Promise<Trailer> {
+/**
+ * Output frames to stdout/stderr, stdin to the socket; resolves with the
+ * trailer. With `terminal` (a tty session on a local terminal) the client
+ * side is framed: stdin frames, and a resize frame each time it resizes.
+ */
+export function session(ctx: Pick<VerbContext, 'stdin' | 'stdout' | 'stderr'>, socket: Duplex, head: Buffer, interactive: boolean, terminal?: NodeJS.WriteStream): Promise<Trailer> {
   return new Promise((resolve, reject) => {
     const decoder = new FrameDecoder();
     let trailer: Trailer | undefined;
-    const onStdin = (chunk: Buffer | string) => socket.write(chunk);
+    const onStdin = terminal ? (chunk: Buffer | string) => socket.write(encodeFrame(STREAM_STDIN, chunk)) : (chunk: Buffer | string) => socket.write(chunk);
     const onStdinEnd = () => socket.end();
+    const onResize = () => {
+      if (terminal?.columns && terminal.rows && !socket.writableEnded) socket.write(encodeResize(terminal.columns, terminal.rows));
+    };
+    terminal?.on('resize', onResize);
     const stopStdin = () => {
+      terminal?.off('resize', onResize);
       ctx.stdin.off('data', onStdin);
       ctx.stdin.off('end', onStdinEnd);
       ctx.stdin.pause(); // lets the process exit once the session is over

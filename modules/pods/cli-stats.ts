@@ -13,7 +13,7 @@ import { coreKindRegistry } from '../core.js';
 interface WireStats {
   identity: { kind: string; scope: string; name: string; replica_id: string };
   container_name: string;
-  usage: { cpu_percent: number; memory_usage_bytes: number; memory_limit_bytes: number; memory_percent: number };
+  usage: { cpu_percent: number; memory_usage_bytes: number; memory_limit_bytes: number; memory_percent: number; pids?: number };
   limits: { cpu?: string; memory?: string; memory_bytes?: number };
   orphan: boolean;
 }
@@ -42,7 +42,7 @@ export function statsFilter(kinds: KindRegistry, ref: string | undefined, opts: 
 export const stats: Verb = {
   name: 'stats',
   args: '[ref]',
-  description: 'CPU and memory of running pods, with their manifest limits. REF: <kind>, <scope>, <scope>/<name> or <kind>/<scope>/<name>',
+  description: 'CPU, memory and process count of running pods, with their manifest limits. REF: <kind>, <scope>, <scope>/<name> or <kind>/<scope>/<name>',
   options: [
     { flags: '-k, --kind', description: 'only this kind' },
     { flags: '-s, --scope', description: 'only this scope' },
@@ -64,12 +64,12 @@ export const stats: Verb = {
       ctx.stdout.write('No running pods.\n');
       return 0;
     }
-    const rows = [['KIND', 'NAME', 'CPU', 'MEMORY']];
+    const rows = [['KIND', 'NAME', 'CPU', 'MEMORY', 'PIDS']];
     for (const p of data.pods) {
       const cpu = `${p.usage.cpu_percent.toFixed(2)}%${p.limits.cpu ? ` (limit ${p.limits.cpu} cpu)` : ''}`;
       const memLimit = p.limits.memory_bytes ?? p.usage.memory_limit_bytes;
       const memory = `${bytes(p.usage.memory_usage_bytes)} / ${bytes(memLimit)} (${p.usage.memory_percent.toFixed(2)}%)`;
-      rows.push([`${p.identity.kind || '(legacy)'}${p.orphan ? ' (orphan)' : ''}`, p.container_name, cpu, memory]);
+      rows.push([`${p.identity.kind || '(legacy)'}${p.orphan ? ' (orphan)' : ''}`, p.container_name, cpu, memory, String(p.usage.pids ?? '-')]);
     }
     ctx.stdout.write(table(rows));
     return 0;

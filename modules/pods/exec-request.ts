@@ -1,6 +1,6 @@
 /**
  * What an exec asks for, checked at the edge: the query (`tty`,
- * `interactive`, `workdir`, `user`, `cols`, `rows`) and the JSON body
+ * `interactive`, `frames`, `workdir`, `user`, `cols`, `rows`) and the JSON body
  * `{"command":[…], "env":["K=V"]}`. The body travels on the upgraded
  * connection (node hands it over unread), so it is read from there by
  * Content-Length; what follows it is the first of the process's stdin.
@@ -17,6 +17,8 @@ export interface ExecRequest {
   env: Record<string, string>;
   tty: boolean;
   interactive: boolean;
+  /** The client frames its side (stdin and resize frames, lib/exec-frames.ts) instead of sending raw stdin. */
+  frames: boolean;
   workdir?: string;
   user?: string;
   cols?: number;
@@ -32,6 +34,7 @@ export function execQuery(query: Record<string, string>): Omit<ExecRequest, 'cmd
   const out: Omit<ExecRequest, 'cmd' | 'env'> = {
     tty: queryFlag(query, 'tty', false),
     interactive: queryFlag(query, 'interactive', false),
+    frames: queryFlag(query, 'frames', false),
   };
   if (query.workdir) {
     if (!query.workdir.startsWith('/') || query.workdir.includes('\0')) {

@@ -4,12 +4,13 @@
  * be checked is checked before the `101`, so mistakes come back as plain
  * HTTP errors; after it the socket speaks lib/exec-frames.ts: output frames
  * (docker's 8-byte headers, tty output on stdout) and a last frame with the
- * exit code. stdin flows raw the other way when `interactive=true`.
+ * exit code. stdin flows raw the other way when `interactive=true`, or
+ * framed with the terminal's resizes when `frames=true`.
  */
 import type { Duplex } from 'node:stream';
 import { type Logger } from '../../kernel/index.js';
 import { ConflictError, ValidationError, messageOf } from '../../lib/errors.js';
-import { FrameDecoder, STREAM_STDERR, STREAM_STDOUT, encodeFrame, encodeTrailer } from '../../lib/exec-frames.js';
+import { FrameDecoder, STREAM_RESIZE, STREAM_STDERR, STREAM_STDIN, STREAM_STDOUT, decodeResize, encodeFrame, encodeTrailer } from '../../lib/exec-frames.js';
 import type { ApiRequest, RawContext, UpgradedConnection } from '../api/contract.js';
 import type { ExecSession, Runtime } from '../runtime/contract.js';
 import { vooduContainer } from './detail.js';
@@ -40,12 +41,14 @@ export async function serveExec(runtime: Runtime, log: Logger, pod: string, req:
     await session.resize(exec.cols, exec.rows).catch((err) => log.debug(`exec resize in ${pod}: ${messageOf(err)}`));
   }
   // Only argv[0]: the rest of a command line (a psql URL, a token) can be a secret.
-  const code = await relay(conn, session, exec, rest);
+  const resize = exec.tty && session.resize ? session.resize.bind(session) : undefined;
+  const onResize = (cols: number, rows: number) => void resize?.(cols, rows).catch((err) => log.debug(`exec resize in ${pod}: ${messageOf(err)}`));
+  const code = await relay(conn, session, exec, rest, onResize);
   log.info(`exec ${JSON.stringify(exec.cmd[0])} in ${pod} ended: ${code === undefined ? 'client went away' : `exit ${code}`}`);
 }
 
 /** Pumps both ways until the process ends; resolves with its exit code (undefined if the client left first). */
-async function relay(conn: UpgradedConnection, session: ExecSession, exec: ExecRequest, rest: Buffer): Promise<number | undefined> {
+async function relay(conn: UpgradedConnection, session: ExecSession, exec: ExecRequest, rest: Buffer, onResize: (cols: number, rows: number) => void): Promise<number | undefined> {
   const { socket } = conn;
   const out = session.stream;
   let clientGone = false;
@@ -74,7 +77,8 @@ async function relay(conn: UpgradedConnection, session: ExecSession, exec: ExecR
     }
   });
 
-  if (exec.interactive) pipeStdin(socket, out, rest);
+  if (exec.frames) pipeFrames(socket, exec.interactive ? out : undefined, rest, onResize);
+  else if (exec.interactive) pipeStdin(socket, out, rest);
   else socket.resume(); // stdin not attached: drain whatever the client sends
 
   let trailer: Buffer;
@@ -89,6 +93,45 @@ async function relay(conn: UpgradedConnection, session: ExecSession, exec: ExecR
   if (clientGone) return undefined;
   socket.end(trailer);
   return code;
+}
+
+/** Stdin frames no bigger than this: the CLI sends what one read gave it (64 KiB). */
+const MAX_CLIENT_FRAME = 1024 * 1024;
+
+/**
+ * Client frames → the process's stdin (type 0, when attached) and the tty's
+ * size (type 4), in the order sent; the client's half-close is EOF. A frame
+ * that does not decode ends the session: the stream is no longer in step.
+ */
+function pipeFrames(socket: Duplex, stdin: Duplex | undefined, first: Buffer, onResize: (cols: number, rows: number) => void): void {
+  const decoder = new FrameDecoder(MAX_CLIENT_FRAME);
+  let waiting = false;
+  const take = (chunk: Buffer) => {
+    let frames;
+    try {
+      frames = decoder.push(chunk);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    for (const f of frames) {
+      if (f.type === STREAM_RESIZE) {
+        const size = decodeResize(f.payload);
+        if (size) onResize(size.cols, size.rows);
+      } else if (f.type === STREAM_STDIN && stdin && !stdin.write(f.payload) && !waiting) {
+        waiting = true;
+        socket.pause();
+        stdin.once('drain', () => {
+          waiting = false;
+          socket.resume();
+        });
+      }
+    }
+  };
+  if (first.length) take(first);
+  socket.on('data', take);
+  socket.once('end', () => stdin?.end());
+  socket.resume();
 }
 
 /** Client bytes → the process's stdin, with backpressure; the client's half-close is the process's EOF. */

@@ -22,6 +22,8 @@ export interface PodStats {
     memory_usage_bytes: number;
     memory_limit_bytes: number;
     memory_percent: number;
+    /** Processes and threads running in the pod. */
+    pids: number;
   };
   limits: { cpu?: string; memory?: string; memory_bytes?: number };
   orphan: boolean;
@@ -79,6 +81,7 @@ function statsOf(pod: Pod, s: ContainerStats, limits: PodStats['limits']): PodSt
       memory_usage_bytes: s.memoryBytes,
       memory_limit_bytes: s.memoryLimitBytes,
       memory_percent: s.memoryLimitBytes > 0 ? round2((s.memoryBytes / s.memoryLimitBytes) * 100) : 0,
+      pids: s.pids,
     },
     limits,
     orphan: pod.orphan || pod.kind === '',

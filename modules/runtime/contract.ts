@@ -138,6 +138,8 @@ export interface ContainerStats {
   /** Usage minus page cache, as `docker stats` shows. */
   memoryBytes: number;
   memoryLimitBytes: number;
+  /** Processes and threads in the container's cgroup (`pids_stats.current`); 0 when the engine does not say. */
+  pids: number;
   onlineCpus: number;
   readAt: string;
 }

@@ -16,6 +16,7 @@ interface RawStats {
   cpu_stats?: CpuSample;
   precpu_stats?: CpuSample;
   memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+  pids_stats?: { current?: number; limit?: number };
 }
 
 export function toContainerStats(raw: unknown): ContainerStats {
@@ -36,6 +37,7 @@ export function toContainerStats(raw: unknown): ContainerStats {
     cpuPercent,
     memoryBytes: cache < usage ? usage - cache : usage,
     memoryLimitBytes: mem.limit ?? 0,
+    pids: s.pids_stats?.current ?? 0,
     onlineCpus,
     readAt: s.read ?? new Date().toISOString(),
   };

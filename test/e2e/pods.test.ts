@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ControllerClient } from '../../cli/client.js';
 import { Kernel, createLogger, defineModule, type ReconcileEvent } from '../../kernel/index.js';
 import { keys } from '../../lib/identity.js';
-import { FrameDecoder, decodeTrailer } from '../../lib/exec-frames.js';
+import { FrameDecoder, STREAM_STDIN, decodeTrailer, encodeFrame, encodeResize } from '../../lib/exec-frames.js';
 import apiModule from '../../modules/api/index.js';
 import pathsModule from '../../modules/paths/index.js';
 import applyModule from '../../modules/apply/index.js';
@@ -290,6 +290,40 @@ test.serial('exec over the HTTP upgrade: stdout and stderr apart, then the exit 
   t.deepEqual(tty.trailer, { exit_code: 0 });
 });
 
+test.serial('exec with frames=true: a resize frame changes the tty size of the running command; stdin frames reach it', async (t) => {
+  const client = new ControllerClient(url, token);
+  const { socket, head } = await client.upgrade('POST', `/pods/${web('aaaa')}/exec?tty=true&interactive=true&frames=true&cols=91&rows=13`, {
+    body: { command: ['sh', '-c', 'while read line; do [ "$line" = quit ] && exit 3; stty size; done'] },
+  });
+  const decoder = new FrameDecoder();
+  let stdout = '';
+  let trailer: ReturnType<typeof decodeTrailer> | undefined;
+  const take = (chunk: Buffer) => {
+    for (const f of decoder.push(chunk)) {
+      if (f.type === 1) stdout += f.payload.toString();
+      else if (f.type === 3) trailer = decodeTrailer(f.payload);
+    }
+  };
+  take(head);
+  socket.on('data', take);
+  t.teardown(() => socket.destroy());
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  // Each resize (the first from cols/rows) is an engine call of its own: ask until the size shows.
+  await until('the first size', () => {
+    socket.write(encodeFrame(STREAM_STDIN, 'size\n'));
+    return /13 91/.test(stdout);
+  });
+  socket.write(encodeResize(120, 40));
+  await until('the new size', () => {
+    socket.write(encodeFrame(STREAM_STDIN, 'again\n'));
+    return /40 120/.test(stdout);
+  });
+  socket.write(encodeFrame(STREAM_STDIN, 'quit\n'));
+  await closed;
+  t.deepEqual(trailer, { exit_code: 3 });
+  t.regex(stdout, /13 91[\s\S]*40 120/);
+});
+
 test.serial('exec: stdin reaches the process when interactive, and EOF ends it', async (t) => {
   const r = await execRaw(web('aaaa'), { command: ['wc', '-c'] }, '?interactive=true', 'twelve bytes');
   t.is(r.stdout.trim(), '12');
@@ -408,6 +442,7 @@ test.serial('stats: running pods with usage, manifest limits and orphan flags', 
   t.true(s.usage.memory_limit_bytes > 0);
   t.is(typeof s.usage.cpu_percent, 'number');
   t.true(s.usage.memory_percent >= 0 && s.usage.memory_percent <= 100);
+  t.true(s.usage.pids >= 1, `pids ${s.usage.pids}`);
 
   const withOrphans = await call('GET', `/stats?scope=${S}&orphans=true`);
   const orphans = withOrphans.json.data.pods.filter((p: any) => p.orphan).map((p: any) => p.container_name).sort();
@@ -463,7 +498,7 @@ test.serial('CLI: get pods, logs, exec (exit code and stdin), stats -o json, sta
   t.deepEqual(pods.map((p: any) => p.container_name), [web('dddd')]);
   t.is(pods[0].limits.cpu, '0.5');
   const table = await cli(['stats', `deployment/${S}/web`]);
-  t.regex(table.stdout, /KIND\s+NAME\s+CPU\s+MEMORY/);
+  t.regex(table.stdout, /KIND\s+NAME\s+CPU\s+MEMORY\s+PIDS/);
   t.regex(table.stdout, /B \/ 64\.0MiB \(/);
 
   await etcd.store.putJSON(keys.frozen({ kind: 'statefulset', scope: S, name: 'db' }), { replica_ids: ['1'] });

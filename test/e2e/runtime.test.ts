@@ -131,7 +131,10 @@ test('stats: docker formula on a canned sample', (t) => {
     cpu_stats: { cpu_usage: { total_usage: 300 }, system_cpu_usage: 2000, online_cpus: 2 },
     precpu_stats: { cpu_usage: { total_usage: 100 }, system_cpu_usage: 1000 },
     memory_stats: { usage: 1000, limit: 5000, stats: { total_inactive_file: 300 } },
+    pids_stats: { current: 3 },
   });
+  t.is(s.pids, 3);
+  t.is(toContainerStats({}).pids, 0, 'an engine that does not count processes');
   t.is(s.cpuPercent, 40);
   t.is(s.memoryBytes, 700);
   t.is(s.memoryLimitBytes, 5000);
@@ -296,6 +299,7 @@ test('stats: numeric CPU% (busy loop > 0) and memory under the limit', async (t)
   t.is(si.memoryLimitBytes, 32 * 1024 * 1024);
   t.true(si.memoryBytes > 0 && si.memoryBytes < si.memoryLimitBytes);
   t.true(si.onlineCpus >= 1);
+  t.true(si.pids >= 1, `pids ${si.pids}`);
   t.false(Number.isNaN(Date.parse(si.readAt)));
 });
 
