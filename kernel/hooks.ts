@@ -61,6 +61,8 @@ export interface ApplyBatch {
   report: Record<string, unknown>;
   /** Actions expansions asked for; run just before the commit (never on a dry run). */
   actions: { action: Action; source: string }[];
+  /** One line of progress of long work a stage does (a plugin install), for a caller that follows it; absent when nobody does. */
+  progress?: (line: string) => void;
 }
 
 export interface ReconcileEvent {

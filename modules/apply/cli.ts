@@ -93,7 +93,11 @@ export const apply: Verb = {
         }
       }
     }
-    const answer = await ctx.client.data<ApplyAnswer>('POST', '/apply', { query: { prune: prune || undefined }, body: manifests });
+    // A plugin the batch needs may be installed first: its progress comes as it happens, on stderr.
+    const { data: answer } = await ctx.client.requestWithProgress<{ data: ApplyAnswer }>('POST', '/apply', (line) => ctx.stderr.write(`${line}\n`), {
+      query: { prune: prune || undefined },
+      body: manifests,
+    });
     if (fmt === 'text') {
       for (const i of answer.plugin_installs ?? []) ctx.stdout.write(`plugin/${i.plugin} installed ${i.plugin}${i.version ? ` ${i.version}` : ''} from ${i.source}\n`);
       for (const e of answer.plugin_expansions ?? []) ctx.stdout.write(`expand/${e.from} expanded → ${e.to.join(', ')}\n`);

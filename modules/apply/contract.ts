@@ -29,4 +29,6 @@ export interface ApplyExpandContext {
   dryRun: boolean;
   config: Record<string, string>;
   report: Record<string, unknown>;
+  /** One line of progress of long work (a plugin install), streamed to the client that asked; absent when none did. */
+  progress?: (line: string) => void;
 }

@@ -120,6 +120,7 @@ export default defineModule({
           dryRun: flag(req, 'dry_run'),
           prune: flag(req, 'prune'),
           force: flag(req, 'force'),
+          progress: (line) => req.progress(line),
           ...(req.principal.kind === 'plugin' ? { producedBy: req.principal.plugin } : {}),
         }).then(redactApplyAnswer),
       OPEN_TO_PLUGINS,

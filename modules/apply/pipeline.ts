@@ -18,6 +18,8 @@ export interface ApplyOptions {
   force: boolean;
   /** The plugin sending these manifests (an action or a capability call): recorded as `metadata.produced_by`. */
   producedBy?: string;
+  /** Progress lines of long work during the apply (plugin installs), for the client. */
+  progress?: (line: string) => void;
 }
 
 export interface ExpandDeps {
@@ -37,13 +39,13 @@ export interface Expanded {
 /** A kind stored as written: registered, and not sugar that stands for other kinds. */
 const isStored = (kinds: KindRegistry, kind: string) => kinds.has(kind) && !kinds.get(kind)!.expand;
 
-export async function expandAll(deps: ExpandDeps, incoming: Manifest[], dryRun: boolean, report: Record<string, unknown> = {}): Promise<Expanded> {
+export async function expandAll(deps: ExpandDeps, incoming: Manifest[], dryRun: boolean, report: Record<string, unknown> = {}, progress?: (line: string) => void): Promise<Expanded> {
   const out: Expanded = { manifests: [], expansions: [], actions: [] };
   for (const m of incoming) {
     // A kind no module declared gets its hook made here, so a HookMap `factory` interceptor (plugins) can claim it.
     const stored = isStored(deps.kinds, m.kind);
     const hook = stored ? deps.hooks.onExpand.get(m.kind) : deps.hooks.onExpand.for(m.kind);
-    const ctx: ApplyExpandContext = { dryRun, config: await deps.configFor(m.scope ?? '', m.name), report };
+    const ctx: ApplyExpandContext = { dryRun, config: await deps.configFor(m.scope ?? '', m.name), report, ...(progress && { progress }) };
     const result = hook ? await hook.promise(m, ctx) : undefined;
     if (!result) {
       if (!stored) {
@@ -91,7 +93,7 @@ export async function runApply(deps: ExpandDeps, body: unknown, opts: ApplyOptio
   const decoded = decodeManifests(body);
   const incoming = opts.producedBy ? decoded.map((m) => ({ ...m, metadata: { produced_by: opts.producedBy } })) : decoded;
   const report: Record<string, unknown> = {};
-  const expanded = await expandAll(deps, incoming, opts.dryRun, report);
+  const expanded = await expandAll(deps, incoming, opts.dryRun, report, opts.progress);
   checkActions(deps.hooks, expanded.actions);
   const { producedBy: _, ...batchOpts } = opts;
   const batch: ApplyBatch = { manifests: expanded.manifests, ...batchOpts, report, actions: expanded.actions };

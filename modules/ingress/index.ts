@@ -129,7 +129,7 @@ export default defineModule<IngressOptions>({
       const refs = batch.manifests.filter((m) => m.kind === 'ingress').map((m) => formatRef({ kind: 'ingress', scope: m.scope ?? '', name: m.name }));
       if (!refs.length) return;
       try {
-        const ensured = await plugins.ensure(options.plugin, { report: batch.report });
+        const ensured = await plugins.ensure(options.plugin, { report: batch.report, ...(batch.progress && { progress: batch.progress }) });
         if (ensured.installedFrom) ctx.log.info(`${refs.join(', ')}: installed the ${ensured.installedFrom} plugin "${ensured.name}"${ensured.version ? ` ${ensured.version}` : ''}`);
       } catch (err) {
         // Neither installed nor shipped: stored all the same, its status says how to install one.

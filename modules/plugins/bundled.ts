@@ -71,7 +71,8 @@ export interface BundledPlugins {
   /** The shipped copy whose name or alias is `nameOrAlias` (not installed by this); undefined when there is none. */
   find(nameOrAlias: string): Promise<LoadedPlugin | undefined>;
   /** Installs `copy` (from `find`) unless a plugin answering to `asked` is installed by now. */
-  install(copy: LoadedPlugin, asked: string): Promise<BundledInstall>;
+  /** `progress` gets the install's lines (prefixed with the plugin) when this call is the one installing it. */
+  install(copy: LoadedPlugin, asked: string, progress?: (line: string) => void): Promise<BundledInstall>;
 }
 
 export interface BundledDeps {
@@ -99,11 +100,17 @@ export function bundledPlugins(deps: BundledDeps): BundledPlugins {
     return undefined;
   }
 
-  async function installFrom(bundled: LoadedPlugin, asked: string): Promise<LoadedPlugin> {
+  async function installFrom(bundled: LoadedPlugin, asked: string, progress?: (line: string) => void): Promise<LoadedPlugin> {
     const name = bundled.manifest.name;
     deps.log.info(`plugin "${name}": not installed; installing the bundled copy ${bundled.manifest.version ?? '(unversioned)'} from ${bundled.dir}`);
+    progress?.(`plugin ${name}: not installed; installing the bundled copy ${bundled.manifest.version ?? '(unversioned)'}`);
     try {
-      await deps.installer.install(bundled.dir, { onProgress: (line) => deps.log.debug(`install bundled ${name}: ${line}`) });
+      await deps.installer.install(bundled.dir, {
+        onProgress: (line) => {
+          deps.log.debug(`install bundled ${name}: ${line}`);
+          progress?.(`plugin ${name}: ${line}`);
+        },
+      });
     } catch (err) {
       throw new ValidationError(
         `plugin "${name}": installing the bundled copy from ${bundled.dir} failed: ${messageOf(err)}; fix that copy, or install another with \`voodu plugins:install <owner/repo|/path>\``,
@@ -121,7 +128,7 @@ export function bundledPlugins(deps: BundledDeps): BundledPlugins {
       return (await scan(deps.dir)).plugins.map((p) => p.manifest.name);
     },
     find,
-    async install(bundled, nameOrAlias) {
+    async install(bundled, nameOrAlias, progress) {
       const key = bundled.manifest.name;
       // No await between the lookup and the set: a second caller always finds the first one's promise.
       const running = inflight.get(key);
@@ -129,7 +136,7 @@ export function bundledPlugins(deps: BundledDeps): BundledPlugins {
       const p = (async (): Promise<BundledInstall> => {
         const already = await findInstalled(deps.root, nameOrAlias);
         if (already) return { plugin: already, installed: false };
-        return { plugin: await installFrom(bundled, nameOrAlias), installed: true };
+        return { plugin: await installFrom(bundled, nameOrAlias, progress), installed: true };
       })().finally(() => inflight.delete(key));
       inflight.set(key, p);
       return p;

@@ -50,9 +50,11 @@ export function normaliseSource(source: string, cwd = process.cwd()): string {
   return s === '.' || s === '..' || s.startsWith('./') || s.startsWith('../') ? resolve(cwd, s) : s;
 }
 
+/** Installs on the controller; its progress (resolving, downloading, verifying, the install hook) is printed on stderr as it comes. */
 async function installOne(ctx: VerbContext, source: string, version?: string): Promise<Installed> {
   const body = { source, ...(version ? { version } : {}) };
-  return ctx.client.data<Installed>('POST', '/plugins/install', { body, timeoutMs: INSTALL_TIMEOUT_MS });
+  const answer = await ctx.client.requestWithProgress<{ data: Installed }>('POST', '/plugins/install', (line) => ctx.stderr.write(`  ${line}\n`), { body, timeoutMs: INSTALL_TIMEOUT_MS });
+  return answer.data;
 }
 
 export const pluginsInstall: Verb = {

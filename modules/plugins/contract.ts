@@ -124,6 +124,8 @@ export interface EnsureOptions {
    * the way a macro block's install is.
    */
   report?: Record<string, unknown>;
+  /** The install's progress lines, for an apply whose client follows them (`batch.progress`). */
+  progress?: (line: string) => void;
 }
 
 /**

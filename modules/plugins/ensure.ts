@@ -29,7 +29,7 @@ export async function ensurePlugin(root: string, bundled: BundledPlugins | undef
       `plugin "${nameOrAlias}" is not installed in ${root}, and the project ships no plugin by that name (${names.length ? `it ships ${names.join(', ')}` : `${bundled.dir} holds none`}); ${fix}`,
     );
   }
-  const got = await bundled.install(copy, nameOrAlias);
+  const got = await bundled.install(copy, nameOrAlias, opts.progress);
   if (got.installed && opts.report) {
     // Same record as a macro block's install (jit.ts), so the apply answer lists both alike.
     const installs = (opts.report.plugin_installs ??= []) as PluginInstallRecord[];

@@ -51,7 +51,7 @@ export async function expandBlock(deps: ExpandDeps, block: Manifest, ctx: ApplyE
   const where = `expand ${ref}`;
   const spec = { ...(block.spec as Record<string, unknown>) };
   const pin = extractPin(spec, where);
-  const plugin = await pluginForBlock(deps, block.kind, pin, ctx.report ?? {});
+  const plugin = await pluginForBlock(deps, block.kind, pin, ctx.report ?? {}, ctx.progress);
   const p = plugin.manifest.name;
   if (!plugin.commands.has('expand')) {
     throw new ValidationError(`${where}: plugin "${p}" has no expand command, so it cannot expand "${block.kind}" blocks`, { field: 'kind' });

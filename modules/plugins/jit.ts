@@ -74,16 +74,17 @@ const perBatch = new WeakMap<object, Map<string, Promise<LoadedPlugin>>>();
  * `report` is the apply's report: installs are listed under `plugin_installs`,
  * and it keys the one-install-per-kind memo.
  */
-export function pluginForBlock(deps: JitDeps, kind: string, pin: Pin, report: Record<string, unknown>): Promise<LoadedPlugin> {
+export function pluginForBlock(deps: JitDeps, kind: string, pin: Pin, report: Record<string, unknown>, progress?: (line: string) => void): Promise<LoadedPlugin> {
   let memo = perBatch.get(report);
   if (!memo) perBatch.set(report, (memo = new Map()));
   const key = `${kind}@${pin.version ?? ''}@${pin.repo ?? ''}`;
   let p = memo.get(key);
-  if (!p) memo.set(key, (p = resolve(deps, kind, pin, report)));
+  if (!p) memo.set(key, (p = resolve(deps, kind, pin, report, progress)));
   return p;
 }
 
-async function resolve(deps: JitDeps, kind: string, pin: Pin, report: Record<string, unknown>): Promise<LoadedPlugin> {
+/** `progress` gets the install's lines, each prefixed with the plugin it is about. */
+async function resolve(deps: JitDeps, kind: string, pin: Pin, report: Record<string, unknown>, progress?: (line: string) => void): Promise<LoadedPlugin> {
   const latest = pin.version === 'latest';
   const current = await findInstalled(deps.root, kind);
   const needs = !current || latest || (pin.version !== undefined && current.manifest.version !== pin.version.replace(/^v/, ''));
@@ -96,7 +97,7 @@ async function resolve(deps: JitDeps, kind: string, pin: Pin, report: Record<str
       if (!copy.commands.has('expand')) {
         throw new ValidationError(`kind "${kind}": the bundled plugin "${copy.manifest.name}" (${copy.dir}) has no expand command, so it is not a macro plugin`, { field: 'kind' });
       }
-      const got = await deps.bundled.install(copy, kind);
+      const got = await deps.bundled.install(copy, kind, progress);
       return checked(kind, got.plugin, copy.dir, got.installed ? report : undefined, 'bundled');
     }
   }
@@ -109,9 +110,10 @@ async function resolve(deps: JitDeps, kind: string, pin: Pin, report: Record<str
   const source = pin.repo ?? defaultRepo(deps, kind);
   const version = latest ? undefined : pin.version;
   deps.log.info(`kind "${kind}": installing plugin from ${source}${version ? `@${version}` : ''}${current ? ` (installed: ${current.manifest.version ?? 'unversioned'})` : ''}`);
+  progress?.(`plugin ${kind}: installing from ${source}${version ? `@${version}` : ''}`);
   let result;
   try {
-    result = await deps.installer.install(source, version ? { version } : {});
+    result = await deps.installer.install(source, { ...(version ? { version } : {}), ...(progress && { onProgress: (line: string) => progress(`plugin ${kind}: ${line}`) }) });
   } catch (err) {
     const what = current ? `kind "${kind}": re-installing its plugin` : `unknown kind "${kind}": no installed plugin owns it${await notBundled(deps)}, and installing one`;
     const fix = current || pin.repo ? '' : `; set plugin { repo = "owner/repo" } in the block, or install one with \`voodu plugins:install <owner/repo|/path>\``;

@@ -154,6 +154,9 @@ test.serial('with nothing but `voodu apply`, the first app with a host installs 
   const res = await cli('apply', '-f', file);
   t.is(res.code, 0, res.stderr);
   t.regex(res.stdout, /^plugin\/caddy installed caddy \d+\.\d+\.\d+ from bundled$/m);
+  // The install's progress reached the CLI while the apply ran, not only the controller log.
+  t.regex(res.stderr, /^plugin caddy: not installed; installing the bundled copy \d+\.\d+\.\d+$/m, res.stderr);
+  t.regex(res.stderr, /^plugin caddy: installed caddy@/m, res.stderr);
   t.regex(res.stdout, new RegExp(`ingress/${scope}/hello applied`));
   t.true(await installed());
   const answer = await waitFor(

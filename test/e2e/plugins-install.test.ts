@@ -350,10 +350,15 @@ test('the HTTP routes and the plugins verbs: install (path and --version), list,
   const body = JSON.parse(installed.out);
   t.like(body, { name: 'demo', version: '0.0.4', source: src, cached: false, description: 'installer test plugin' });
   t.true(ctl.logs.some((l) => l.includes(`install ${src}: installed demo@0.0.4`)), 'progress lines are logged');
+  // …and streamed to the CLI as they happen, on stderr (stdout stays the JSON answer).
+  t.true(installed.err.includes(`  copying ${src}\n`), installed.err);
+  t.true(installed.err.includes('  installed demo@0.0.4\n'), installed.err);
 
   const fromGithub = await cli(ctl, 'plugins', 'install', 'acme/voodu-demo', '--version', '1.0.0');
   t.is(fromGithub.code, 0, fromGithub.err);
   t.is(fromGithub.out, 'installed demo@1.0.0\n');
+  t.regex(fromGithub.err, /^ {2}resolving acme\/voodu-demo .*$/m, fromGithub.err);
+  t.regex(fromGithub.err, /^ {2}verified .*sha256/m, fromGithub.err);
 
   const listed = await cli(ctl, 'plugins:list');
   t.is(listed.out, 'demo@1.0.0  acme/voodu-demo\n');

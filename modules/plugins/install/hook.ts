@@ -39,6 +39,7 @@ export function runHook(
   pluginEnv: Record<string, string>,
   log: Logger,
   timeoutMs = HOOK_TIMEOUT_MS,
+  onLine?: (line: string) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const tail: string[] = [];
@@ -51,6 +52,7 @@ export function runHook(
     const push = (line: string) => {
       const clean = line.replace(/\r$/, '');
       log.info(`${hook} hook ${name}: ${clean}`);
+      if (clean.trim()) onLine?.(`${hook} hook: ${clean}`);
       tail.push(clean);
       if (tail.length > TAIL_LINES) tail.shift();
     };

@@ -191,7 +191,7 @@ export function createInstaller(opts: InstallerOptions): PluginInstaller {
     if (await hookExists(target, 'install')) {
       say(`running install hook of ${name}`);
       try {
-        await runHook(target, 'install', name, env, log.child('hook'), opts.hookTimeoutMs ?? HOOK_TIMEOUT_MS);
+        await runHook(target, 'install', name, env, log.child('hook'), opts.hookTimeoutMs ?? HOOK_TIMEOUT_MS, say);
       } catch (err) {
         await rm(target, { recursive: true, force: true });
         if (hadOld) await rename(aside, target);

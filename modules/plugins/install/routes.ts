@@ -1,7 +1,7 @@
 /**
  * `POST /plugins/install` and `DELETE /plugins/:name`. Bodies
- * are checked here; progress lines go to the controller log (the answer is
- * one JSON document, not a stream).
+ * are checked here; progress lines go to the controller log and, to a
+ * client that asked for them (`Accept: application/x-ndjson`), as they come.
  */
 import { type Logger } from '../../../kernel/index.js';
 import { NotFoundError, ValidationError, messageOf } from '../../../lib/errors.js';
@@ -29,7 +29,10 @@ export function registerInstallRoutes(api: Api, installer: PluginInstaller, opts
     }
     const result = await installer.install(source, {
       ...(typeof version === 'string' && version.trim() ? { version } : {}),
-      onProgress: (line) => opts.log?.info(`install ${source}: ${line}`),
+      onProgress: (line) => {
+        opts.log?.info(`install ${source}: ${line}`);
+        req.progress(line);
+      },
     });
     return {
       ...(result.manifest ?? { name: result.name }),
