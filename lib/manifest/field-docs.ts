@@ -31,6 +31,14 @@ export const CONTAINER_FIELD_DOCS: Record<string, FieldDoc> = {
     type: 'list(string)',
     doc: 'Linux capabilities to add, by name (e.g. `NET_ADMIN`, `SYS_NICE`).',
   },
+  stop_grace_period: {
+    type: 'string',
+    doc: 'How long a stop (delete, scale-down, a rollout retiring a replica, a liveness restart) waits for the process to exit after `stop_signal` before it is killed: a duration such as `"2s"` or `"1m"`, at most `1h`; default `10s`, as docker compose has it. `voodu delete … --grace 0s` overrides it for one command. Changing it replaces the replicas.',
+  },
+  stop_signal: {
+    type: 'string',
+    doc: 'The signal a stop sends first: a name such as `"SIGINT"` or `"SIGQUIT"` (nginx\'s graceful stop), or its number; default the image\'s `STOPSIGNAL`, else `SIGTERM`. Changing it replaces the replicas.',
+  },
   ulimits: {
     type: 'map(string)',
     doc: 'Resource limits by name (`core`, `cpu`, `data`, `fsize`, `locks`, `memlock`, `msgqueue`, `nice`, `nofile`, `nproc`, `rss`, `rtprio`, `rttime`, `sigpending`, `stack`), each `"N"` or `"soft:hard"` (-1 for unlimited). Unless set here, `nofile` is 65536 and `nproc` 4096, clamped to the host\'s hard limits.',

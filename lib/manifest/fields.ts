@@ -3,7 +3,7 @@
  * covers every place a field appears.
  */
 import { formatted, formattedList, int, record, str, strList, strMap, type Decoder } from './decoders.js';
-import { durationProblem } from './durations.js';
+import { durationProblem, parseDurationMs } from './durations.js';
 import { extraHostProblem, networkModeProblem, networkNameProblem, portProblem } from './network.js';
 import { cpuProblem, logSizeProblem, memoryProblem } from './quantities.js';
 import type { BuildSpec, DependsOnSpec, LogsSpec, ReleaseSpec, ResourcesSpec } from './types.js';
@@ -21,6 +21,11 @@ import {
 export const image = str;
 export const command = strList;
 export const duration = formatted(durationProblem);
+export const stopGracePeriod = formatted((text) => durationProblem(text) ?? ((parseDurationMs(text) ?? 0) > 3_600_000 ? 'must be at most 1h' : undefined));
+/** A signal name as docker takes it (`SIGTERM`, `TERM`, `SIGRTMIN+3`) or its number. */
+export const stopSignal = formatted((text) =>
+  /^(SIG)?[A-Z][A-Z0-9]*(\+[0-9]{1,2})?$/.test(text) || /^[1-9][0-9]?$/.test(text) ? undefined : `must be a signal name such as "SIGTERM", "SIGINT" or "SIGQUIT", or its number (got ${JSON.stringify(text)})`,
+);
 export const env = strMap({ key: envKeyProblem });
 export const envFile = strList;
 export const envFrom = formattedList(envFromRefProblem);

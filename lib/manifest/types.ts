@@ -141,6 +141,10 @@ export interface ContainerSpec {
   cap_add?: string[];
   ulimits?: Record<string, string>;
   docker_options?: string[];
+  /** How long a stop waits for the process to exit before it is killed (a duration); default 10s. */
+  stop_grace_period?: string;
+  /** The signal a stop sends first (`SIGTERM` unless the image says otherwise). */
+  stop_signal?: string;
   build?: BuildSpec;
   depends_on?: DependsOnSpec;
   resources?: ResourcesSpec;

@@ -265,15 +265,21 @@ export const del: Verb = {
   options: [
     ...fileOptions,
     { flags: '--prune', description: 'also wipe config buckets, app dirs and statefulset volumes' },
+    { flags: '--grace', description: "stop the containers now with this grace period (0s, 2s, 1m) instead of each workload's stop_grace_period" },
     { flags: '-y, --auto-approve', description: 'do not ask for confirmation (also VOODU_AUTO_APPROVE=1)' },
     outputYaml,
   ],
   output: true,
-  examples: ['delete deployment prod/api', 'delete prod/api --prune', 'delete prod -y', 'delete -f voodu.hcl', 'delete data/pg.1 --prune -y'],
+  examples: ['delete deployment prod/api', 'delete prod --grace 0s -y', 'delete prod/api --prune', 'delete prod -y', 'delete -f voodu.hcl', 'delete data/pg.1 --prune -y'],
   async run(ctx, args, opts) {
     const fmt = format(ctx, opts);
     const prune = opts.prune === true || undefined;
     const timeoutMs = prune ? PRUNE_TIMEOUT_MS : undefined;
+    const grace = opts.grace === undefined || opts.grace === true ? undefined : String(opts.grace);
+    if (opts.grace === true) throw new CliError('--grace needs a duration: 0s, 2s, 1m');
+    const stoppedNote = (r: { stopped?: string[] }) => {
+      if (fmt === 'text' && r.stopped) ctx.stdout.write(`  stopped ${r.stopped.length} container(s) with a ${grace} grace period\n`);
+    };
     const approved = autoApproved(ctx.env, opts.y ?? opts['auto-approve']);
     const ask = async (what: string) => {
       if (approved) return true;
@@ -292,10 +298,11 @@ export const del: Verb = {
       if (!(await ask('Delete these resources?'))) return 1;
       for (const m of manifests) {
         try {
-          const r = await ctx.client.data<{ deleted: string; pruned?: PruneReport }>('DELETE', '/apply', { query: { kind: m.kind, scope: m.scope, name: m.name, prune }, timeoutMs });
+          const r = await ctx.client.data<{ deleted: string; pruned?: PruneReport; stopped?: string[] }>('DELETE', '/apply', { query: { kind: m.kind, scope: m.scope, name: m.name, prune, grace }, timeoutMs });
           results.push(r);
           if (fmt === 'text') {
             ctx.stdout.write(`- ${r.deleted} deleted${r.pruned ? ' (pruned)' : ''}\n`);
+            stoppedNote(r);
             if (r.pruned) printPrune(ctx, r.pruned);
           }
         } catch (err) {
@@ -305,10 +312,11 @@ export const del: Verb = {
       }
     } else if (first && second) {
       const { scope, name } = parseRef(second);
-      const r = await ctx.client.data<{ deleted: string; pruned?: PruneReport }>('DELETE', '/apply', { query: { kind: first, scope, name, prune }, timeoutMs });
+      const r = await ctx.client.data<{ deleted: string; pruned?: PruneReport; stopped?: string[] }>('DELETE', '/apply', { query: { kind: first, scope, name, prune, grace }, timeoutMs });
       results.push(r);
       if (fmt === 'text') {
         ctx.stdout.write(`- ${r.deleted} deleted${r.pruned ? ' (pruned)' : ''}\n`);
+        stoppedNote(r);
         if (r.pruned) printPrune(ctx, r.pruned);
       }
     } else if (first?.includes('/') && /^[^/]+\/[^/]+\.\d+$/.test(first)) {
@@ -328,19 +336,21 @@ export const del: Verb = {
       const { scope, name } = parseRef(first);
       if (!scope) throw new CliError(`"${first}" needs a scope: <scope>/<name>`);
       if (prune && !(await ask(`Delete every resource at ${scope}/${name} and wipe its config and volumes?`))) return 1;
-      const r = await ctx.client.data<{ deleted: string[]; pruned?: (PruneReport & { resource: string })[] }>('DELETE', '/resource', { query: { scope, name, prune }, timeoutMs });
+      const r = await ctx.client.data<{ deleted: string[]; pruned?: (PruneReport & { resource: string })[]; stopped?: string[] }>('DELETE', '/resource', { query: { scope, name, prune, grace }, timeoutMs });
       results.push(r);
       if (fmt === 'text') {
         if (r.deleted.length === 0) ctx.stdout.write(`(no resource found at ${scope}/${name})\n`);
         for (const d of r.deleted) ctx.stdout.write(`- ${d} deleted\n`);
+        stoppedNote(r);
         for (const p of r.pruned ?? []) printPrune(ctx, p, r.pruned!.length > 1 ? p.resource : undefined);
       }
     } else if (first) {
       if (!(await ask(`Delete every resource in scope "${first}"${prune ? ', with its config and volumes' : ''}?`))) return 1;
-      const r = await ctx.client.data<{ deleted: string[]; pruned?: (PruneReport & { resource: string })[]; config_wiped?: boolean }>('DELETE', '/scope', { query: { scope: first, prune }, timeoutMs });
+      const r = await ctx.client.data<{ deleted: string[]; pruned?: (PruneReport & { resource: string })[]; config_wiped?: boolean; stopped?: string[] }>('DELETE', '/scope', { query: { scope: first, prune, grace }, timeoutMs });
       results.push(r);
       if (fmt === 'text') {
         for (const d of r.deleted) ctx.stdout.write(`- ${d} wiped\n`);
+        stoppedNote(r);
         for (const p of r.pruned ?? []) printPrune(ctx, p, r.pruned!.length > 1 ? p.resource : undefined);
         if (r.config_wiped) ctx.stdout.write(`- scope/${first} config wiped\n`);
         if (r.deleted.length === 0) ctx.stdout.write(`(scope ${first} has no resources)\n`);

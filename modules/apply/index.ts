@@ -18,6 +18,7 @@ import { getManifest, listManifests } from './desired.js';
 import { redactAllForAnswer, redactApplyAnswer, redactForAnswer } from './answer.js';
 import { resolveDesiredRef } from '../../lib/desired-ref.js';
 import { runActions, runApply } from './pipeline.js';
+import { graceParam, stopNow } from './stop-now.js';
 import { pruneResource, type PruneDeps } from './prune.js';
 
 /** The newest events `describe` ends with; `voodu events` has the rest. */
@@ -55,6 +56,13 @@ export default defineModule({
     const store = ctx.service('store');
     const api = ctx.service('api');
     const kinds = ctx.service('kinds');
+    /** `grace=` given: the deleted resources' containers are stopped now with it (stop-now.ts). */
+    async function stopWithGrace(refs: ResourceRef[], grace: number | undefined): Promise<{ stopped?: string[]; stop_errors?: string[] }> {
+      if (grace === undefined || !ctx.has('runtime')) return {};
+      const { stopped, errors } = await stopNow(ctx.service('runtime'), refs, grace);
+      return { stopped, ...(errors.length ? { stop_errors: errors } : {}) };
+    }
+
     const pruneDeps = (): PruneDeps => ({
       store,
       kinds,
@@ -132,9 +140,11 @@ export default defineModule({
       const kind = kindParam(kinds, req, true)!;
       const name = segmentParam(req, 'name', true)!;
       const ref = await resolveDesiredRef(store, kind, name, segmentParam(req, 'scope', false));
+      const grace = graceParam(req.query);
       await store.delete(keys.desired(ref));
       ctx.log.info(`deleted ${formatRef(ref)}`);
-      return { deleted: formatRef(ref), ...(flag(req, 'prune') ? { pruned: await pruneResource(pruneDeps(), ref) } : {}) };
+      const stopped = await stopWithGrace([ref], grace);
+      return { deleted: formatRef(ref), ...stopped, ...(flag(req, 'prune') ? { pruned: await pruneResource(pruneDeps(), ref) } : {}) };
     }, OPEN_TO_PLUGINS);
 
     // Every scoped kind at (scope, name): an `app` is a deployment and an ingress sharing one identity.
@@ -153,10 +163,12 @@ export default defineModule({
       for (const kind of kinds.withRole('prunable')) {
         if (await store.get(keys.desired({ kind, scope, name }))) refs.push({ kind, scope, name });
       }
+      const grace = graceParam(req.query);
       await deleteAll(refs);
+      const stopped = await stopWithGrace(refs, grace);
       const prune = flag(req, 'prune');
       const pruned = prune ? await Promise.all(refs.map((r) => pruneResource(pruneDeps(), r))) : undefined;
-      return { deleted: refs.map(formatRef), ...(pruned ? { pruned: pruned.map((p, i) => ({ resource: formatRef(refs[i]!), ...p })) } : {}) };
+      return { deleted: refs.map(formatRef), ...stopped, ...(pruned ? { pruned: pruned.map((p, i) => ({ resource: formatRef(refs[i]!), ...p })) } : {}) };
     }, OPEN_TO_PLUGINS);
 
     api.route('DELETE', '/scope', async (req) => {
@@ -169,15 +181,17 @@ export default defineModule({
           if (ref?.scope === scope) refs.push(ref);
         }
       }
+      const grace = graceParam(req.query);
       await deleteAll(refs);
+      const stopped = await stopWithGrace(refs, grace);
       const prune = flag(req, 'prune');
-      if (!prune) return { deleted: refs.map(formatRef) };
+      if (!prune) return { deleted: refs.map(formatRef), ...stopped };
       const pruned = await Promise.all(refs.map((r) => pruneResource(pruneDeps(), r)));
       // The scope-level bucket holds secrets shared by the scope: wiped only when asked to prune.
       const deps = pruneDeps();
       if (deps.config) await deps.config.wipe(scope);
       else await store.deletePrefix(keys.configBucket(scope));
-      return { deleted: refs.map(formatRef), pruned: pruned.map((p, i) => ({ resource: formatRef(refs[i]!), ...p })), config_wiped: true };
+      return { deleted: refs.map(formatRef), ...stopped, pruned: pruned.map((p, i) => ({ resource: formatRef(refs[i]!), ...p })), config_wiped: true };
     });
 
     api.route('GET', '/describe', async (req) => {

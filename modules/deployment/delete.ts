@@ -14,7 +14,7 @@ export async function deleteDeployment(workload: WorkloadService, log: Logger, r
   const failed: string[] = [];
   await Promise.all(
     all.map((c) =>
-      workload.retire(c.id, { timeoutSec: 10 }).catch((err) => {
+      workload.retire(c.id).catch((err) => {
         failed.push(`${c.name}: ${messageOf(err)}`);
       }),
     ),

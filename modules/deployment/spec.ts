@@ -49,6 +49,8 @@ export const deploymentShape: Shape<DeploymentSpec> = {
   build: f.build,
   extra_hosts: f.extraHosts,
   cap_add: f.capAdd,
+  stop_grace_period: f.stopGracePeriod,
+  stop_signal: f.stopSignal,
   ulimits: f.ulimits,
   docker_options: f.dockerOptions,
   env_file: f.envFile,

@@ -176,7 +176,7 @@ export default defineModule({
 
     async function restart(e: ContainerProbes): Promise<void> {
       try {
-        await runtime.stop(e.id, { timeoutSec: 10 });
+        await runtime.stop(e.id); // the container's own stop_signal and stop_grace_period
         await runtime.start(e.id);
       } catch (err) {
         ctx.log.warn(`${e.name}: liveness restart failed: ${messageOf(err)}`);

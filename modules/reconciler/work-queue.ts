@@ -4,22 +4,38 @@
  * worked on runs once more afterwards (however many times it was queued);
  * different keys run in parallel up to `concurrency`. Because the worker
  * re-reads the desired state each time, coalescing loses nothing.
+ *
+ * Teardowns get a lane of their own: a key `teardown.of` names (a resource
+ * just deleted) runs under `teardown.concurrency` instead, so a scope of
+ * fifty deletions — each mostly waiting out its containers' stop grace
+ * period — neither waits four at a time nor holds up the creates queued
+ * behind it.
  */
 export type Work<C> = (key: string, cause: C) => Promise<void>;
+
+export interface TeardownLane {
+  /** Whether `key` is worked on in the teardown lane, asked when it is picked. */
+  of(key: string): boolean;
+  concurrency: number;
+}
 
 export class WorkQueue<C> {
   readonly #work: Work<C>;
   readonly #concurrency: number;
   readonly #pending = new Map<string, C>();
   readonly #running = new Set<string>();
+  /** The keys of `#running` picked for the teardown lane. */
+  readonly #tearingDown = new Set<string>();
+  readonly #teardown: TeardownLane | undefined;
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #later = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   #idleWaiters: (() => void)[] = [];
   #stopped = false;
 
-  constructor(work: Work<C>, concurrency: number) {
+  constructor(work: Work<C>, concurrency: number, teardown?: TeardownLane) {
     this.#work = work;
     this.#concurrency = Math.max(1, concurrency);
+    this.#teardown = teardown && { of: teardown.of, concurrency: Math.max(1, teardown.concurrency) };
   }
 
   add(key: string, cause: C): void {
@@ -99,14 +115,17 @@ export class WorkQueue<C> {
 
   #pump(): void {
     for (const [key, cause] of this.#pending) {
-      if (this.#running.size >= this.#concurrency) return;
       if (this.#running.has(key)) continue;
+      const teardown = this.#teardown?.of(key) === true;
+      if (teardown ? this.#tearingDown.size >= this.#teardown!.concurrency : this.#running.size - this.#tearingDown.size >= this.#concurrency) continue;
       this.#pending.delete(key);
       this.#running.add(key);
+      if (teardown) this.#tearingDown.add(key);
       void this.#work(key, cause)
         .catch(() => undefined) // the worker reports its own errors
         .finally(() => {
           this.#running.delete(key);
+          this.#tearingDown.delete(key);
           this.#pump();
           if (this.size === 0) {
             const waiters = this.#idleWaiters;

@@ -38,6 +38,8 @@ const shape: Shape<StatefulsetSpec> = {
   build: f.build,
   extra_hosts: f.extraHosts,
   cap_add: f.capAdd,
+  stop_grace_period: f.stopGracePeriod,
+  stop_signal: f.stopSignal,
   env_file: f.envFile,
   ulimits: f.ulimits,
   docker_options: f.dockerOptions,

@@ -32,6 +32,9 @@ export function buildContainerSpec(w: Workload, fields: ResolvedFields, env: Env
     ulimits: ulimitsOf({ ...defaultUlimits(), ...w.ulimits }),
     ...(bridge && w.extraHosts.length ? { extraHosts: w.extraHosts } : {}),
     ...(w.capAdd.length ? { capAdd: w.capAdd } : {}),
+    // Docker keeps both on the container: every stop of it (ours, `docker stop`, the daemon's shutdown) honours them.
+    ...(w.stopSignal ? { stopSignal: w.stopSignal } : {}),
+    ...(w.stopGraceSec !== undefined ? { stopTimeoutSec: w.stopGraceSec } : {}),
   };
 }
 

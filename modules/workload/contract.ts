@@ -93,6 +93,9 @@ export interface Workload {
   extraHosts: string[];
   capAdd: string[];
   ulimits: Record<string, string>;
+  /** `stop_grace_period` in whole seconds (rounded up), when set. */
+  stopGraceSec?: number;
+  stopSignal?: string;
   dockerOptions: string[];
   resources?: ResourcesSpec;
   logs: LogsSpec;
@@ -359,7 +362,7 @@ export interface WorkloadService {
   listAll(ref: ResourceRef & { kind: WorkloadKind }): Promise<ContainerSummary[]>;
   /**
    * Takes one container out of service; idempotent: stop (SIGTERM, SIGKILL
-   * after `timeoutSec`, default 10) with its networks still attached, so it
+   * after `timeoutSec`, default the container's stop_grace_period, else 10) with its networks still attached, so it
    * can finish in-flight work while new connections are refused, then
    * force-remove. `drain` names that intent at call sites that retire a
    * serving replica.

@@ -6,6 +6,7 @@
 import { ValidationError } from '../../lib/errors.js';
 import { appId, formatRef, type ResourceRef } from '../../lib/identity.js';
 import type { InitSpec, VolumeClaim } from '../../lib/manifest/types.js';
+import { parseDurationMs } from '../../lib/manifest/durations.js';
 import type { DeploymentSpec } from '../deployment/spec.js';
 import type { StatefulsetSpec } from '../statefulset/spec.js';
 import { VOODU_NETWORK } from '../runtime/contract.js';
@@ -58,6 +59,8 @@ export function applyDefaults(kind: WorkloadKind, ref: ResourceRef, raw: Record<
     capAdd: [...(spec.cap_add ?? [])],
     ulimits: { ...(spec.ulimits ?? {}) },
     dockerOptions: [...(spec.docker_options ?? [])],
+    ...(spec.stop_grace_period ? { stopGraceSec: Math.ceil((parseDurationMs(spec.stop_grace_period) ?? 10_000) / 1000) } : {}),
+    ...(spec.stop_signal ? { stopSignal: spec.stop_signal.startsWith('SIG') || /^\d+$/.test(spec.stop_signal) ? spec.stop_signal : `SIG${spec.stop_signal}` } : {}),
     ...(spec.resources ? { resources: spec.resources } : {}),
     logs: {
       max_size: spec.logs?.max_size || '10m',

@@ -111,7 +111,8 @@ export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
       // serves, new connections are refused at once (clients move to the next address), and only when
       // it has exited do its address and DNS record go. Disconnecting first instead would leave every
       // connection in flight hanging on an address that no longer exists.
-      await runtime.stop(idOrName, { timeoutSec: opts.timeoutSec ?? 10 }).catch(async (err) => {
+      // Without an override the engine uses the container's own stop signal and grace period (stop_grace_period).
+      await runtime.stop(idOrName, opts.timeoutSec === undefined ? {} : { timeoutSec: opts.timeoutSec }).catch(async (err) => {
         // A container that cannot be stopped politely is still removed by force.
         log.debug(`stop of ${idOrName}: ${String(err)}`);
       });

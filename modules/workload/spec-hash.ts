@@ -40,6 +40,8 @@ export async function specHash(w: Workload, lookup?: DigestLookup): Promise<stri
     ['restart', w.restart, false],
     ['extra_hosts', [...w.extraHosts].sort(), true],
     ['cap_add', [...w.capAdd].sort(), true],
+    ['stop_grace_sec', w.stopGraceSec, true],
+    ['stop_signal', w.stopSignal, true],
     ['build_args', w.buildArgs, true],
     ['ulimits', w.ulimits, true],
     ['docker_options', w.dockerOptions, true],

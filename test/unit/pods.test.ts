@@ -120,9 +120,10 @@ test('query and body checks name the field and never echo env values', (t) => {
   t.deepEqual(filterOf(kinds, { kind: 'statefulsets', scope: 'data' }), { kind: 'statefulset', scope: 'data' });
   t.throws(() => filterOf(kinds, { name: 'Bad Name' }), { message: /query\.name/ });
 
-  t.deepEqual(execQuery({ tty: 'true', cols: '80', rows: '24', workdir: '/app', user: '1000:1000' }), {
+  t.deepEqual(execQuery({ tty: 'true', cols: '80', rows: '24', workdir: '/app', user: '1000:1000', frames: 'true' }), {
     tty: true,
     interactive: false,
+    frames: true,
     workdir: '/app',
     user: '1000:1000',
     cols: 80,

@@ -261,3 +261,31 @@ test('runtime events: a healthy first subscription is no resume', async (t) => {
   t.is(resumed, 0);
   events.stop();
 });
+
+test('teardown lane: deletions run under their own bound, and neither lane waits for the other', async (t) => {
+  let running = { work: 0, teardown: 0 };
+  const peak = { work: 0, teardown: 0 };
+  const gates: (() => void)[] = [];
+  const teardown = (key: string) => key.startsWith('gone/');
+  const queue = new WorkQueue<string>(
+    async (key) => {
+      const lane = teardown(key) ? 'teardown' : 'work';
+      running = { ...running, [lane]: running[lane] + 1 };
+      peak[lane] = Math.max(peak[lane], running[lane]);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      running = { ...running, [lane]: running[lane] - 1 };
+    },
+    2,
+    { of: teardown, concurrency: 5 },
+  );
+  for (let i = 0; i < 8; i++) queue.add(`gone/${i}`, 'watch');
+  for (let i = 0; i < 3; i++) queue.add(`live/${i}`, 'watch');
+  await sleep(20);
+  t.deepEqual(running, { work: 2, teardown: 5 }, 'eight deletions did not take the workers of the creates, nor wait behind them');
+  while (queue.size) {
+    gates.splice(0).forEach((open) => open());
+    await sleep(5);
+  }
+  t.deepEqual(peak, { work: 2, teardown: 5 });
+  await queue.stop();
+});
