@@ -5,6 +5,7 @@
  * summarised, never printed; registry tokens arrive redacted (with a digest
  * of the controller's) and show as `(changed)` or not at all.
  */
+import { sameJson } from '../lib/canonical-json.js';
 import { createHash } from 'node:crypto';
 import { changedSecrets, keyedDigest, redactManifest } from '../lib/manifest/redact.js';
 
@@ -42,15 +43,7 @@ export const refOf = (m: WireManifest) => (m.scope ? `${m.kind}/${m.scope}/${m.n
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (isPlainObject(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
-  return v;
-}
+const deepEqual = sameJson;
 
 /** Field-level differences: objects recurse, arrays and scalars compare whole. Sorted by path. */
 export function diffValues(from: unknown, to: unknown, path = ''): FieldChange[] {

@@ -49,6 +49,8 @@ interface ApplyAnswer extends DryRun {
   /** The store revision of the commit, and the workloads whose rollout it started (`voodu apply` waits on them). */
   revision?: number;
   rollouts?: string[];
+  /** Resources the store already held exactly so: nothing was written for them. */
+  unchanged?: string[];
 }
 
 /** `90`, `90s`, `5m`, `1h` → ms; the flag's name in the error. */
@@ -102,7 +104,10 @@ export const apply: Verb = {
       for (const i of answer.plugin_installs ?? []) ctx.stdout.write(`plugin/${i.plugin} installed ${i.plugin}${i.version ? ` ${i.version}` : ''} from ${i.source}\n`);
       for (const e of answer.plugin_expansions ?? []) ctx.stdout.write(`expand/${e.from} expanded → ${e.to.join(', ')}\n`);
       for (const a of answer.actions ?? []) ctx.stdout.write(`  ✓ ${a}\n`);
-      for (const m of answer.applied) ctx.stdout.write(`${refOf(m)} applied\n`);
+      const unchanged = new Set(answer.unchanged ?? []);
+      const nothingElse = !answer.pruned.length && !answer.plugin_installs?.length && !answer.actions?.length;
+      if (answer.applied.length && answer.applied.every((m) => unchanged.has(refOf(m))) && nothingElse) ctx.stdout.write('No changes.\n');
+      else for (const m of answer.applied) ctx.stdout.write(`${refOf(m)} ${unchanged.has(refOf(m)) ? 'unchanged' : 'applied'}\n`);
       for (const p of answer.pruned) ctx.stdout.write(`${p} pruned (removed from manifests)\n`);
     }
     // Deployments with release commands are released right after the apply (json/yaml keep stdout clean).

@@ -2,18 +2,26 @@
  * The one write of an apply: every manifest put and every
  * pruned sibling deleted in a single etcd transaction, guarded by the
  * revisions that were read, so a concurrent change makes it retry instead
- * of overwriting what it did not see.
+ * of overwriting what it did not see. A manifest identical to the stored one
+ * (same spec, same producer) is not written at all: no revision moves, so
+ * nothing is reconciled and no container is looked at — a re-apply of an
+ * unchanged stack costs a few reads.
  */
 import { ConflictError, ValidationError } from '../../lib/errors.js';
 import { formatRef, keys, parseDesiredKey, refOf, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { Compare, KeyValue, Store, TxnOp } from '../store/contract.js';
+import { sameJson } from '../../lib/canonical-json.js';
 import { manifestOf } from './desired.js';
 
 export interface CommitPlan {
   /** What each manifest replaces (undefined = new), index-aligned with the batch. */
   current: (Manifest | undefined)[];
-  /** Manifests as they will be stored. */
+  /** Manifests as they will be stored (an unchanged one: as it is stored). */
   applied: Manifest[];
+  /** Index-aligned with the batch: true when the stored manifest already says exactly this. */
+  unchanged: boolean[];
+  /** The store revision the plan read at: the answer's revision when nothing is written. */
+  readRevision: number;
   pruned: ResourceRef[];
   compares: Compare[];
   ops: TxnOp[];
@@ -41,10 +49,15 @@ export async function planCommit(store: Store, batch: Manifest[], prune: boolean
   });
   const kvs = batch.map((m) => stored.get(keys.desired(refOf(m))));
   const current = kvs.map((kv) => (kv ? manifestOf(kv) : undefined));
+  const unchanged = batch.map((m, i) => {
+    const cur = current[i];
+    return cur !== undefined && (cur.metadata?.produced_by ?? '') === (m.metadata?.produced_by ?? '') && sameJson(cur.spec, m.spec);
+  });
   const applied = batch.map((m, i) => {
     const kv = kvs[i];
     const key = keys.desired(refOf(m));
     compares.push(kv ? { key, target: 'mod', op: '==', value: kv.modRevision } : { key, target: 'create', op: '==', value: 0 });
+    if (unchanged[i]) return current[i]!;
     const stored: Manifest = {
       kind: m.kind,
       ...(m.scope ? { scope: m.scope } : {}),
@@ -77,13 +90,16 @@ export async function planCommit(store: Store, batch: Manifest[], prune: boolean
       }
     }
   }
-  return { current, applied, pruned, compares, ops };
+  const readRevision = Math.max(0, ...lists.map((l) => l.revision));
+  return { current, applied, unchanged, readRevision, pruned, compares, ops };
 }
 
 /** Commits the plan; re-plans and retries when another writer got there first. */
 export async function commit(store: Store, batch: Manifest[], prune: boolean, prunable: readonly string[], attempts = 3): Promise<CommitPlan & { revision: number }> {
   for (let attempt = 1; ; attempt++) {
     const plan = await planCommit(store, batch, prune, prunable);
+    // Nothing to write: not even a transaction (its compares guard writes, and there are none).
+    if (plan.ops.length === 0) return { ...plan, revision: plan.readRevision };
     let result;
     try {
       result = await store.txn({ compare: plan.compares, success: plan.ops });

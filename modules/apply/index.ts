@@ -101,12 +101,14 @@ export default defineModule({
       if (batch.actions.length) batch.report.actions = await runActions(ctx.hooks, batch);
       const done = await commit(store, batch.manifests, batch.prune, kinds.withRole('prunable'));
       // What a caller can wait on: the long-running workloads whose spec this apply changed (an unchanged one has nothing to roll).
-      const rollouts = done.applied
-        .filter((m, i) => kinds.is(m.kind, 'longRunning') && JSON.stringify(done.current[i]?.spec) !== JSON.stringify(m.spec))
-        .map((m) => formatRef(refOf(m)));
-      Object.assign(batch.report, { applied: done.applied, pruned: done.pruned.map(formatRef), revision: done.revision, rollouts });
+      const rollouts = done.applied.filter((m, i) => kinds.is(m.kind, 'longRunning') && !done.unchanged[i]).map((m) => formatRef(refOf(m)));
+      const unchanged = done.applied.filter((_, i) => done.unchanged[i]).map((m) => formatRef(refOf(m)));
+      Object.assign(batch.report, { applied: done.applied, unchanged, pruned: done.pruned.map(formatRef), revision: done.revision, rollouts });
+      const written = done.applied.filter((_, i) => !done.unchanged[i]).map((m) => formatRef(refOf(m)));
       ctx.log.info(
-        `applied ${done.applied.map((m) => formatRef(refOf(m))).join(', ')}${done.pruned.length ? `; pruned ${done.pruned.map(formatRef).join(', ')}` : ''} at revision ${done.revision}`,
+        written.length || done.pruned.length
+          ? `applied ${written.join(', ') || 'nothing new'}${done.pruned.length ? `; pruned ${done.pruned.map(formatRef).join(', ')}` : ''}${unchanged.length ? ` (${unchanged.length} unchanged)` : ''} at revision ${done.revision}`
+          : `apply of ${unchanged.length} unchanged resource(s): nothing written`,
       );
     });
 

@@ -10,6 +10,7 @@
  */
 import { normalisePort } from '../../lib/ports.js';
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../lib/canonical-json.js';
 import type { Workload } from './contract.js';
 
 /** `${asset.name.key}` / `${asset.scope.name.key}`. */
@@ -117,14 +118,5 @@ function isEmpty(value: unknown): boolean {
   return false;
 }
 
-/** JSON with object keys sorted at every level and undefined members dropped, so equal specs hash equal. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonical(v === undefined ? null : v)).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
+/** Equal specs hash equal: keys sorted at every level, undefined members dropped. */
+export const canonical = canonicalJson;
