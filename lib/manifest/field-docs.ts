@@ -35,6 +35,10 @@ export const CONTAINER_FIELD_DOCS: Record<string, FieldDoc> = {
     type: 'string',
     doc: 'How long a stop (delete, scale-down, a rollout retiring a replica, a liveness restart) waits for the process to exit after `stop_signal` before it is killed: a duration such as `"2s"` or `"1m"`, at most `1h`; default `10s`, as docker compose has it. `voodu delete … --grace 0s` overrides it for one command. Changing it replaces the replicas.',
   },
+  dns_options: {
+    type: 'list(string)',
+    doc: 'Options for the container\'s `/etc/resolv.conf`, as `docker run --dns-opt` takes them: `["timeout:1", "attempts:3"]` makes a lookup that gets no answer give up after a second and retry, instead of stalling the process for 5 s. The bundled redis plugin sets exactly that on its pods: a sentinel resolving a dead master\'s name must never block long enough to lose its clock. Changing it replaces the replicas.',
+  },
   stop_signal: {
     type: 'string',
     doc: 'The signal a stop sends first: a name such as `"SIGINT"` or `"SIGQUIT"` (nginx\'s graceful stop), or its number; default the image\'s `STOPSIGNAL`, else `SIGTERM`. Changing it replaces the replicas.',

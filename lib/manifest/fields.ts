@@ -22,6 +22,10 @@ export const image = str;
 export const command = strList;
 export const duration = formatted(durationProblem);
 export const stopGracePeriod = formatted((text) => durationProblem(text) ?? ((parseDurationMs(text) ?? 0) > 3_600_000 ? 'must be at most 1h' : undefined));
+/** resolv.conf options as `--dns-opt` takes them: a word, or a word:number. */
+export const dnsOptions = formattedList((text) =>
+  /^[a-z][a-z0-9-]*(:[0-9]{1,3})?$/.test(text) ? undefined : `must be a resolv.conf option such as "timeout:1", "attempts:3" or "single-request" (got ${JSON.stringify(text)})`,
+);
 /** A signal name as docker takes it (`SIGTERM`, `TERM`, `SIGRTMIN+3`) or its number. */
 export const stopSignal = formatted((text) =>
   /^(SIG)?[A-Z][A-Z0-9]*(\+[0-9]{1,2})?$/.test(text) || /^[1-9][0-9]?$/.test(text) ? undefined : `must be a signal name such as "SIGTERM", "SIGINT" or "SIGQUIT", or its number (got ${JSON.stringify(text)})`,

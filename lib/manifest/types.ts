@@ -145,6 +145,8 @@ export interface ContainerSpec {
   stop_grace_period?: string;
   /** The signal a stop sends first (`SIGTERM` unless the image says otherwise). */
   stop_signal?: string;
+  /** Resolver options for the container's /etc/resolv.conf (`timeout:1`, `attempts:3`), as `docker run --dns-opt`. */
+  dns_options?: string[];
   build?: BuildSpec;
   depends_on?: DependsOnSpec;
   resources?: ResourcesSpec;

@@ -51,6 +51,7 @@ export const deploymentShape: Shape<DeploymentSpec> = {
   cap_add: f.capAdd,
   stop_grace_period: f.stopGracePeriod,
   stop_signal: f.stopSignal,
+  dns_options: f.dnsOptions,
   ulimits: f.ulimits,
   docker_options: f.dockerOptions,
   env_file: f.envFile,

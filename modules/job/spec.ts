@@ -29,6 +29,7 @@ const shape: Shape<JobSpec> = {
   cap_add: f.capAdd,
   stop_grace_period: f.stopGracePeriod,
   stop_signal: f.stopSignal,
+  dns_options: f.dnsOptions,
   env_file: f.envFile,
   ulimits: f.ulimits,
   docker_options: f.dockerOptions,

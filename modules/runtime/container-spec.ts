@@ -47,6 +47,7 @@ export async function planContainer(spec: ContainerSpec, vooduNetwork: string, h
     ...(logs && { LogConfig: logs }),
     ...(spec.ulimits && Object.keys(spec.ulimits).length && { Ulimits: ulimits(spec.ulimits) }),
     ...(spec.capAdd?.length && { CapAdd: [...spec.capAdd] }),
+    ...(spec.dnsOptions?.length && { DnsOptions: [...spec.dnsOptions] }),
     ...(spec.init !== undefined && { Init: spec.init }),
   };
 

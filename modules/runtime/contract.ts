@@ -45,6 +45,8 @@ export interface ContainerSpec {
   init?: boolean;
   stopSignal?: string;
   stopTimeoutSec?: number;
+  /** resolv.conf options (`--dns-opt`). */
+  dnsOptions?: string[];
   /** Create but do not start. */
   noStart?: boolean;
 }

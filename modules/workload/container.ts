@@ -34,6 +34,7 @@ export function buildContainerSpec(w: Workload, fields: ResolvedFields, env: Env
     ...(w.capAdd.length ? { capAdd: w.capAdd } : {}),
     // Docker keeps both on the container: every stop of it (ours, `docker stop`, the daemon's shutdown) honours them.
     ...(w.stopSignal ? { stopSignal: w.stopSignal } : {}),
+    ...(w.dnsOptions.length ? { dnsOptions: w.dnsOptions } : {}),
     ...(w.stopGraceSec !== undefined ? { stopTimeoutSec: w.stopGraceSec } : {}),
   };
 }

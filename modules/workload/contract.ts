@@ -96,6 +96,7 @@ export interface Workload {
   /** `stop_grace_period` in whole seconds (rounded up), when set. */
   stopGraceSec?: number;
   stopSignal?: string;
+  dnsOptions: string[];
   dockerOptions: string[];
   resources?: ResourcesSpec;
   logs: LogsSpec;

@@ -59,6 +59,7 @@ export function applyDefaults(kind: WorkloadKind, ref: ResourceRef, raw: Record<
     capAdd: [...(spec.cap_add ?? [])],
     ulimits: { ...(spec.ulimits ?? {}) },
     dockerOptions: [...(spec.docker_options ?? [])],
+    dnsOptions: [...(spec.dns_options ?? [])],
     ...(spec.stop_grace_period ? { stopGraceSec: Math.ceil((parseDurationMs(spec.stop_grace_period) ?? 10_000) / 1000) } : {}),
     ...(spec.stop_signal ? { stopSignal: spec.stop_signal.startsWith('SIG') || /^\d+$/.test(spec.stop_signal) ? spec.stop_signal : `SIG${spec.stop_signal}` } : {}),
     ...(spec.resources ? { resources: spec.resources } : {}),

@@ -43,6 +43,7 @@ export async function specHash(w: Workload, lookup?: DigestLookup): Promise<stri
     ['cap_add', [...w.capAdd].sort(), true],
     ['stop_grace_sec', w.stopGraceSec, true],
     ['stop_signal', w.stopSignal, true],
+    ['dns_options', w.dnsOptions, true],
     ['build_args', w.buildArgs, true],
     ['ulimits', w.ulimits, true],
     ['docker_options', w.dockerOptions, true],

@@ -118,7 +118,7 @@ test('stdin: --format is required; json is one manifest or a list, with no inter
   t.deepEqual(ids(list), ['deployment/p/w', 'ingress/p/w', 'redis/data/cache']);
   t.deepEqual(list.map((l) => l.source), ['<stdin>[0]', '<stdin>[0]', '<stdin>[1]']);
   await t.throwsAsync(load(dir, ['-'], { format: 'json', stdin: '[{"kind":"job","scope":"p","name":"x","spec":{"replicas":1}}]' }), {
-    message: '<stdin>[0]: job/p/x: replicas: unknown field; a job accepts image, command, env, volumes, network, networks, network_mode, build, extra_hosts, cap_add, stop_grace_period, stop_signal, env_file, ulimits, docker_options, env_from, timeout, successful_history_limit, failed_history_limit, depends_on, resources, logs, labels',
+    message: '<stdin>[0]: job/p/x: replicas: unknown field; a job accepts image, command, env, volumes, network, networks, network_mode, build, extra_hosts, cap_add, stop_grace_period, stop_signal, dns_options, env_file, ulimits, docker_options, env_from, timeout, successful_history_limit, failed_history_limit, depends_on, resources, logs, labels',
   });
   await t.throwsAsync(load(dir, ['-'], { format: 'json', stdin: '{nope' }), { message: /^<stdin>: not valid JSON: / });
 });

@@ -4,7 +4,7 @@
 // bucket: the data pods find their sentinels by themselves (see
 // expand/entrypoint.js), so adding or removing sentinels changes nothing of
 // the data redis — not even its env file, whose change would roll its pods.
-import { assetRef } from '../expand/defaults.js';
+import { DNS_OPTIONS, assetRef } from '../expand/defaults.js';
 import { mergeEnv, mergeSpec } from '../expand/merge.js';
 import { PROVIDER_KEYS, SENTINEL_PORT } from '../ref.js';
 import { asInt } from '../topology.js';
@@ -27,6 +27,8 @@ export function composeSentinelDefaults(scope, name) {
     volumes: [`${assetRef(scope, name, 'sentinel_entrypoint')}:${SENTINEL_ENTRYPOINT_PATH}:ro`],
     // sentinel.conf lives here: what a sentinel learned survives its pod being recreated.
     volume_claims: [{ name: 'state', mount_path: SENTINEL_STATE_DIR }],
+    // A sentinel resolving the dead master's name must not stall (see DNS_OPTIONS).
+    dns_options: DNS_OPTIONS,
   };
 }
 

@@ -1,0 +1,157 @@
+/**
+ * Converge, no-op and teardown of one stack, voodu beside the raw-API limit
+ * (and docker compose when it is installed), in one run on the same engine:
+ *
+ *   cold      apply → every replica running
+ *   no-op     the same apply again → answered (nothing to do)
+ *   teardown  delete the scope → every container gone
+ *
+ * The replicas run `sleep`, which as PID 1 ignores SIGTERM, so a teardown
+ * waits out the stop grace period (10 s unless --grace) as real apps that
+ * do not handle the signal make it wait. The limit is dockerode itself:
+ * create+start at the best of a few concurrencies, then stop (with the same
+ * grace) and remove every container at once.
+ *
+ *   node --import=tsx scripts/bench-converge.ts [--deployments 25] [--replicas 2] [--grace 10s]
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import Docker from 'dockerode';
+import { bootController } from '../test/helpers/controller.js';
+import { TEST_IMAGE } from '../test/helpers/docker.js';
+import { startEtcd } from '../test/helpers/etcd.js';
+import { apiFetch } from '../test/helpers/http.js';
+
+const run = promisify(execFile);
+const { values } = parseArgs({ options: { deployments: { type: 'string', default: '25' }, replicas: { type: 'string', default: '2' }, grace: { type: 'string', default: '10s' } } });
+const deployments = Number(values.deployments);
+const replicas = Number(values.replicas);
+const graceSec = Number(String(values.grace).replace(/s$/, ''));
+const total = deployments * replicas;
+const docker = new Docker();
+const COMMAND = ['sleep', '3600'];
+const scope = `bench${process.pid}`;
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+const countLabelled = async (label: string, all = true) => (await docker.listContainers({ all, filters: { label: [label] } })).length;
+
+async function benchVoodu(): Promise<{ cold: number; noop: number; teardown: number }> {
+  const etcd = await startEtcd();
+  const ctl = await bootController({ flags: ['--etcd-endpoints', etcd.endpoint, '--log-level', 'error'] });
+  const manifests = Array.from({ length: deployments }, (_, i) => ({
+    kind: 'deployment',
+    scope,
+    name: `svc${i}`,
+    spec: { image: TEST_IMAGE, replicas, command: COMMAND, stop_grace_period: `${graceSec}s` },
+  }));
+  const apply = async () => {
+    const res = await apiFetch(ctl, '/apply', { method: 'POST', body: JSON.stringify(manifests), headers: { 'content-type': 'application/json' } });
+    if (!res.ok) throw new Error(`apply: ${res.status} ${await res.text()}`);
+  };
+  try {
+    let t = performance.now();
+    await apply();
+    await until('voodu: every replica running', async () => (await countLabelled(`voodu.scope=${scope}`, false)) === total);
+    const cold = performance.now() - t;
+    t = performance.now();
+    await apply();
+    const noop = performance.now() - t;
+    t = performance.now();
+    const del = await apiFetch(ctl, `/scope?scope=${scope}`, { method: 'DELETE' });
+    if (!del.ok) throw new Error(`delete: ${del.status}`);
+    await until('voodu: every container gone', async () => (await countLabelled(`voodu.scope=${scope}`)) === 0);
+    return { cold, noop, teardown: performance.now() - t };
+  } finally {
+    await ctl.cleanup();
+    await etcd.stop();
+  }
+}
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+async function benchRaw(concurrency: number): Promise<{ cold: number; teardown: number }> {
+  const label = `bench.raw=${scope}-${concurrency}`;
+  const names = Array.from({ length: total }, (_, i) => `${scope}-raw${concurrency}-${i}`);
+  let t = performance.now();
+  await mapLimit(names, concurrency, async (name) => {
+    const c = await docker.createContainer({
+      name,
+      Image: TEST_IMAGE,
+      Cmd: COMMAND,
+      Labels: { 'bench.raw': `${scope}-${concurrency}` },
+      StopTimeout: graceSec,
+      HostConfig: { NetworkMode: 'voodu0', RestartPolicy: { Name: 'unless-stopped' } },
+    });
+    await c.start();
+  });
+  const cold = performance.now() - t;
+  t = performance.now();
+  const list = await docker.listContainers({ all: true, filters: { label: [label] } });
+  await Promise.all(list.map(async (c) => {
+    await docker.getContainer(c.Id).stop().catch(() => undefined);
+    await docker.getContainer(c.Id).remove({ force: true });
+  }));
+  return { cold, teardown: performance.now() - t };
+}
+
+async function benchCompose(): Promise<{ cold: number; noop: number; teardown: number } | string> {
+  const bin = await run('docker-compose', ['version']).then(() => 'docker-compose', () => undefined);
+  if (!bin) return 'docker compose is not installed (Debian: apt-get install docker-compose)';
+  const dir = await mkdtemp(join(tmpdir(), 'bench-compose-'));
+  const services = Array.from({ length: deployments }, (_, i) =>
+    `  svc${i}:\n    image: ${TEST_IMAGE}\n    command: ${JSON.stringify(COMMAND)}\n    stop_grace_period: ${graceSec}s\n    deploy: { replicas: ${replicas} }\n`,
+  ).join('');
+  await writeFile(join(dir, 'compose.yml'), `services:\n${services}`);
+  const compose = (...args: string[]) => run(bin, ['-p', `${scope}c`, ...args], { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
+  try {
+    let t = performance.now();
+    await compose('up', '-d');
+    const cold = performance.now() - t;
+    t = performance.now();
+    await compose('up', '-d');
+    const noop = performance.now() - t;
+    t = performance.now();
+    await compose('down');
+    return { cold, noop, teardown: performance.now() - t };
+  } finally {
+    await compose('down').catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+try {
+  console.log(`stack: ${deployments} deployments × ${replicas} replicas = ${total} containers of ${TEST_IMAGE} ${JSON.stringify(COMMAND)}; stop grace ${graceSec} s`);
+  const voodu = await benchVoodu();
+  const raw = [];
+  for (const c of [4, 8, 16]) raw.push({ c, ...(await benchRaw(c)) });
+  const bestRaw = raw.reduce((a, b) => (b.cold < a.cold ? b : a));
+  const compose = await benchCompose();
+  console.log('');
+  console.log('work       voodu       raw dockerode (best)   docker compose      voodu / raw');
+  const composeCell = (k: 'cold' | 'noop' | 'teardown') => (typeof compose === 'string' ? '—' : seconds(compose[k]));
+  console.log(`cold       ${seconds(voodu.cold).padEnd(11)} ${`${seconds(bestRaw.cold)} (×${bestRaw.c})`.padEnd(22)} ${composeCell('cold').padEnd(19)} ${(voodu.cold / bestRaw.cold).toFixed(2)}`);
+  console.log(`no-op      ${seconds(voodu.noop).padEnd(11)} ${'—'.padEnd(22)} ${composeCell('noop').padEnd(19)} —`);
+  console.log(`teardown   ${seconds(voodu.teardown).padEnd(11)} ${seconds(bestRaw.teardown).padEnd(22)} ${composeCell('teardown').padEnd(19)} ${(voodu.teardown / bestRaw.teardown).toFixed(2)}`);
+  console.log(`raw create+start by concurrency: ${raw.map((r) => `×${r.c} ${seconds(r.cold)}`).join(', ')}`);
+  if (typeof compose === 'string') console.log(`compose: ${compose}`);
+} finally {
+  const left = await docker.listContainers({ all: true, filters: { label: [`voodu.scope=${scope}`] } });
+  const rawLeft = (await docker.listContainers({ all: true })).filter((c) => c.Names.some((n) => n.startsWith(`/${scope}-raw`)));
+  await Promise.all([...left, ...rawLeft].map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  process.exit(0);
+}
