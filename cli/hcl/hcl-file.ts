@@ -9,6 +9,7 @@ import { manifestsOfBlock, type Produced } from './blocks.js';
 import { variablesFor, type BucketCache } from './context.js';
 import { interpolate } from './interpolate.js';
 import { parseHcl } from './parser.js';
+import { hclCacheDir } from './hcl-cache.js';
 import { scanHcl } from './scan.js';
 
 export interface HclText {
@@ -29,7 +30,8 @@ export async function manifestsOfHcl(
   const raw = input.text.replace(/^\uFEFF/, '');
   const vars = cache ? await variablesFor(raw, scanHcl(raw), env, cache, input.display) : env;
   const text = interpolate(raw, vars, input.display);
-  const parsed = await parseHcl(text, input.display);
+  const cacheDir = hclCacheDir(env);
+  const parsed = await parseHcl(text, input.display, cacheDir ? { cacheDir } : {});
   const scan = scanHcl(text);
   const top = scan.attributes[0];
   if (top) {

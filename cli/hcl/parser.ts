@@ -5,8 +5,13 @@
  * (`Error.stackTraceLimit = Infinity`, `globalThis.require`, `globalThis.fs`);
  * those are put back so the rest of the CLI never sees them. Its rejections
  * are plain strings; they become ValidationErrors with file, line and column.
+ *
+ * A text parsed once is not parsed again: its JSON is kept under the CLI's
+ * cache directory by the text's sha256 (hcl-cache.ts), so re-applying an
+ * unchanged file never even imports the parser.
  */
 import type { HclJson } from './body.js';
+import { readCachedParse, writeCachedParse } from './hcl-cache.js';
 import { ValidationError } from '../../lib/errors.js';
 import { restoreLiterals } from './interpolate.js';
 
@@ -38,13 +43,22 @@ function loadParser(): Promise<Parse> {
   return loading;
 }
 
-export async function parseHcl(text: string, source: string): Promise<HclObject> {
+/** Whether this process imported the parser (the cache test asks). */
+export const parserLoaded = (): boolean => loading !== undefined;
+
+/** `cacheDir`: where parses are kept (see hcl-cache.ts); none, no cache. A text that fails to parse is never cached. */
+export async function parseHcl(text: string, source: string, options: { cacheDir?: string } = {}): Promise<HclObject> {
+  const cached = options.cacheDir ? await readCachedParse(options.cacheDir, text) : undefined;
+  if (cached) return cached as HclObject;
   const parse = await loadParser();
+  let parsed: HclObject;
   try {
-    return await isolated(() => parse(text));
+    parsed = await isolated(() => parse(text));
   } catch (err) {
     throw syntaxError(err, source);
   }
+  if (options.cacheDir) await writeCachedParse(options.cacheDir, text, parsed);
+  return parsed;
 }
 
 /** `parse config: [:6,17-7,1: Summary; Detail. :9,1-2: …]` → `voodu.hcl:6:17: Summary; Detail.` */
