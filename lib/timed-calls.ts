@@ -12,15 +12,17 @@
 export type CallObserver = (method: string, seconds: number, ok: boolean) => void;
 
 export function timedCalls<T extends object>(target: T, observe: CallObserver, skip: readonly string[] = []): T {
+  // One wrapper (or bound method) per name, made on first use: a property read on a hot path allocates nothing.
   const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(target, {
     get(obj, prop) {
       const value = Reflect.get(obj, prop, obj);
-      if (typeof value !== 'function' || typeof prop !== 'string' || prop === 'constructor' || skip.includes(prop)) {
-        return typeof value === 'function' ? value.bind(obj) : value;
-      }
+      if (typeof value !== 'function') return value;
       let fn = wrapped.get(prop);
-      if (!fn) {
+      if (fn) return fn;
+      if (typeof prop !== 'string' || prop === 'constructor' || skip.includes(prop)) {
+        fn = value.bind(obj);
+      } else {
         fn = (...args: unknown[]) => {
           const started = performance.now();
           const answer: unknown = Reflect.apply(value, obj, args);
@@ -36,9 +38,19 @@ export function timedCalls<T extends object>(target: T, observe: CallObserver, s
             },
           );
         };
-        wrapped.set(prop, fn);
       }
+      wrapped.set(prop, fn);
       return fn;
     },
   });
+}
+
+/** A latency histogram labelled by `op` and `result`, as the store and runtime modules declare theirs. */
+export interface OpLatency {
+  observe(labels: { op: string; result: string }, seconds: number): void;
+}
+
+/** `target` with every async call observed in `latency` (`result` is `ok` or `error`). */
+export function timedWith<T extends object>(latency: OpLatency, target: T, skip: readonly string[] = []): T {
+  return timedCalls(target, (op, seconds, ok) => latency.observe({ op, result: ok ? 'ok' : 'error' }, seconds), skip);
 }

@@ -5,7 +5,7 @@
  */
 import { defineModule } from '../../kernel/index.js';
 import { ValidationError } from '../../lib/errors.js';
-import { timedCalls } from '../../lib/timed-calls.js';
+import { timedWith } from '../../lib/timed-calls.js';
 import { FAST_BUCKETS } from '../metrics/contract.js';
 import { DockerRuntime } from './docker-runtime.js';
 
@@ -62,7 +62,7 @@ export default defineModule<RuntimeOptions>({
         labelNames: ['op', 'result'],
         buckets: FAST_BUCKETS,
       });
-      ctx.provide('runtime', timedCalls(runtime, (op, seconds, ok) => latency.observe({ op, result: ok ? 'ok' : 'error' }, seconds), ['close']));
+      ctx.provide('runtime', timedWith(latency, runtime, ['close']));
     } else {
       ctx.provide('runtime', runtime);
     }

@@ -6,7 +6,7 @@
  */
 import { ValidationError, messageOf } from '../../lib/errors.js';
 import { defineModule } from '../../kernel/module.js';
-import { timedCalls } from '../../lib/timed-calls.js';
+import { timedWith } from '../../lib/timed-calls.js';
 import { FAST_BUCKETS } from '../metrics/contract.js';
 import type {} from '../paths/contract.js';
 import { EmbeddedEtcd } from './embedded-etcd.js';
@@ -69,7 +69,7 @@ export default defineModule<StoreOptions>({
         labelNames: ['op', 'result'],
         buckets: FAST_BUCKETS,
       });
-      ctx.provide('store', timedCalls(store, (op, seconds, ok) => latency.observe({ op, result: ok ? 'ok' : 'error' }, seconds), ['close']));
+      ctx.provide('store', timedWith(latency, store, ['close']));
     };
 
     const clientTls = pick(options, CLIENT_TLS);
