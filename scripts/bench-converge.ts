@@ -5,6 +5,10 @@
  *   cold      apply → every replica running
  *   no-op     the same apply again → answered (nothing to do)
  *   teardown  delete the scope → every container gone
+ *   rollout   a config change of one deployment of 4 such replicas, no
+ *             probe → 4 successors running and every old one gone, with
+ *             max_surge 1 (the default) and 4; beside it the floor: one
+ *             container's start + the readiness grace + one stop grace
  *
  * The replicas run `sleep`, which as PID 1 ignores SIGTERM, so a teardown
  * waits out the stop grace period (10 s unless --grace) as real apps that
@@ -77,6 +81,46 @@ async function benchVoodu(): Promise<{ cold: number; noop: number; teardown: num
   }
 }
 
+/** One deployment of 4 SIGTERM-ignoring replicas, rolled by an env change with the given max_surge. */
+async function benchRollout(maxSurge: number): Promise<number> {
+  const etcd = await startEtcd();
+  const ctl = await bootController({ flags: ['--etcd-endpoints', etcd.endpoint, '--log-level', 'error'] });
+  const s = `${scope}r${maxSurge}`;
+  const manifest = (v: string) => [{ kind: 'deployment', scope: s, name: 'web', spec: { image: TEST_IMAGE, replicas: 4, command: COMMAND, stop_grace_period: `${graceSec}s`, max_surge: maxSurge, env: { V: v } } }];
+  const apply = async (v: string) => {
+    const res = await apiFetch(ctl, '/apply', { method: 'POST', body: JSON.stringify(manifest(v)), headers: { 'content-type': 'application/json' } });
+    if (!res.ok) throw new Error(`apply: ${res.status} ${await res.text()}`);
+  };
+  try {
+    await apply('1');
+    await until('voodu: 4 replicas running', async () => (await countLabelled(`voodu.scope=${s}`, false)) === 4);
+    const old = new Set((await docker.listContainers({ all: true, filters: { label: [`voodu.scope=${s}`] } })).map((c) => c.Id));
+    const t = performance.now();
+    await apply('2');
+    await until('voodu: 4 successors running, the old ones gone', async () => {
+      const all = await docker.listContainers({ all: true, filters: { label: [`voodu.scope=${s}`] } });
+      return all.length === 4 && all.every((c) => !old.has(c.Id) && c.State === 'running');
+    });
+    return performance.now() - t;
+  } finally {
+    await apiFetch(ctl, `/scope?scope=${s}&grace=0s`, { method: 'DELETE' }).catch(() => undefined);
+    await until('voodu: the rollout scope gone', async () => (await countLabelled(`voodu.scope=${s}`)) === 0).catch(() => undefined);
+    await ctl.cleanup();
+    await etcd.stop();
+  }
+}
+
+/** The floor of any rolling update of these replicas: create+start one container, then stop one with the grace. */
+async function rolloutFloor(readinessGraceMs: number): Promise<number> {
+  const t = performance.now();
+  const c = await docker.createContainer({ name: `${scope}-raw-floor`, Image: TEST_IMAGE, Cmd: COMMAND, StopTimeout: graceSec, HostConfig: { NetworkMode: 'voodu0' } });
+  await c.start();
+  await new Promise((r) => setTimeout(r, readinessGraceMs));
+  await c.stop().catch(() => undefined);
+  await c.remove({ force: true });
+  return performance.now() - t;
+}
+
 async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -109,7 +153,7 @@ async function benchRaw(concurrency: number): Promise<{ cold: number; teardown: 
   return { cold, teardown: performance.now() - t };
 }
 
-async function benchCompose(): Promise<{ cold: number; noop: number; teardown: number } | string> {
+async function benchCompose(): Promise<{ cold: number; noop: number; teardown: number; recreate: number } | string> {
   const bin = await run('docker-compose', ['version']).then(() => 'docker-compose', () => undefined);
   if (!bin) return 'docker compose is not installed (Debian: apt-get install docker-compose)';
   const dir = await mkdtemp(join(tmpdir(), 'bench-compose-'));
@@ -127,12 +171,24 @@ async function benchCompose(): Promise<{ cold: number; noop: number; teardown: n
     const noop = performance.now() - t;
     t = performance.now();
     await compose('down');
-    return { cold, noop, teardown: performance.now() - t };
+    const teardown = performance.now() - t;
+    // The rollout's peer: one service of 4 replicas recreated by an environment change.
+    const one = (v: string) => writeFile(join(dir, 'compose.yml'), `services:\n  web:\n    image: ${TEST_IMAGE}\n    command: ${JSON.stringify(COMMAND)}\n    stop_grace_period: ${graceSec}s\n    environment: { V: "${v}" }\n    deploy: { replicas: 4 }\n`);
+    await one('1');
+    await compose('up', '-d');
+    await one('2');
+    t = performance.now();
+    await compose('up', '-d');
+    const recreate = performance.now() - t;
+    await compose('down');
+    return { cold, noop, teardown, recreate };
   } finally {
     await compose('down').catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+const READINESS_GRACE_MS = 3000;
 
 try {
   console.log(`stack: ${deployments} deployments × ${replicas} replicas = ${total} containers of ${TEST_IMAGE} ${JSON.stringify(COMMAND)}; stop grace ${graceSec} s`);
@@ -141,12 +197,17 @@ try {
   for (const c of [4, 8, 16]) raw.push({ c, ...(await benchRaw(c)) });
   const bestRaw = raw.reduce((a, b) => (b.cold < a.cold ? b : a));
   const compose = await benchCompose();
+  const rollSurge1 = await benchRollout(1);
+  const rollSurge4 = await benchRollout(4);
+  const floor = await rolloutFloor(READINESS_GRACE_MS);
   console.log('');
   console.log('work       voodu       raw dockerode (best)   docker compose      voodu / raw');
   const composeCell = (k: 'cold' | 'noop' | 'teardown') => (typeof compose === 'string' ? '—' : seconds(compose[k]));
   console.log(`cold       ${seconds(voodu.cold).padEnd(11)} ${`${seconds(bestRaw.cold)} (×${bestRaw.c})`.padEnd(22)} ${composeCell('cold').padEnd(19)} ${(voodu.cold / bestRaw.cold).toFixed(2)}`);
   console.log(`no-op      ${seconds(voodu.noop).padEnd(11)} ${'—'.padEnd(22)} ${composeCell('noop').padEnd(19)} —`);
   console.log(`teardown   ${seconds(voodu.teardown).padEnd(11)} ${seconds(bestRaw.teardown).padEnd(22)} ${composeCell('teardown').padEnd(19)} ${(voodu.teardown / bestRaw.teardown).toFixed(2)}`);
+  console.log(`rollout    ${seconds(rollSurge1).padEnd(11)} ${`${seconds(floor)} (floor)`.padEnd(22)} ${(typeof compose === 'string' ? '—' : seconds(compose.recreate)).padEnd(19)} ${(rollSurge1 / floor).toFixed(2)}   (4 replicas, max_surge 1)`);
+  console.log(`rollout    ${seconds(rollSurge4).padEnd(11)} ${`${seconds(floor)} (floor)`.padEnd(22)} ${'—'.padEnd(19)} ${(rollSurge4 / floor).toFixed(2)}   (4 replicas, max_surge 4)`);
   console.log(`raw create+start by concurrency: ${raw.map((r) => `×${r.c} ${seconds(r.cold)}`).join(', ')}`);
   if (typeof compose === 'string') console.log(`compose: ${compose}`);
 } finally {

@@ -22,6 +22,12 @@ export const image = str;
 export const command = strList;
 export const duration = formatted(durationProblem);
 export const stopGracePeriod = formatted((text) => durationProblem(text) ?? ((parseDurationMs(text) ?? 0) > 3_600_000 ? 'must be at most 1h' : undefined));
+/** `max_surge`: a whole number ≥ 1, or a percentage such as "50%" (of the replicas, rounded up). */
+export const maxSurge: Decoder<number | string> = (v, at) => {
+  if (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v.trim()))) return int({ min: 1, max: 1000 })(v, at);
+  if (typeof v === 'string' && /^(100|[1-9]\d?)%$/.test(v.trim())) return v.trim();
+  return at.fail(`must be a number of replicas (1, 2, …) or a percentage of them ("25%", "100%"), got ${JSON.stringify(v)}`);
+};
 /** resolv.conf options as `--dns-opt` takes them: a word, or a word:number. */
 export const dnsOptions = formattedList((text) =>
   /^[a-z][a-z0-9-]*(:[0-9]{1,3})?$/.test(text) ? undefined : `must be a resolv.conf option such as "timeout:1", "attempts:3" or "single-request" (got ${JSON.stringify(text)})`,

@@ -17,7 +17,7 @@ import { LABELS, type ManifestAt, type ReleaseRecord, type Replica, type Workloa
 import { isStale, isUp, survivors, type Target } from './plan.js';
 import type { RepairBackoff } from '../../lib/repair-backoff.js';
 import { createReplicas } from './replicas.js';
-import { RolloutStopped, rollOut, type RolloutContext } from './rollout.js';
+import { RolloutStopped, rollOut, surgeOf, type RolloutContext } from './rollout.js';
 import type { OnDeploySpec } from '../../lib/manifest/types.js';
 import type { Webhooks } from '../webhooks/contract.js';
 
@@ -164,7 +164,7 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
       log.info(`${w.appId}: rolling ${stale.length} replica(s): ${[...new Set(stale.map((s) => s.why))].join(', ')}`);
       workload.record(ref, { type: 'normal', reason: 'Rolling', message: `rolling ${stale.length} replica(s): ${[...new Set(stale.map((s) => s.why))].join(', ')}` });
       try {
-        rolled = await rollOut(c, stale);
+        rolled = await rollOut(c, stale, surgeOf(w.rawSpec['max_surge'], w.replicas));
         workload.record(ref, { type: 'normal', reason: 'Rolled', message: `rolled ${rolled} replica(s): ${[...new Set(stale.map((s) => s.why))].join(', ')}` });
       } catch (err) {
         if (!(err instanceof RolloutStopped)) throw err;

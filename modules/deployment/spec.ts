@@ -24,6 +24,7 @@ export interface DeploymentSpec extends ContainerSpec {
   health_check?: string;
   post_deploy?: string[];
   keep_releases?: number;
+  max_surge?: number | string;
   release?: ReleaseSpec;
   autoscale?: AutoscaleSpec;
   on_deploy?: OnDeploySpec;
@@ -46,6 +47,7 @@ export const deploymentShape: Shape<DeploymentSpec> = {
   health_check: f.healthCheck,
   post_deploy: strList,
   keep_releases: int({ min: 0 }),
+  max_surge: f.maxSurge,
   build: f.build,
   extra_hosts: f.extraHosts,
   cap_add: f.capAdd,
@@ -119,6 +121,7 @@ export const deploymentKind: KindDefinition = {
     health_check: { type: 'string', doc: 'Path (starting with `/`) handed to the ingress plugin as the replicas\' health-check path; default `/`, and a readiness probe\'s `http_get.path` takes precedence. Changing it rolls no replica.' },
     post_deploy: { type: 'list(string)', doc: 'Accepted for compatibility, but voodu runs nothing from it; use `release { post_command = [...] }` for a command after the rollout.' },
     keep_releases: { type: 'number', doc: 'Accepted for compatibility (a whole number ≥ 0), with no effect: the status keeps the newest 10 releases for `voodu rollback`.' },
+    max_surge: { type: 'number or string', doc: 'How many successors a rollout starts at once: a number (default 1) or a percentage of `replicas` rounded up (`"50%"`). Each is readiness-gated, and an old replica is retired only once its successor is ready — in the background, draining for its `stop_grace_period` while the next successors start — so the ready count never drops below `replicas`. A deployment with a fixed host port rolls one at a time in place whatever it says. Changing it rolls no replica.' },
     build: {
       type: 'block',
       doc: 'Build mode, when there is no `image`: `build { context, dockerfile, path, args = { … }, lang { name, version, entrypoint } }`, `context` defaulting to `"."` (the manifest\'s directory) and a change of `args` rolling the replicas. The replicas run the image tagged `<scope>-<name>:latest`.',

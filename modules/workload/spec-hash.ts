@@ -19,7 +19,7 @@ const ASSET_REF_BODY = String.raw`\$\{asset\.(?:([A-Za-z0-9][A-Za-z0-9_-]*)\.)?(
 const ASSET_REFS = new RegExp(ASSET_REF_BODY, 'g');
 const ASSET_REF = new RegExp(`^${ASSET_REF_BODY}$`);
 /** Spec keys that never change what a replica is. */
-const NOT_HASHED = new Set(['on_deploy', 'on_probe', 'replicas', 'health_check', 'post_deploy', 'keep_releases', 'release']);
+const NOT_HASHED = new Set(['on_deploy', 'on_probe', 'replicas', 'health_check', 'post_deploy', 'keep_releases', 'release', 'max_surge']);
 
 /** Where a digest comes from when the spec was not stamped (a legacy store): the asset's status. */
 export type DigestLookup = (ref: string, callerScope: string) => Promise<string | undefined>;
