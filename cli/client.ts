@@ -5,6 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { versionString } from '../lib/build-info.js';
+import { exchange, type HttpAnswer } from './http-answer.js';
 import type { TokenLookup } from './token.js';
 
 export class CliError extends Error {
@@ -27,7 +28,7 @@ export function controllerError(status: number | undefined, text: string): CliEr
 }
 
 /** A whole JSON answer: its parsed body (undefined when empty or not JSON); non-2xx → CliError with the envelope's error. */
-async function readJsonAnswer<T>(res: Response): Promise<T> {
+async function readJsonAnswer<T>(res: HttpAnswer): Promise<T> {
   const text = await res.text();
   if (!res.ok) throw controllerError(res.status, text);
   try {
@@ -38,7 +39,7 @@ async function readJsonAnswer<T>(res: Response): Promise<T> {
 }
 
 /** Reads a failed response's body and turns it into a CliError (see `controllerError`). */
-export async function failureOf(res: Response): Promise<CliError> {
+export async function failureOf(res: HttpAnswer): Promise<CliError> {
   return controllerError(res.status, await res.text());
 }
 
@@ -95,8 +96,8 @@ export class ControllerClient {
     );
   }
 
-  /** Raw fetch with the CLI's headers and a clear message when the controller is unreachable. */
-  async fetch(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+  /** One request with the CLI's headers (node:http, see http-answer.ts) and a clear message when the controller is unreachable. */
+  async fetch(method: string, path: string, opts: RequestOptions = {}): Promise<HttpAnswer> {
     const headers = this.#headers();
     if (opts.accept) headers.accept = opts.accept;
     let body: string | undefined;
@@ -107,11 +108,11 @@ export class ControllerClient {
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const signals = [...(timeoutMs > 0 ? [AbortSignal.timeout(timeoutMs)] : []), ...(opts.signal ? [opts.signal] : [])];
     try {
-      const res = await fetch(this.url(path, opts.query), {
+      const res = await exchange(new URL(this.url(path, opts.query)), {
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
-        ...(signals.length ? { signal: AbortSignal.any(signals) } : {}),
+        ...(signals.length ? { signal: signals.length === 1 ? signals[0]! : AbortSignal.any(signals) } : {}),
       });
       if (res.status === 401 && !this.#token && this.tokenProblem) {
         await res.body?.cancel();
@@ -196,7 +197,7 @@ export class ControllerClient {
     };
     const decoder = new TextDecoder();
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of res.body) {
         const lines = (buffered + decoder.decode(chunk, { stream: true })).split('\n');
         buffered = lines.pop() ?? '';
         lines.forEach(take);

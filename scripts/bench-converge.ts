@@ -197,8 +197,8 @@ try {
   for (const c of [4, 8, 16]) raw.push({ c, ...(await benchRaw(c)) });
   const bestRaw = raw.reduce((a, b) => (b.cold < a.cold ? b : a));
   const compose = await benchCompose();
-  const rollSurge1 = await benchRollout(1);
-  const rollSurge4 = await benchRollout(4);
+  const rolls: [number, number][] = [];
+  for (const surge of [1, 2, 4]) rolls.push([surge, await benchRollout(surge)]);
   const floor = await rolloutFloor(READINESS_GRACE_MS);
   console.log('');
   console.log('work       voodu       raw dockerode (best)   docker compose      voodu / raw');
@@ -206,8 +206,10 @@ try {
   console.log(`cold       ${seconds(voodu.cold).padEnd(11)} ${`${seconds(bestRaw.cold)} (×${bestRaw.c})`.padEnd(22)} ${composeCell('cold').padEnd(19)} ${(voodu.cold / bestRaw.cold).toFixed(2)}`);
   console.log(`no-op      ${seconds(voodu.noop).padEnd(11)} ${'—'.padEnd(22)} ${composeCell('noop').padEnd(19)} —`);
   console.log(`teardown   ${seconds(voodu.teardown).padEnd(11)} ${seconds(bestRaw.teardown).padEnd(22)} ${composeCell('teardown').padEnd(19)} ${(voodu.teardown / bestRaw.teardown).toFixed(2)}`);
-  console.log(`rollout    ${seconds(rollSurge1).padEnd(11)} ${`${seconds(floor)} (floor)`.padEnd(22)} ${(typeof compose === 'string' ? '—' : seconds(compose.recreate)).padEnd(19)} ${(rollSurge1 / floor).toFixed(2)}   (4 replicas, max_surge 1)`);
-  console.log(`rollout    ${seconds(rollSurge4).padEnd(11)} ${`${seconds(floor)} (floor)`.padEnd(22)} ${'—'.padEnd(19)} ${(rollSurge4 / floor).toFixed(2)}   (4 replicas, max_surge 4)`);
+  for (const [k, [surge, took]] of rolls.entries()) {
+    const peer = k === 0 && typeof compose !== 'string' ? `${seconds(compose.recreate)} (recreate)` : '—';
+    console.log(`rollout    ${seconds(took).padEnd(11)} ${`${seconds(floor)} (floor)`.padEnd(22)} ${peer.padEnd(19)} ${(took / floor).toFixed(2)}   (4 replicas, max_surge ${surge})`);
+  }
   console.log(`raw create+start by concurrency: ${raw.map((r) => `×${r.c} ${seconds(r.cold)}`).join(', ')}`);
   if (typeof compose === 'string') console.log(`compose: ${compose}`);
 } finally {

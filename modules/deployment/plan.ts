@@ -49,10 +49,20 @@ export function isUp(r: Replica): boolean {
 
 /**
  * Scale-down survivors, deterministic: current and running first, then
- * running, then the newest. Freezes are not consulted.
+ * running stale ones, then current ones that failed their readiness check
+ * (`unready`), then the newest. Freezes are not consulted. The `unready`
+ * rank is what keeps a crash mid-rollout from costing an outage: the
+ * surplus is then a successor that never proved itself beside the ready
+ * replica it was replacing, and the successor goes, not the one serving.
  */
-export function survivors(live: Replica[], want: number, t: Target, restartPending: ReadonlySet<string>): { keep: Replica[]; drop: Replica[] } {
-  const score = (r: Replica) => (isStale(r, t, restartPending) ? 2 : 0) + (isUp(r) ? 0 : 1);
+export function survivors(
+  live: Replica[],
+  want: number,
+  t: Target,
+  restartPending: ReadonlySet<string>,
+  unready: ReadonlySet<string> = new Set(),
+): { keep: Replica[]; drop: Replica[] } {
+  const score = (r: Replica) => (unready.has(r.name) ? 2.5 : (isStale(r, t, restartPending) ? 2 : 0) + (isUp(r) ? 0 : 1));
   const ranked = [...live].sort(
     (a, b) => score(a) - score(b) || Date.parse(b.createdAt) - Date.parse(a.createdAt) || a.name.localeCompare(b.name),
   );

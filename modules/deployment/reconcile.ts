@@ -39,6 +39,25 @@ export interface DeploymentDeps {
   webhooks(): Webhooks | undefined;
 }
 
+/**
+ * A surplus of current and stale running replicas is what a controller
+ * killed mid-rollout leaves: successors beside the replicas they replace.
+ * Each current one must pass the same readiness gate as in a rollout
+ * before a stale one is retired for it; the names of those that do not.
+ */
+async function unprovenSuccessors(c: RolloutContext, live: Replica[], target: Target, pending: ReadonlySet<string>): Promise<Set<string>> {
+  const up = live.filter(isUp);
+  const fresh = up.filter((r) => !isStale(r, target, pending));
+  if (!fresh.length || fresh.length === up.length) return new Set();
+  const results = await Promise.all(
+    fresh.map(async (r) => ({ r, res: await c.workload.readiness.waitReady({ name: r.name, id: r.id }, { probes: c.w.probes, timeoutMs: c.readyTimeoutMs, signal: c.signal }) })),
+  );
+  c.signal.throwIfAborted();
+  const unready = results.filter(({ res }) => !res.ready);
+  for (const { r, res } of unready) c.log.warn(`${c.w.appId}: ${r.name} did not become ready (${res.reason ?? 'no reason given'}); it goes before the replicas it was to replace`);
+  return new Set(unready.map(({ r }) => r.name));
+}
+
 const sameSpec = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** A rollout that stopped on a replica that never got ready; not retried until the target changes. */
@@ -128,7 +147,7 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
   }
 
   if (live.length > w.replicas) {
-    const { keep, drop } = survivors(live, w.replicas, target, pending);
+    const { keep, drop } = survivors(live, w.replicas, target, pending, await unprovenSuccessors(c, live, target, pending));
     await Promise.all(drop.map((r) => workload.retire(r.id, { drain: true })));
     live = keep;
     log.info(`${w.appId}: scaled down to ${w.replicas}: retired ${drop.map((r) => r.name).join(', ')}`);

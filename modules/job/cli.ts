@@ -8,6 +8,7 @@
  * The `run <ref> <cmd…>` (exec) form is not here.
  */
 import { CliError } from '../../cli/client.js';
+import type { HttpAnswer } from '../../cli/http-answer.js';
 import { formatDuration, parseOutput, printJson } from '../../cli/output.js';
 import { outputOption, type Verb, type VerbContext } from '../../cli/verb.js';
 import { parseRef } from '../../cli/refs.js';
@@ -92,7 +93,7 @@ export const run: Verb = {
 };
 
 /** The `/jobs/run` envelope: a run (200 or 500), a skip, or an error that never started a run. */
-async function readEnvelope(res: Response): Promise<Outcome> {
+async function readEnvelope(res: HttpAnswer): Promise<Outcome> {
   const text = await res.text();
   let body: { status?: string; error?: string; data?: JobRun | null; skipped?: string } | undefined;
   try {
@@ -110,7 +111,7 @@ async function readEnvelope(res: Response): Promise<Outcome> {
 }
 
 /** Prints `{"log":…}` lines as they arrive; the last line carries the outcome. */
-async function readStream(ctx: VerbContext, res: Response): Promise<Outcome> {
+async function readStream(ctx: VerbContext, res: HttpAnswer): Promise<Outcome> {
   if (!res.body) throw new CliError(`controller returned ${res.status} with no body`);
   const decoder = new TextDecoder();
   let buffered = '';
@@ -127,7 +128,7 @@ async function readStream(ctx: VerbContext, res: Response): Promise<Outcome> {
     else if (msg.run && typeof msg.run.run_id === 'string') outcome = { run: msg.run };
     else if (typeof msg.skipped === 'string') outcome = { skipped: msg.skipped };
   };
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of res.body) {
     buffered += decoder.decode(chunk, { stream: true });
     let cut: number;
     while ((cut = buffered.indexOf('\n')) >= 0) {

@@ -96,6 +96,6 @@ export async function runPluginVerb(ctx: VerbContext, call: PluginCall): Promise
   return carryOut(body?.data ?? {}, ctx, async (f, file) => {
     const res = await ctx.client.fetch('GET', `/plugin/${encodeURIComponent(call.plugin)}/file`, { query: { path: f.remote_path }, timeoutMs: 0 });
     if (!res.ok || !res.body) throw new Error((await failureOf(res)).message);
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), file);
+    await pipeline(Readable.from(res.body), file);
   });
 }

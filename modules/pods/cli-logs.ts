@@ -6,6 +6,7 @@
  */
 import { once } from 'node:events';
 import { CliError, failureOf } from '../../cli/client.js';
+import type { HttpAnswer } from '../../cli/http-answer.js';
 import type { Verb, VerbContext } from '../../cli/verb.js';
 import { colorFor, isColorTerminal } from './cli-format.js';
 import { describeRef, parsePodRef } from './cli-refs.js';
@@ -52,10 +53,10 @@ async function open(
   path: string,
   query: Record<string, string | number | boolean | undefined>,
   notFound?: () => string,
-): Promise<Response> {
+): Promise<HttpAnswer> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), HEADERS_WITHIN_MS);
-  let res: Response;
+  let res: HttpAnswer;
   try {
     res = await ctx.client.fetch('GET', path, { query, timeoutMs: 0, signal: abort.signal });
   } catch (err) {
@@ -73,13 +74,13 @@ async function write(ctx: VerbContext, data: Uint8Array | string): Promise<void>
   if (!ctx.stdout.write(data)) await once(ctx.stdout, 'drain');
 }
 
-async function copy(ctx: VerbContext, res: Response): Promise<void> {
+async function copy(ctx: VerbContext, res: HttpAnswer): Promise<void> {
   if (!res.body) return;
   for await (const chunk of res.body) await write(ctx, chunk);
 }
 
 /** Whole lines only, so a colour never splits a line; `[pod]` prefixes get the pod's colour. */
-async function copyLines(ctx: VerbContext, res: Response, color: boolean): Promise<void> {
+async function copyLines(ctx: VerbContext, res: HttpAnswer, color: boolean): Promise<void> {
   if (!res.body) return;
   const decoder = new TextDecoder();
   let partial = '';

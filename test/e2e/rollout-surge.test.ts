@@ -150,3 +150,31 @@ test.serial('old replicas are retired in the background: the next successors sta
   // Retiring in line would have waited out the first batch's 4 s before creating the third successor.
   t.true(creates[2]! < oldDeaths[0]!, 'the second batch of successors waited for the first batch of old replicas to die');
 });
+
+test.serial('a controller stopped mid-rollout, its successor never ready: the next one keeps the replica that serves and removes the successor', async (t) => {
+  t.timeout(180_000);
+  const s = scope();
+  const one = (command: string[], v: string) => dep(s, { replicas: 1, command, env: { V: v } });
+  await apply(one(POLITE, '1'));
+  await waitFor('the first replica ready', async () => (await rollout(s)).ready === 1, { timeoutMs: 30_000, context: logs });
+  const [serving] = await docker.listContainers({ filters: { label: [`voodu.scope=${s}`, 'voodu.role=deployment'] } });
+
+  // The new spec never gets ready; stop the controller while its successor waits for readiness.
+  const NEVER = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1 & wait; done'];
+  await apply(one(NEVER, '2'));
+  await waitFor('the successor created', async () => (await docker.listContainers({ filters: { label: [`voodu.scope=${s}`, 'voodu.role=deployment'] } })).length === 2, { timeoutMs: 30_000, context: logs });
+  await ctl.stop();
+  ctl = await bootModules(etcd.endpoint, MODULES, { deployment: { readyTimeoutMs: 4000 } });
+
+  // The serving replica runs throughout, while the new controller judges the successor and removes it.
+  let outage = 0;
+  await waitFor('the successor removed', async () => {
+    const list = await docker.listContainers({ filters: { label: [`voodu.scope=${s}`, 'voodu.role=deployment'] } });
+    if (!list.some((c) => c.Id === serving!.Id)) outage++;
+    return list.length === 1 && list[0]!.Id === serving!.Id;
+  }, { timeoutMs: 60_000, intervalMs: 200, context: logs });
+  t.is(outage, 0, 'the serving replica was retired for a successor that never got ready');
+  const st = await rollout(s);
+  t.is(st.ready, 1);
+  t.regex(await logs(), /did not become ready/);
+});

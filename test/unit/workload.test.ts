@@ -138,6 +138,16 @@ test('staleness and scale-down survivors: current and running first, then newest
   t.deepEqual(survivors(live, 1, target, new Set()).drop.map((r) => r.name), ['older', 'stopped', 'old']);
 });
 
+test('after a crash mid-rollout, a successor that failed readiness goes before the stale replica still serving', (t) => {
+  const target = { hash: 'h', envHashes: new Set(['e']), imageId: 'sha256:1' };
+  const live = [replica('serving', { hash: 'old', createdAt: '2026-01-01T00:00:01.000Z' }), replica('successor', { createdAt: '2026-01-01T00:00:09.000Z' })];
+  t.deepEqual(survivors(live, 1, target, new Set()).keep.map((r) => r.name), ['successor'], 'a proven successor is kept');
+  t.deepEqual(survivors(live, 1, target, new Set(), new Set(['successor'])).keep.map((r) => r.name), ['serving']);
+  // An unready successor still beats a stale replica that is down.
+  const down = [replica('dead', { hash: 'old', state: 'exited' }), replica('successor')];
+  t.deepEqual(survivors(down, 1, target, new Set(), new Set(['successor'])).keep.map((r) => r.name), ['successor']);
+});
+
 test('fixed host ports are told apart from loopback ephemeral ones', (t) => {
   t.false(hasFixedHostPort('80'));
   t.false(hasFixedHostPort('127.0.0.1::80'));
