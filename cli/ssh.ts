@@ -132,7 +132,8 @@ export async function preflight(remote: Remote, io: SshIo, globals: string[] = [
   const first = bin.split(/\s+/)[0]!;
   const script = [
     `if ! command -v ${shellQuote(first)} >/dev/null 2>&1; then echo voodu-preflight:no-bin; exit 0; fi`,
-    `if out=$(${remoteCommand(io.env, [...globals, 'health'])} 2>&1); then echo voodu-preflight:ok; else echo voodu-preflight:no-controller; printf '%s\\n' "$out"; fi`,
+    // Exit 2 is a degraded controller: it answers, and the command says what fails.
+    `out=$(${remoteCommand(io.env, [...globals, 'health'])} 2>&1); rc=$?; if [ $rc -eq 0 ] || [ $rc -eq 2 ]; then echo voodu-preflight:ok; else echo voodu-preflight:no-controller; printf '%s\\n' "$out"; fi`,
   ].join('; ');
   const res = await runRemote(remote, [], io, { raw: script, capture: true, quiet: true, input: '' });
   const lines = res.stdout.trim().split('\n');

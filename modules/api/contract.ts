@@ -167,6 +167,12 @@ export interface Api {
   mintPluginCapability(plugin: string, ttlMs: number): Capability;
   /** Opens the pod listener; pods reach `<url>/pod/<token>/…`. */
   servePods(options: PodListenerOptions): Promise<{ url: string }>;
+  /**
+   * A dependency `/health` reports on (`etcd`, `docker`): the check resolves
+   * when it answers, and is given up on after 1.5 s. A failing one turns
+   * `/health` into `503 degraded`, naming it and since when.
+   */
+  healthCheck(dependency: string, check: (signal: AbortSignal) => Promise<void>): void;
 }
 
 declare module '../../kernel/services.js' {

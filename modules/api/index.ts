@@ -72,13 +72,23 @@ export default defineModule<ApiOptions>({
     const server = new ApiServer({ host, port, maxBodyBytes, token, tokenHint, hosts, log: ctx.log, ...(metrics && { observe: requestMetrics(metrics) }) });
     ctx.provide('api', server);
 
-    // Not enveloped (matches the reference): load balancers and scripts read it as is.
+    // Not enveloped (matches the reference): load balancers and scripts read it as is. 503 while a
+    // dependency fails: the process still answers what it can, and recovers by itself (docs/operations.md#health).
     server.raw(
       'GET',
       '/health',
-      (_req, { res }) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: 'ok', version: versionString() }));
+      async (_req, { res }) => {
+        const report = await server.health.report();
+        const failing = Object.entries(report.dependencies).filter(([, d]) => !d.ok);
+        res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(
+          JSON.stringify({
+            status: report.ok ? 'ok' : 'degraded',
+            version: versionString(),
+            dependencies: report.dependencies,
+            ...(failing.length && { error: `degraded: ${failing.map(([name, d]) => `${name} failing since ${d.since} (${d.error})`).join('; ')}` }),
+          }),
+        );
       },
       { public: true },
     );

@@ -8,6 +8,7 @@ import restify from 'restify';
 import { type Logger } from '../../kernel/index.js';
 import { VooduError, messageOf, statusOf } from '../../lib/errors.js';
 import { readJsonBody } from './body.js';
+import { DependencyHealth } from './health.js';
 import { PluginCapabilities } from './capabilities.js';
 import type {
   Api,
@@ -188,6 +189,12 @@ export class ApiServer implements Api {
     return { url: `http://${reach}:${port}/cap/${token}`, revoke };
   }
 
+  readonly health = new DependencyHealth();
+
+  healthCheck(dependency: string, check: (signal: AbortSignal) => Promise<void>): void {
+    this.health.add(dependency, check);
+  }
+
   async servePods(options: PodListenerOptions): Promise<{ url: string }> {
     if (this.#pod) throw new VooduError('the pod listener is already open');
     const server = createServer((req, res) => {
@@ -198,6 +205,9 @@ export class ApiServer implements Api {
     const hosts = new Set(['host.docker.internal', options.host.toLowerCase(), ...(options.hosts ?? []).map((h) => h.toLowerCase())]);
     await listenOn(server, options.port, options.host);
     this.#pod = { server, listener: { kind: 'pod', hosts, pods: options } };
+    this.health.add('pod-listener', async () => {
+      if (!server.listening) throw new Error('the pod listener is closed');
+    });
     const addr = server.address() as { address: string; port: number };
     return { url: `http://${urlHost(addr.address)}:${addr.port}` };
   }

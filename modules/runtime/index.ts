@@ -7,6 +7,7 @@ import { defineModule } from '../../kernel/index.js';
 import { ValidationError } from '../../lib/errors.js';
 import { timedWith } from '../../lib/timed-calls.js';
 import { FAST_BUCKETS } from '../metrics/contract.js';
+import type {} from '../api/contract.js';
 import { DockerRuntime } from './docker-runtime.js';
 
 export interface RuntimeOptions {
@@ -51,7 +52,7 @@ export default defineModule<RuntimeOptions>({
   name: 'runtime',
   description: 'Containers, networks, volumes, logs, exec, stats and events on the Docker engine',
   provides: ['runtime'],
-  optional: ['metrics'],
+  optional: ['metrics', 'api'],
   register(ctx) {
     const runtime = new DockerRuntime(validateOptions(ctx.options));
     if (ctx.has('metrics')) {
@@ -66,6 +67,8 @@ export default defineModule<RuntimeOptions>({
     } else {
       ctx.provide('runtime', runtime);
     }
+    // `/health` is degraded while the engine does not answer (the api module reports it).
+    if (ctx.has('api')) ctx.service('api').healthCheck('docker', () => runtime.ping());
     return {
       async start() {
         await runtime.ping();

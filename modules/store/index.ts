@@ -9,6 +9,7 @@ import { defineModule } from '../../kernel/module.js';
 import { timedWith } from '../../lib/timed-calls.js';
 import { FAST_BUCKETS } from '../metrics/contract.js';
 import type {} from '../paths/contract.js';
+import type {} from '../api/contract.js';
 import { EmbeddedEtcd } from './embedded-etcd.js';
 import { checkExternal, parseEtcdUrl, plainRemoteWarning } from './etcd-exposure.js';
 import { EtcdStore } from './etcd-store.js';
@@ -57,7 +58,7 @@ export default defineModule<StoreOptions>({
   name: 'store',
   description: 'desired state, config and status on etcd (embedded child or external cluster)',
   provides: ['store'],
-  optional: ['paths', 'metrics'],
+  optional: ['paths', 'metrics', 'api'],
   register(ctx) {
     const options = validate((ctx.options ?? {}) as Record<string, unknown>);
     // With metrics on, the service others get times every call (voodu_etcd_request_duration_seconds).
@@ -71,6 +72,10 @@ export default defineModule<StoreOptions>({
       });
       ctx.provide('store', timedWith(latency, store, ['close']));
     };
+    // `/health` is degraded while etcd does not answer (the api module reports it).
+    const reportHealth = (store: EtcdStore) => {
+      if (ctx.has('api')) ctx.service('api').healthCheck('etcd', () => store.ping());
+    };
 
     const clientTls = pick(options, CLIENT_TLS);
     if (options.endpoints) {
@@ -80,6 +85,7 @@ export default defineModule<StoreOptions>({
       if (plan.plainRemote.length) ctx.log.warn(plainRemoteWarning(plan.plainRemote));
       const store = new EtcdStore({ endpoints: options.endpoints, log: ctx.log, ...(credentials && { credentials }) });
       provide(store);
+      reportHealth(store);
       return {
         async start() {
           try {
@@ -121,6 +127,7 @@ export default defineModule<StoreOptions>({
       ...(etcd.clientCredentials && { credentials: etcd.clientCredentials }),
     });
     provide(store);
+    reportHealth(store);
     return {
       async start() {
         await etcd.start();

@@ -152,3 +152,45 @@ test.serial('health, a key that survives a restart, 413, and SIGTERM that stops 
   t.is(await stopDaemon(second), 0, second.output());
   t.deepEqual(await etcdPidsUnder(root), []);
 });
+
+test.serial('/health turns 503 degraded, naming etcd, within 2 s of the embedded etcd killed, and ok again once it is back, untouched', async (t) => {
+  t.timeout(120_000);
+  const d = startDaemon();
+  await waitHealthy(d);
+  const tokenFile = join(root, 'api-token');
+  const auth = { authorization: `Bearer ${(await readFile(tokenFile, 'utf8')).trim()}`, 'content-type': 'application/json' };
+  // A write acknowledged before the fault.
+  const acked = await fetch(`http://127.0.0.1:${http}/config?scope=health&name=kept&restart=false`, { method: 'POST', headers: auth, body: JSON.stringify({ KEPT: 'yes' }) });
+  t.is(acked.status, 200, await acked.clone().text());
+
+  const [pid] = await etcdPidsUnder(root);
+  t.truthy(pid, 'no embedded etcd found');
+  const killedAt = Date.now();
+  process.kill(pid!, 'SIGKILL');
+  let degradedAfter: number | undefined;
+  let body: { status: string; error?: string; dependencies?: Record<string, { ok: boolean; since: string }> } | undefined;
+  while (Date.now() - killedAt < 10_000) {
+    const res = await fetch(`http://127.0.0.1:${http}/health`);
+    body = (await res.json()) as typeof body;
+    if (res.status === 503) {
+      degradedAfter = Date.now() - killedAt;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.log(`degraded ${degradedAfter} ms after the kill: ${body?.error}`);
+  t.truthy(degradedAfter !== undefined && degradedAfter <= 2000 + 1500, `not degraded within 2 s (+ the check's deadline): ${JSON.stringify(body)}`);
+  t.is(body?.status, 'degraded');
+  t.false(body?.dependencies?.etcd?.ok);
+  t.true(body?.dependencies?.docker?.ok, 'docker reported failing with etcd down');
+  t.regex(body?.error ?? '', /etcd failing since/);
+
+  // The supervisor restarts etcd; /health recovers by itself and the acknowledged write is there.
+  const back = await waitHealthy(d, 60_000);
+  t.is(back.status, 'ok');
+  t.log(`ok again ${Date.now() - killedAt} ms after the kill`);
+  const got = await fetch(`http://127.0.0.1:${http}/config?scope=health&name=kept&merge=false`, { headers: auth });
+  t.is(got.status, 200, await got.clone().text());
+  t.regex(await got.text(), /"KEPT":"yes"/);
+  t.is(await stopDaemon(d), 0, d.output());
+});
