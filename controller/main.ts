@@ -73,6 +73,11 @@ export async function runController(argv: string[]): Promise<void> {
     // etcd3 leaves backoff timers behind that keep the loop alive: exit explicitly once stopped.
     void handle.stop().finally(() => process.exit(0));
   };
+  // A promise nobody awaited that failed is a bug to log, not a reason to take the host's control
+  // plane down: every loop here is level-triggered and the next pass re-derives its state.
+  process.on('unhandledRejection', (reason) => {
+    handle.kernel.log.error(`unhandled rejection (a bug; please report it): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

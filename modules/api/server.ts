@@ -203,7 +203,7 @@ export class ApiServer implements Api {
       this.#server.server.emit('request', req, res);
     });
     const hosts = new Set(['host.docker.internal', options.host.toLowerCase(), ...(options.hosts ?? []).map((h) => h.toLowerCase())]);
-    await listenOn(server, options.port, options.host);
+    await listenOn(server, options.port, options.host, this.#opts.log);
     this.#pod = { server, listener: { kind: 'pod', hosts, pods: options } };
     this.health.add('pod-listener', async () => {
       if (!server.listening) throw new Error('the pod listener is closed');
@@ -224,7 +224,7 @@ export class ApiServer implements Api {
 
   async listen(): Promise<void> {
     const { host, port } = this.#opts;
-    await listenOn(this.#server.server, port, host);
+    await listenOn(this.#server.server, port, host, this.#opts.log);
     const addr = this.#server.address() as { address: string; port: number };
     this.#address = { host: addr.address, port: addr.port, url: `http://${urlHost(addr.address)}:${addr.port}` };
   }
@@ -245,12 +245,19 @@ export class ApiServer implements Api {
   }
 }
 
-function listenOn(server: Server, port: number, host: string): Promise<void> {
+/**
+ * Listens; an error before listening (the port taken) rejects. Once up, an
+ * error the server emits (EMFILE on accept when the process is out of file
+ * descriptors) is logged, not thrown: with no listener node would crash the
+ * controller for what is a passing shortage.
+ */
+function listenOn(server: Server, port: number, host: string, log: Logger): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
     server.listen(port, host, () => {
       server.removeListener('error', onError);
+      server.on('error', (err: NodeJS.ErrnoException) => log.error(`listener on ${host}:${port}: ${err.code ?? ''} ${err.message}; still serving`));
       resolve();
     });
   });

@@ -194,3 +194,34 @@ test.serial('/health turns 503 degraded, naming etcd, within 2 s of the embedded
   t.regex(await got.text(), /"KEPT":"yes"/);
   t.is(await stopDaemon(d), 0, d.output());
 });
+
+test.serial('out of file descriptors (EMFILE on accept), the controller keeps running and serves again once connections close', async (t) => {
+  t.timeout(120_000);
+  const d = startDaemon();
+  await waitHealthy(d);
+  const pid = d.proc.pid!;
+  const open = (await readdir(`/proc/${pid}/fd`)).length;
+  // A few descriptors to spare, then a flood of connections that takes them all.
+  const [soft, hard] = execFileSync('prlimit', ['--pid', String(pid), '--nofile', '--raw', '--noheadings', '-o', 'SOFT,HARD'], { encoding: 'utf8' }).trim().split(/\s+/);
+  execFileSync('prlimit', ['--pid', String(pid), `--nofile=${open + 8}:${hard}`]);
+  const { connect } = await import('node:net');
+  const sockets = await Promise.all(
+    Array.from({ length: 40 }, () => new Promise<import('node:net').Socket>((resolve) => {
+      const s = connect(http, '127.0.0.1');
+      s.on('error', () => undefined);
+      s.once('connect', () => resolve(s));
+      s.once('error', () => resolve(s));
+    })),
+  );
+  // Let it try to accept them all (and hit EMFILE).
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const s of sockets) s.destroy();
+  execFileSync('prlimit', ['--pid', String(pid), `--nofile=${soft}:${hard}`]);
+  const health = await waitHealthy(d, 20_000);
+  t.is(health.status, 'ok');
+  let exited: number | null | undefined;
+  void d.exited.then((c) => (exited = c));
+  await new Promise((r) => setTimeout(r, 200));
+  t.is(exited, undefined, `the controller died:\n${d.output().slice(-2000)}`);
+  t.is(await stopDaemon(d), 0, d.output());
+});
