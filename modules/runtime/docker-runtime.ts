@@ -38,6 +38,9 @@ export interface DockerRuntimeOptions {
   socketPath?: string;
   /** The bridge network every container joins; default voodu0. */
   network?: string;
+  /** Pull deadlines (images.ts): no progress for `pullStallMs`, or `pullTimeoutMs` in all. */
+  pullStallMs?: number;
+  pullTimeoutMs?: number;
 }
 
 const PING_TIMEOUT_MS = 5000;
@@ -68,7 +71,10 @@ export class DockerRuntime implements Runtime {
     this.socketPath = options.socketPath ?? defaultSocketPath();
     this.network = options.network ?? VOODU_NETWORK;
     this.#docker = new Docker({ socketPath: this.socketPath });
-    this.#images = new Images(this.#docker, this.socketPath);
+    this.#images = new Images(this.#docker, this.socketPath, {
+      ...(options.pullStallMs !== undefined && { stallMs: options.pullStallMs }),
+      ...(options.pullTimeoutMs !== undefined && { timeoutMs: options.pullTimeoutMs }),
+    });
     this.#networks = new Networks(this.#docker);
   }
 

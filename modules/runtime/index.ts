@@ -15,9 +15,13 @@ export interface RuntimeOptions {
   socketPath?: string;
   /** The bridge network voodu's containers join; default voodu0. */
   network?: string;
+  /** A pull that reports no progress for this long is given up (and retried later); default 60 000 ms. */
+  pullStallMs?: number;
+  /** A pull still going after this long is given up, progress or not; default 900 000 ms (15 min). */
+  pullTimeoutMs?: number;
 }
 
-const KNOWN = new Set(['socketPath', 'network']);
+const KNOWN = new Set(['socketPath', 'network', 'pullStallMs', 'pullTimeoutMs']);
 /** Docker's own rule for network names. */
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -29,7 +33,7 @@ export function validateOptions(options: unknown): RuntimeOptions {
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
     if (!KNOWN.has(key)) {
-      throw new ValidationError(`runtime.${key}: unknown option; the runtime module takes socketPath and network`, { field: key });
+      throw new ValidationError(`runtime.${key}: unknown option; the runtime module takes socketPath, network, pullStallMs and pullTimeoutMs`, { field: key });
     }
   }
   if (o['socketPath'] !== undefined && (typeof o['socketPath'] !== 'string' || !o['socketPath'].startsWith('/'))) {
@@ -42,7 +46,15 @@ export function validateOptions(options: unknown): RuntimeOptions {
       field: 'network',
     });
   }
+  for (const key of ['pullStallMs', 'pullTimeoutMs'] as const) {
+    const v = o[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 100 || v > 86_400_000)) {
+      throw new ValidationError(`runtime.${key}: ${JSON.stringify(v)} must be a whole number of milliseconds between 100 and 86400000`, { field: key });
+    }
+  }
   return {
+    ...(o['pullStallMs'] !== undefined && { pullStallMs: o['pullStallMs'] as number }),
+    ...(o['pullTimeoutMs'] !== undefined && { pullTimeoutMs: o['pullTimeoutMs'] as number }),
     ...(o['socketPath'] !== undefined && { socketPath: o['socketPath'] as string }),
     ...(o['network'] !== undefined && { network: o['network'] as string }),
   };

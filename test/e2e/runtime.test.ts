@@ -408,6 +408,30 @@ test('a missing image that cannot be pulled gives a clear error', async (t) => {
   t.is(await rt.inspect(s.name), undefined);
 });
 
+test('a pull from a registry that accepts and never answers is given up after its stall deadline, as transient', async (t) => {
+  // A loopback "registry" that takes the connection and says nothing: the engine waits on it for ever.
+  const { createServer } = await import('node:net');
+  const held: import('node:net').Socket[] = [];
+  const registry = createServer((socket) => held.push(socket));
+  const port = await freePort();
+  await new Promise<void>((resolve) => registry.listen(port, '127.0.0.1', resolve));
+  const stalling = new DockerRuntime({ pullStallMs: 1500 });
+  try {
+    const started = Date.now();
+    const err = await t.throwsAsync(stalling.ensureImage(`127.0.0.1:${port}/voodu-test/stuck:1`));
+    const took = Date.now() - started;
+    t.log(`${took} ms: ${err!.message}`);
+    t.true(err instanceof TransientError, 'a stuck pull should be retried later');
+    t.regex(err!.message, /no progress for 1\.5 s/);
+    t.true(took < 10_000, `took ${took} ms`);
+    t.true(held.length >= 1, 'the engine never reached the fake registry: the test proves nothing');
+  } finally {
+    stalling.close();
+    for (const s of held) s.destroy();
+    registry.close();
+  }
+});
+
 test('run() with a name in use: ConflictError naming it, nothing extra left', async (t) => {
   const kase = uniqueName('case');
   const first = await rt.run(spec('dup', { labels: { 'voodu.case': kase } }));
