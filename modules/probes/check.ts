@@ -1,4 +1,6 @@
 /** One probe sample: http_get (200–399), tcp_socket (connect) or exec (exit 0), bounded by the probe timeout. */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { Runtime } from '../runtime/contract.js';
 import type { ProbeConfig } from './config.js';
@@ -19,14 +21,7 @@ export async function sample(runtime: Runtime, cfg: ProbeConfig, target: Target)
   if (http_get) {
     const scheme = (http_get.scheme || 'http').toLowerCase();
     const url = `${scheme}://${target.ip}:${http_get.port}${http_get.path}`;
-    try {
-      const res = await fetch(url, { headers: http_get.http_headers ?? {}, redirect: 'follow', signal: AbortSignal.timeout(cfg.timeoutMs) });
-      await res.body?.cancel().catch(() => undefined);
-      const ok = res.status >= 200 && res.status < 400;
-      return { ok, reason: `GET ${url} → ${res.status}` };
-    } catch (err) {
-      return { ok: false, reason: `GET ${url}: ${errText(err)}` };
-    }
+    return httpSample(url, scheme === 'https', http_get.http_headers ?? {}, cfg.timeoutMs);
   }
   if (tcp_socket) {
     const addr = `${target.ip}:${tcp_socket.port}`;
@@ -61,6 +56,35 @@ export async function sample(runtime: Runtime, cfg: ProbeConfig, target: Target)
     }
   }
   return { ok: false, reason: 'no probe action' };
+}
+
+/**
+ * One GET on a connection of its own, closed after (as the kubelet probes):
+ * with hundreds of replicas probed every few seconds, pooled keep-alive
+ * sockets and fetch's per-request objects were most of the controller's
+ * memory churn. A 3xx is a pass, not followed; https is not verified (the
+ * probe asks whether the app answers, not who it is).
+ */
+function httpSample(url: string, tls: boolean, headers: Record<string, string>, timeoutMs: number): Promise<Sample> {
+  return new Promise<Sample>((resolve) => {
+    let settled = false;
+    const done = (s: Sample) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolve(s);
+    };
+    const options = { method: 'GET', headers: { ...headers, connection: 'close' }, agent: false as const, ...(tls && { rejectUnauthorized: false }) };
+    const req = (tls ? httpsRequest : httpRequest)(url, options, (res) => {
+      const status = res.statusCode ?? 0;
+      res.resume();
+      done({ ok: status >= 200 && status < 400, reason: `GET ${url} → ${status}` });
+    });
+    const timer = setTimeout(() => done({ ok: false, reason: `GET ${url}: timeout` }), timeoutMs);
+    req.once('error', (err) => done({ ok: false, reason: `GET ${url}: ${errText(err)}` }));
+    req.end();
+  });
 }
 
 function errText(err: unknown): string {
