@@ -1,6 +1,7 @@
 /**
  * The controller's memory while it manages a stack, over time: the built
- * controller (dist/, `npm run build` first) runs as its own process on a
+ * controller (dist/, `npm run build` first; run through its shebang, node
+ * flags included, as systemd runs it) runs as its own process on a
  * real etcd and Docker, first idle with nothing to manage (the floor: node,
  * its libraries, the API), then with N deployments × 2 replicas of a
  * busybox httpd, each with an HTTP liveness and readiness probe every 5 s
@@ -36,9 +37,13 @@ const probe = { http_get: { path: '/index.html', port: 8080 }, period: '5s' };
 const etcd = await startEtcd();
 const root = await mkdtemp(join(tmpdir(), 'bench-memory-'));
 const port = await freePort();
-const ctl = spawn(process.execPath, [controllerJs, '--root', root, '--http', `127.0.0.1:${port}`, '--pod-http', ':0', '--etcd-endpoints', etcd.endpoint, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'inherit'] });
+// Run through its shebang, as systemd runs it: the node flags there are part of what is measured.
+const ctl = spawn(controllerJs, ['--root', root, '--http', `127.0.0.1:${port}`, '--pod-http', ':0', '--etcd-endpoints', etcd.endpoint, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'inherit'] });
 const base = `http://127.0.0.1:${port}`;
 let token = '';
+// ^C ends the run early, with the summary so far and everything cleaned up.
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (interrupted = true));
 
 async function api(method: string, path: string, body?: unknown): Promise<Response> {
   return fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
@@ -100,8 +105,9 @@ try {
     const rss = await rssMb();
     curve.push([min, rss]);
     row(`${min.toFixed(1)} min`, rss, await heapMb());
-    if (min >= minutes) break;
-    await sleep(Math.min(everyMs, Math.max(1000, (minutes - min) * 60_000)));
+    if (min >= minutes || interrupted) break;
+    const until = Date.now() + Math.min(everyMs, Math.max(1000, (minutes - min) * 60_000));
+    while (Date.now() < until && !interrupted) await sleep(250);
   }
   const second = curve.filter(([m]) => m >= minutes / 2);
   const rss = curve.map(([, r]) => r);

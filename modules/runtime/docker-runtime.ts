@@ -305,7 +305,7 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       throw this.#fail(err, `logs of container "${idOrName}"`);
     }
-    const logs = splitLogs(this.#docker, source, tty);
+    const logs = splitLogs(source, tty);
     const entry = { close: () => logs.close() };
     this.#open.add(entry);
     void logs.done.then(() => this.#open.delete(entry));

@@ -3,7 +3,7 @@
  * multiplexes both onto one stream with 8-byte frame headers, except for
  * tty containers, whose output is one raw stream (it all lands on stdout).
  */
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { ValidationError } from '../../lib/errors.js';
 import type { LogOptions, LogStream } from './contract.js';
@@ -36,7 +36,43 @@ export function dialLogs(docker: Docker, id: string, options: LogOptions): Promi
   });
 }
 
-export function splitLogs(docker: Docker, source: Readable, tty: boolean): LogStream {
+/**
+ * Copies the engine's log stream to `stdout`/`stderr`, taking the frames
+ * apart unless `tty`, with backpressure: while a side cannot take more
+ * (a slow `logs -f` client), the source is paused, so the engine waits
+ * instead of the controller buffering without limit. (docker-modem's
+ * `demuxStream` ignores what `write` answers.) A frame is 8 bytes of
+ * header — stream 1 stdout or 2 stderr, 3 zero bytes, a big-endian
+ * length — then that many bytes.
+ */
+export function pipeDemuxed(source: Readable, stdout: Writable, stderr: Writable, tty: boolean): void {
+  let pending: Buffer = Buffer.alloc(0);
+  const full = new Set<Writable>();
+  const write = (target: Writable, bytes: Buffer) => {
+    if (!target.write(bytes) && !full.has(target)) {
+      full.add(target);
+      target.once('drain', () => {
+        full.delete(target);
+        if (!full.size) source.resume();
+      });
+    }
+  };
+  source.on('data', (chunk: Buffer) => {
+    if (tty) write(stdout, chunk);
+    else {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      while (pending.length >= 8) {
+        const size = pending.readUInt32BE(4);
+        if (pending.length < 8 + size) break;
+        write(pending[0] === 2 ? stderr : stdout, pending.subarray(8, 8 + size));
+        pending = pending.subarray(8 + size);
+      }
+    }
+    if (full.size) source.pause();
+  });
+}
+
+export function splitLogs(source: Readable, tty: boolean): LogStream {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let finished = false;
@@ -51,8 +87,7 @@ export function splitLogs(docker: Docker, source: Readable, tty: boolean): LogSt
     stderr.end();
     resolveDone();
   };
-  if (tty) source.on('data', (chunk: Buffer) => stdout.write(chunk));
-  else docker.modem.demuxStream(source, stdout, stderr);
+  pipeDemuxed(source, stdout, stderr, tty);
   source.once('end', finish);
   source.once('close', finish);
   source.once('error', finish);
