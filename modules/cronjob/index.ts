@@ -94,6 +94,8 @@ export default defineModule({
         return { schedule: spec.schedule, timezone, image, history, last_run: newest?.ended_at ?? newest?.started_at, next_run: keep ? st.next_run : undefined };
       });
       entries.set(key, { ref, schedule: spec.schedule, timezone: spec.timezone ?? '', suspend: spec.suspend === true, spec });
+      // Runs a restart interrupted are finished (or killed at their deadline) by this controller.
+      await jobs.adopt('cronjob', ref, spec);
     });
 
     api.raw('POST', '/cronjobs/run', async (req, raw) => {

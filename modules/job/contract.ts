@@ -19,6 +19,8 @@ export interface JobRun {
   error?: string;
   /** The run's container, for `GET /pods/<container>/logs`. */
   container?: string;
+  /** When a run with a `timeout` is killed (ISO): stored, so a controller that restarts mid-run still kills it then. */
+  deadline_at?: string;
 }
 
 export interface JobStatus {
@@ -79,6 +81,14 @@ export interface Jobs {
    * goes, then one `{"run":{…}}` or `{"skipped":"…"}` line.
    */
   serve(raw: RawContext, follow: boolean, start: (hooks: RunHooks) => Promise<JobRun | SkippedRun>): Promise<void>;
+  /**
+   * Takes over the runs the status says are `running` but no run of this
+   * process is waiting on (the controller restarted mid-run): an exited
+   * container is recorded with its exit code, a gone one as failed, a
+   * running one is waited for and killed at its stored `deadline_at`.
+   * Idempotent; the job and cronjob reconciles call it.
+   */
+  adopt(kind: JobKind, ref: ResourceRef, limits?: JobRunRequest['limits']): Promise<void>;
 }
 
 declare module '../../kernel/services.js' {

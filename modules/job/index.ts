@@ -18,7 +18,8 @@ import { tapRunJob } from './action.js';
 import type { JobRun, JobStatus, Jobs } from './contract.js';
 import { lastRunOf } from './history.js';
 import { requireManifest, resolveRef } from './resolve.js';
-import { runJob } from './run.js';
+import { adoptRuns, runJob } from './run.js';
+import { limitsOf } from './history.js';
 import { serveRun } from './serve.js';
 
 export default defineModule({
@@ -31,12 +32,13 @@ export default defineModule({
     const runtime = ctx.service('runtime');
     const workload = ctx.service('workload');
     const api = ctx.service('api');
-    const deps = { store, runtime, workload, log: ctx.log };
+    const deps = { store, runtime, workload, log: ctx.log, watched: new Set<string>() };
 
     const jobs: Jobs = {
       run: (req, hooks) => runJob(deps, req, hooks),
       resolve: (kind, name, scope) => resolveRef(store, kind, name, scope),
       serve: (raw, follow, start) => serveRun(deps, raw, follow, start),
+      adopt: (kind, ref, limits) => adoptRuns(deps, kind, ref, limitsOf(limits ?? {})),
     };
     ctx.provide('jobs', jobs);
 
@@ -54,6 +56,8 @@ export default defineModule({
         const history = ((cur as JobStatus).history ?? []) as JobRun[];
         return { image: w.image, history, last_run: lastRunOf(history) };
       });
+      // A run the status says is going but nobody here waits on: a restart interrupted it.
+      await jobs.adopt('job', ref, manifest.spec as JobSpec);
     });
 
     api.raw('POST', '/jobs/run', async (req, raw) => {

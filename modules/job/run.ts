@@ -18,13 +18,15 @@ import type { ContainerSpec, Runtime } from '../runtime/contract.js';
 import type { Store } from '../store/contract.js';
 import { LABELS, type WorkloadService } from '../workload/contract.js';
 import type { JobKind, JobRun, JobRunRequest, JobStatus, RunHooks } from './contract.js';
-import { capHistory, lastRunOf, limitsOf, upsertRun } from './history.js';
+import { capHistory, lastRunOf, limitsOf, upsertRun, type HistoryLimits } from './history.js';
 
 export interface RunDeps {
   store: Store;
   runtime: Runtime;
   workload: WorkloadService;
   log: Logger;
+  /** Run containers this controller waits on (`runJob` or an adoption): the other `running` ones are orphans. */
+  watched: Set<string>;
 }
 
 /** Labels the platform owns; a plugin's `labels` cannot override them. */
@@ -41,13 +43,28 @@ export async function runJob(deps: RunDeps, req: JobRunRequest, hooks: RunHooks 
 
   const runId = await freeRunId(runtime, app, kind);
   const container = replicaContainerName(app, runId);
-  const run: JobRun = { run_id: runId, started_at: new Date().toISOString(), status: 'running', container };
+  const started = Date.now();
+  const run: JobRun = {
+    run_id: runId,
+    started_at: new Date(started).toISOString(),
+    status: 'running',
+    container,
+    ...(timeoutMs !== undefined && { deadline_at: new Date(started + timeoutMs).toISOString() }),
+  };
+  deps.watched.add(container);
   await workload.status.patch(w.ref, (cur) => {
     const history = upsertRun(((cur as JobStatus).history ?? []) as JobRun[], run);
     return { image: w.image, history, last_run: lastRunOf(history) };
   });
 
   let timedOut = false;
+  try {
+    return await finishRun();
+  } finally {
+    deps.watched.delete(container);
+  }
+
+  async function finishRun(): Promise<JobRun> {
   try {
     const env = await workload.syncEnv(w);
     const base = await workload.containerSpec(w, env, { name: container, replicaId: runId, aliases: [], hash: '' });
@@ -94,6 +111,61 @@ export async function runJob(deps: RunDeps, req: JobRunRequest, hooks: RunHooks 
   });
   await gc(deps, ref, kind, ((status as JobStatus).history ?? []).map((r) => r.run_id));
   return run;
+  }
+}
+
+/** See `Jobs.adopt`. */
+export async function adoptRuns(deps: RunDeps, kind: JobKind, ref: ResourceRef, limits: HistoryLimits): Promise<void> {
+  const status = await deps.workload.status.read({ ...ref, kind });
+  const orphans = (((status as JobStatus | undefined)?.history ?? []) as JobRun[]).filter(
+    (r) => r.status === 'running' && r.container && !deps.watched.has(r.container),
+  );
+  for (const run of orphans) {
+    deps.watched.add(run.container!);
+    void adoptOne(deps, kind, ref, limits, run).finally(() => deps.watched.delete(run.container!));
+  }
+}
+
+async function adoptOne(deps: RunDeps, kind: JobKind, ref: ResourceRef, limits: HistoryLimits, orphan: JobRun): Promise<void> {
+  const { runtime, log } = deps;
+  const container = orphan.container!;
+  const run: JobRun = { ...orphan };
+  try {
+    const found = await runtime.inspect(container);
+    if (!found) {
+      run.status = 'failed';
+      run.error = `run ${run.run_id}: its container is gone (the controller restarted while it ran)`;
+    } else {
+      const left = run.deadline_at ? Date.parse(run.deadline_at) - Date.now() : undefined;
+      log.info(`${formatRef(ref)} run ${run.run_id}: adopted after a restart${left !== undefined ? `; killed in ${Math.max(0, Math.ceil(left / 1000))} s unless it ends` : ''}`);
+      let timer: NodeJS.Timeout | undefined;
+      const exit = await Promise.race([
+        runtime.wait(container),
+        ...(left !== undefined ? [new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, left))))] : []),
+      ]).finally(() => clearTimeout(timer));
+      if (exit === 'timeout') {
+        await runtime.stop(container, { timeoutSec: 0 }).catch((err) => log.warn(`${container}: kill after timeout: ${messageOf(err)}`));
+        run.exit_code = await runtime.wait(container).catch(() => -1);
+        run.status = 'failed';
+        run.error = `${kind}/${appId(ref.scope, ref.name)} run ${run.run_id} timed out at ${run.deadline_at}; killed`;
+      } else {
+        run.exit_code = exit;
+        run.status = exit === 0 ? 'succeeded' : 'failed';
+        if (exit !== 0) run.error = `${kind}/${appId(ref.scope, ref.name)} run ${run.run_id} exited ${exit}`;
+      }
+    }
+  } catch (err) {
+    log.warn(`${formatRef(ref)} run ${run.run_id}: adopting it: ${messageOf(err)}; trying again on the next reconcile`);
+    return;
+  }
+  run.ended_at = new Date().toISOString();
+  log.info(`${formatRef(ref)} run ${run.run_id} ${run.status} (adopted)`);
+  if (!(await deps.store.get(keys.desired({ ...ref, kind })))) return;
+  const status = await deps.workload.status.patch({ ...ref, kind }, (cur) => {
+    const history = capHistory(upsertRun(((cur as JobStatus).history ?? []) as JobRun[], run), limits);
+    return { history, last_run: lastRunOf(history) };
+  });
+  await gc(deps, { ...ref, kind }, kind, ((status as JobStatus).history ?? []).map((r) => r.run_id));
 }
 
 /** Removes stopped run containers whose run is no longer in the history. */

@@ -225,3 +225,59 @@ test.serial('out of file descriptors (EMFILE on accept), the controller keeps ru
   t.is(exited, undefined, `the controller died:\n${d.output().slice(-2000)}`);
   t.is(await stopDaemon(d), 0, d.output());
 });
+
+test.serial('kill -9 mid-job: the next controller adopts the run, kills it at its stored deadline and records why', async (t) => {
+  t.timeout(180_000);
+  const { dockerClient, TEST_IMAGE } = await import('../helpers/docker.js');
+  const docker = dockerClient();
+  const scope = `adopt${process.pid}`;
+  const first = startDaemon();
+  await waitHealthy(first);
+  const auth = { authorization: `Bearer ${(await readFile(join(root, 'api-token'), 'utf8')).trim()}`, 'content-type': 'application/json' };
+  const api = (method: string, path: string, body?: unknown) => fetch(`http://127.0.0.1:${http}${path}`, { method, headers: auth, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  try {
+    const applied = await api('POST', '/apply', [{ kind: 'job', scope, name: 'hang', spec: { image: TEST_IMAGE, command: ['sleep', '3600'], timeout: '8s' } }]);
+    t.is(applied.status, 200, await applied.clone().text());
+    void api('POST', `/jobs/run?scope=${scope}&name=hang`).catch(() => undefined); // answered only at the end: the controller dies first
+    const runningRun = async () => (await docker.listContainers({ filters: { label: [`voodu.scope=${scope}`, 'voodu.kind=job'] } }))[0];
+    let container: Awaited<ReturnType<typeof runningRun>>;
+    for (let i = 0; i < 100 && !(container = await runningRun()); i++) await new Promise((r) => setTimeout(r, 200));
+    t.truthy(container, 'the run never started');
+    const startedAt = Date.now();
+
+    // The crash: the controller and its etcd, both with SIGKILL.
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    for (const pid of await etcdPidsUnder(root)) process.kill(pid, 'SIGKILL');
+    const second = startDaemon();
+    await waitHealthy(second, 60_000);
+
+    let killedAfter: number | undefined;
+    for (let i = 0; i < 150; i++) {
+      const state = (await docker.getContainer(container!.Id).inspect()).State;
+      if (!state.Running) {
+        killedAfter = Date.now() - startedAt;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    t.log(`the run, timeout 8s, was killed ${killedAfter} ms after it started, by the controller that came back`);
+    t.truthy(killedAfter !== undefined, 'the orphaned run was never killed');
+    t.true(killedAfter! < 8000 + 10_000, `killed only after ${killedAfter} ms`);
+
+    let run: { status?: string; error?: string } | undefined;
+    for (let i = 0; i < 50; i++) {
+      const d = (await (await api('GET', `/describe?kind=job&scope=${scope}&name=hang`)).json()) as { data?: { status?: { history?: { status: string; error?: string }[] } } };
+      run = d.data?.status?.history?.[0];
+      if (run && run.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    t.is(run?.status, 'failed', JSON.stringify(run));
+    t.regex(run?.error ?? '', /timed out at .*; killed/);
+    await api('DELETE', `/apply?kind=job&scope=${scope}&name=hang`);
+    t.is(await stopDaemon(second), 0, second.output());
+  } finally {
+    const left = await docker.listContainers({ all: true, filters: { label: [`voodu.scope=${scope}`] } });
+    await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  }
+});
