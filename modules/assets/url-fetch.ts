@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import got, { CancelError, HTTPError, RequestError, TimeoutError } from 'got';
+import { gotErrors, loadGot } from '../../lib/lazy-got.js';
 import { writeAtomic } from './atomic-write.js';
 import { sha256Hex } from './digest.js';
 
@@ -76,6 +76,7 @@ export async function fetchUrl(url: string, options: FetchOptions): Promise<Fetc
   let tooBig = false;
   // A deadline that lands during a retry's backoff would otherwise hide the error that caused the retry.
   let retriedAfter: unknown;
+  const { default: got } = await loadGot();
   const request = got(url, {
     headers,
     responseType: 'buffer',
@@ -153,17 +154,19 @@ function tooBigReason(maxBytes: number): string {
 }
 
 function reasonOf(err: unknown, timeoutMs: number): string {
-  if (err instanceof HTTPError) return `HTTP ${err.response.statusCode}${err.response.statusMessage ? ' ' + err.response.statusMessage : ''}`;
+  const g = gotErrors();
+  if (g && err instanceof g.HTTPError) return `HTTP ${err.response.statusCode}${err.response.statusMessage ? ' ' + err.response.statusMessage : ''}`;
   if (isTimeout(err)) {
     return `no complete answer within ${formatMs(timeoutMs)} (timeout)`;
   }
-  if (err instanceof CancelError) return 'the request was cancelled';
-  if (err instanceof RequestError) return err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message;
+  if (g && err instanceof g.CancelError) return 'the request was cancelled';
+  if (g && err instanceof g.RequestError) return err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message;
   return err instanceof Error ? err.message : String(err);
 }
 
 function isTimeout(err: unknown): boolean {
-  return err instanceof TimeoutError || (err instanceof RequestError && err.code === 'ETIMEDOUT');
+  const g = gotErrors();
+  return !!g && (err instanceof g.TimeoutError || (err instanceof g.RequestError && err.code === 'ETIMEDOUT'));
 }
 
 function formatMs(ms: number): string {

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import got, { HTTPError } from 'got';
+import type { Got } from 'got';
+import { gotErrors, loadGot } from '../../../lib/lazy-got.js';
 import { ValidationError } from '../../../lib/errors.js';
 import { apiError, headersFor } from './github.js';
 
@@ -31,10 +32,11 @@ export interface Downloaded {
 export async function download(url: string, dest: string, label: string, opts: DownloadOptions): Promise<Downloaded> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await attemptOnce(url, dest, label, opts);
+      return await attemptOnce((await loadGot()).default, url, dest, label, opts);
     } catch (err) {
       await rm(dest, { force: true });
-      const retryable = !(err instanceof ValidationError) && !(err instanceof HTTPError && err.response.statusCode < 500);
+      const g = gotErrors();
+      const retryable = !(err instanceof ValidationError) && !(g && err instanceof g.HTTPError && err.response.statusCode < 500);
       if (!retryable || attempt >= opts.retries || opts.signal?.aborted) {
         throw err instanceof ValidationError ? err : apiError(err, label);
       }
@@ -45,7 +47,7 @@ export async function download(url: string, dest: string, label: string, opts: D
   }
 }
 
-function attemptOnce(url: string, dest: string, label: string, opts: DownloadOptions): Promise<Downloaded> {
+function attemptOnce(got: Got, url: string, dest: string, label: string, opts: DownloadOptions): Promise<Downloaded> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     let bytes = 0;
@@ -93,7 +95,8 @@ function attemptOnce(url: string, dest: string, label: string, opts: DownloadOpt
 }
 
 function shortReason(err: unknown): string {
-  if (err instanceof HTTPError) return `HTTP ${err.response.statusCode}`;
+  const g = gotErrors();
+  if (g && err instanceof g.HTTPError) return `HTTP ${err.response.statusCode}`;
   const e = err as { code?: string; message?: string };
   return e.code ?? e.message ?? String(err);
 }

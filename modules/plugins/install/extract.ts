@@ -8,7 +8,8 @@
  */
 import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
-import * as tar from 'tar';
+// tar is imported when a plugin is installed, not with the controller (docs/operations.md#memory).
+const loadTar = () => import('tar');
 import { ValidationError } from '../../../lib/errors.js';
 
 const STORED = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
@@ -42,6 +43,7 @@ async function listEntries(file: string, label: string, limits: ExtractLimits): 
   const entries: Entry[] = [];
   let problem: ValidationError | undefined;
   let total = 0;
+  const tar = await loadTar();
   await tar.list({
     file,
     onReadEntry: (e) => {
@@ -102,6 +104,7 @@ export async function inspectArchive(file: string, label: string, limits: Extrac
 export async function extractSafely(file: string, dir: string, label: string, limits: ExtractLimits): Promise<void> {
   const strip = await inspectArchive(file, label, limits);
   const warnings: string[] = [];
+  const tar = await loadTar();
   try {
     await tar.extract({
       file,

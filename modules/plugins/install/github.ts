@@ -4,7 +4,7 @@
  * The token goes to the API origin only — never to download hosts — and
  * never into a message.
  */
-import got, { HTTPError, RequestError, TimeoutError } from 'got';
+import { gotErrors, loadGot } from '../../../lib/lazy-got.js';
 import { TransientError, ValidationError } from '../../../lib/errors.js';
 import type { Release } from './resolve.js';
 
@@ -83,6 +83,7 @@ export async function fetchText(url: string, opts: GithubOptions, what: string):
 }
 
 async function call(url: string, opts: GithubOptions, what: string, apiCall: boolean) {
+  const { default: got } = await loadGot();
   try {
     return await got(url, {
       headers: { ...headersFor(url, opts, apiCall), ...(apiCall ? { accept: 'application/vnd.github+json' } : {}) },
@@ -97,7 +98,8 @@ async function call(url: string, opts: GithubOptions, what: string, apiCall: boo
 
 /** 404 means the repo (or release) is not there: the operator's to fix. Everything else may pass. */
 export function apiError(err: unknown, what: string): Error {
-  if (err instanceof HTTPError) {
+  const g = gotErrors();
+  if (g && err instanceof g.HTTPError) {
     const status = err.response.statusCode;
     if (status === 404) return new ValidationError(`source: ${what} was not found on GitHub (HTTP 404); check owner/repo, or set GITHUB_TOKEN for a private repository`, { field: 'source' });
     if (status === 401 || status === 403) {
@@ -105,8 +107,8 @@ export function apiError(err: unknown, what: string): Error {
     }
     return new TransientError(`GitHub answered HTTP ${status} for ${what}; retry later`, { cause: err });
   }
-  if (err instanceof TimeoutError) return new TransientError(`GitHub did not answer for ${what} in time; retry later`, { cause: err });
-  if (err instanceof RequestError) return new TransientError(`cannot reach GitHub for ${what} (${err.code ?? err.message}); retry later`, { cause: err });
+  if (g && err instanceof g.TimeoutError) return new TransientError(`GitHub did not answer for ${what} in time; retry later`, { cause: err });
+  if (g && err instanceof g.RequestError) return new TransientError(`cannot reach GitHub for ${what} (${err.code ?? err.message}); retry later`, { cause: err });
   return err instanceof Error ? err : new Error(String(err));
 }
 
