@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { chown, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ValidationError } from '../../lib/errors.js';
+import { TransientError, ValidationError } from '../../lib/errors.js';
 
 /** Decision 5, low → high: manifest env < scope config < app config. */
 export function mergeEnv(manifestEnv: Record<string, unknown>, scoped: Record<string, string>, app: Record<string, string>) {
@@ -70,6 +70,11 @@ export async function writeEnvFileAtomic(file: string, content: string, appDir: 
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      // The old file is untouched; the reconcile retries, and the resync after it, until there is room.
+      throw new TransientError(`writing the env file ${file}: the filesystem is full (${code}); free some space under ${root} — the change is retried, and what runs keeps its current env meanwhile`, { cause: err });
+    }
     throw err;
   }
   if (owner) for (const dir of dirs) await chown(dir, owner.uid, owner.gid);
