@@ -8,14 +8,14 @@
  */
 import type { ServerResponse } from 'node:http';
 import { defineModule } from '../../kernel/index.js';
-import { ConflictError } from '../../lib/errors.js';
-import { appId, type ResourceRef } from '../../lib/identity.js';
+import { ConflictError, messageOf } from '../../lib/errors.js';
+import { appId, keys, type ResourceRef } from '../../lib/identity.js';
 import type {} from '../api/contract.js';
 import type {} from '../reconciler/contract.js';
 import type {} from '../runtime/contract.js';
 import type {} from '../store/contract.js';
-import type {} from '../workload/contract.js';
-import { BANNER, RELEASES_RUN_PATH } from './contract.js';
+import { LABELS } from '../workload/contract.js';
+import { BANNER, RELEASE_ROLE, RELEASES_RUN_PATH } from './contract.js';
 import { execute, prepare, type ReleaseDeps, type ReleaseOutput } from './run.js';
 import { targetOf } from './target.js';
 import { queryFlag } from '../../lib/query-flag.js';
@@ -23,6 +23,8 @@ import { queryFlag } from '../../lib/query-flag.js';
 export interface ReleaseOptions {
   /** How often a release looks at its rollout's progress. Default 1000 ms. */
   pollMs?: number;
+  /** How often leftover release containers are looked for; default 60 000 ms. */
+  sweepMs?: number;
 }
 
 export default defineModule<ReleaseOptions>({
@@ -62,6 +64,25 @@ export default defineModule<ReleaseOptions>({
         busy.delete(key);
       }
     });
+
+    // Release containers are removed when their phase ends; one a crash left behind (the controller
+    // killed mid-release) is removed at start and by the sweep after, unless a release of its
+    // deployment runs here now. Every minute (release.sweepMs).
+    const runtime = deps.runtime;
+    const sweep = async () => {
+      for (const c of await runtime.list({ [LABELS.role]: RELEASE_ROLE }, { all: true })) {
+        const ref = { kind: 'deployment', scope: c.labels[LABELS.scope] ?? '', name: c.labels[LABELS.name] ?? '' };
+        if (busy.has(appId(ref.scope, ref.name))) continue;
+        // Only this controller's deployments: another controller on the same engine owns the rest.
+        if (!(await store.get(keys.desired(ref)))) continue;
+        await runtime.remove(c.id, { force: true }).then(
+          () => ctx.log.info(`${c.name}: removed a release container a stopped controller left behind`),
+          (err) => ctx.log.warn(`${c.name}: could not remove a leftover release container: ${messageOf(err)}`),
+        );
+      }
+    };
+    ctx.hooks.onStart.tapPromise('release', () => sweep().catch((err) => ctx.log.warn(`release sweep: ${messageOf(err)}`)));
+    ctx.every(typeof ctx.options.sweepMs === 'number' && ctx.options.sweepMs > 0 ? ctx.options.sweepMs : 60_000, () => sweep().catch((err) => ctx.log.warn(`release sweep: ${messageOf(err)}`)));
 
     return {
       stop() {

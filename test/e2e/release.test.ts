@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { keys } from '../../lib/identity.js';
 import { followReleaseStream, wantsRelease } from '../../cli/release-stream.js';
 import type { WorkloadStatus } from '../../modules/workload/contract.js';
-import { apiFetch } from '../helpers/http.js';
+import { apiFetch, callApi } from '../helpers/http.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
 import { TEST_IMAGE, dockerClient, removeScopes, requireDocker } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
@@ -360,3 +360,34 @@ test('the stream protocol: the last banner decides, indented container output ca
   t.false(wantsRelease({ kind: 'job', spec: { release: { command: ['x'] } } }));
 });
 
+
+test.serial('a release container a killed controller left behind is removed when a controller starts', async (t) => {
+  t.timeout(60_000);
+  const scope = newScope();
+  const applied = await callApi(ctl, 'POST', '/apply', [{ kind: 'deployment', scope, name: 'web', spec: { image: TEST_IMAGE, replicas: 1, command: sh('trap "exit 0" TERM; while true; do sleep 1 & wait; done') } }]);
+  t.is(applied.status, 200, applied.body.error);
+  // What a controller killed mid-release leaves: the phase's container, still running, nobody waiting on it.
+  const leftover = await docker.createContainer({
+    name: `${scope}-web.deadbeef-pre`,
+    Image: TEST_IMAGE,
+    Cmd: ['sleep', '3600'],
+    Labels: { createdby: 'voodu', 'voodu.scope': scope, 'voodu.name': 'web', 'voodu.kind': 'deployment', 'voodu.role': 'release' },
+  });
+  await leftover.start();
+  const next = await bootModules(etcd.endpoint, MODULES, { release: { pollMs: 200 } });
+  try {
+    const gone = await waitFor('the leftover removed', async () => {
+      try {
+        await leftover.inspect();
+        return false;
+      } catch {
+        return true;
+      }
+    }, { timeoutMs: 20_000 });
+    t.true(gone);
+    t.regex(next.logs.join('\n'), /removed a release container a stopped controller left behind/);
+  } finally {
+    await next.stop();
+    await leftover.remove({ force: true }).catch(() => undefined);
+  }
+});
