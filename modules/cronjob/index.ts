@@ -85,15 +85,17 @@ export default defineModule({
         throw err;
       }
       const timezone = spec.timezone || 'UTC';
+      let persistedNext: number | undefined;
       await workload.status.patch(ref, (cur) => {
         const st = cur as CronJobStatus;
         const history = st.history ?? [];
         // The scheduler writes next_run; it stays valid only while the schedule it came from does.
         const keep = !spec.suspend && st.schedule === spec.schedule && st.timezone === timezone;
+        persistedNext = keep && st.next_run ? Date.parse(st.next_run) || undefined : undefined;
         const newest = history[0];
         return { schedule: spec.schedule, timezone, image, history, last_run: newest?.ended_at ?? newest?.started_at, next_run: keep ? st.next_run : undefined };
       });
-      entries.set(key, { ref, schedule: spec.schedule, timezone: spec.timezone ?? '', suspend: spec.suspend === true, spec });
+      entries.set(key, { ref, schedule: spec.schedule, timezone: spec.timezone ?? '', suspend: spec.suspend === true, spec, persistedNext });
       // Runs a restart interrupted are finished (or killed at their deadline) by this controller.
       await jobs.adopt('cronjob', ref, spec);
     });

@@ -7,6 +7,11 @@
  * its next fire is computed from `now`. Suspended and removed entries lose
  * their state. Time comes only from `now`, so a test clock drives it. Pure
  * apart from the logger.
+ *
+ * A controller that restarts would otherwise skip a fire that came due while
+ * it was down: an entry seen for the first time may carry the next fire the
+ * last controller stored (`persistedNext`); when that is past, but no more
+ * than `missedWindowMs` ago (default 1 h), it fires once on this first pass.
  */
 import type { Logger } from '../../kernel/index.js';
 import type { ResourceRef } from '../../lib/identity.js';
@@ -18,6 +23,8 @@ export interface CronEntry {
   /** IANA name; empty = UTC. */
   timezone: string;
   suspend: boolean;
+  /** The next fire the previous controller stored for this same schedule and zone (ms), if any. */
+  persistedNext?: number | undefined;
 }
 
 export interface DueFire {
@@ -42,10 +49,13 @@ export class CronScheduler {
   readonly #log: Logger;
   readonly #onNextRun: (ref: ResourceRef, next: number | undefined) => void;
 
+  readonly #missedWindowMs: number;
+
   /** `onNextRun` hears every change of an entry's next fire (to persist it as `next_run`). */
-  constructor(log: Logger, onNextRun: (ref: ResourceRef, next: number | undefined) => void = () => undefined) {
+  constructor(log: Logger, onNextRun: (ref: ResourceRef, next: number | undefined) => void = () => undefined, missedWindowMs = 3_600_000) {
     this.#log = log;
     this.#onNextRun = onNextRun;
+    this.#missedWindowMs = missedWindowMs;
   }
 
   pass(now: number, entries: Iterable<CronEntry>): DueFire[] {
@@ -60,7 +70,13 @@ export class CronScheduler {
       }
       const st = this.#state.get(key);
       if (!st || st.schedule !== entry.schedule || st.timezone !== entry.timezone) {
-        this.#seed(key, entry, now);
+        const seeded = this.#seed(key, entry, now);
+        // First sight after a restart: a stored fire that came due while no controller ran fires now.
+        const missed = !st && entry.persistedNext;
+        if (seeded && missed && missed <= now && now - missed <= this.#missedWindowMs) {
+          this.#log.info(`cronjob/${key}: the fire due ${new Date(missed).toISOString()} was missed while no controller ran; firing it now`);
+          due.push({ ref: entry.ref, due: missed });
+        }
         continue;
       }
       if (st.next !== undefined && now >= st.next) {
@@ -78,7 +94,8 @@ export class CronScheduler {
     return this.#state.get(entryKey(ref))?.next;
   }
 
-  #seed(key: string, entry: CronEntry, now: number): void {
+  /** Compiles the schedule and holds its next fire after `now`; false when it cannot be used. */
+  #seed(key: string, entry: CronEntry, now: number): boolean {
     let compiled: Schedule;
     try {
       compiled = parseSchedule(entry.schedule, entry.timezone || undefined);
@@ -89,10 +106,11 @@ export class CronScheduler {
         this.#reported.add(id);
         this.#log.error(`cronjob/${key}: not scheduled: ${err instanceof Error ? err.message : String(err)}`);
       }
-      return;
+      return false;
     }
     const next = compiled.next(now);
     this.#state.set(key, { schedule: entry.schedule, timezone: entry.timezone, compiled, next });
     this.#onNextRun(entry.ref, next);
+    return true;
   }
 }

@@ -158,3 +158,20 @@ test('scheduler: an unusable schedule is skipped and logged once; the others sti
   t.deepEqual(due.map((d) => d.ref.name), ['good']);
   t.is(lines.filter((l) => l.includes('cronjob/s/bad: not scheduled')).length, 1);
 });
+
+test('after a restart, a stored fire that came due while no controller ran fires once; one older than the window does not', (t) => {
+  const lines: string[] = [];
+  const s = new CronScheduler(createLogger({ level: 'debug', sink: (l) => lines.push(l) }), undefined, 3_600_000);
+  const now = at('2030-01-01T10:05:30Z');
+  const due = s.pass(now, [
+    entry('missed', '*/10 * * * *', { persistedNext: at('2030-01-01T10:00:00Z') }),
+    entry('ancient', '0 * * * *', { persistedNext: at('2030-01-01T08:00:00Z') }),
+    entry('future', '*/10 * * * *', { persistedNext: at('2030-01-01T10:10:00Z') }),
+    entry('fresh', '*/10 * * * *'),
+  ]);
+  t.deepEqual(due.map((d) => [d.ref.name, iso(d.due)]), [['missed', '2030-01-01T10:00:00.000Z']]);
+  t.regex(lines.join('\n'), /cronjob\/s\/missed: the fire due 2030-01-01T10:00:00.000Z was missed while no controller ran/);
+  // It fires once: the next pass goes by the schedule again.
+  t.deepEqual(s.pass(now + 1000, [entry('missed', '*/10 * * * *', { persistedNext: at('2030-01-01T10:00:00Z') })]), []);
+  t.is(iso(s.nextFire(ref('missed'))), '2030-01-01T10:10:00.000Z');
+});
