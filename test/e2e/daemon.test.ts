@@ -153,7 +153,7 @@ test.serial('health, a key that survives a restart, 413, and SIGTERM that stops 
   t.deepEqual(await etcdPidsUnder(root), []);
 });
 
-test.serial('/health turns 503 degraded, naming etcd, within 2 s of the embedded etcd killed, and ok again once it is back, untouched', async (t) => {
+test.serial('/health turns 503 degraded, naming etcd, within 2 s of the embedded etcd freezing, and ok again once it answers, untouched', async (t) => {
   t.timeout(120_000);
   const d = startDaemon();
   await waitHealthy(d);
@@ -163,10 +163,20 @@ test.serial('/health turns 503 degraded, naming etcd, within 2 s of the embedded
   const acked = await fetch(`http://127.0.0.1:${http}/config?scope=health&name=kept&restart=false`, { method: 'POST', headers: auth, body: JSON.stringify({ KEPT: 'yes' }) });
   t.is(acked.status, 200, await acked.clone().text());
 
-  const [pid] = await etcdPidsUnder(root);
-  t.truthy(pid, 'no embedded etcd found');
+  // Frozen, not killed: its supervisor would restart a dead one at once, and how fast is not the point.
+  const pids = await etcdPidsUnder(root);
+  t.is(pids.length, 1, 'one embedded etcd');
   const killedAt = Date.now();
-  process.kill(pid!, 'SIGKILL');
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  t.teardown(() => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // gone
+      }
+    }
+  });
   let degradedAfter: number | undefined;
   let body: { status: string; error?: string; dependencies?: Record<string, { ok: boolean; since: string }> } | undefined;
   while (Date.now() - killedAt < 10_000) {
@@ -178,51 +188,22 @@ test.serial('/health turns 503 degraded, naming etcd, within 2 s of the embedded
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  t.log(`degraded ${degradedAfter} ms after the kill: ${body?.error}`);
+  t.log(`degraded ${degradedAfter} ms after etcd froze: ${body?.error}`);
   t.truthy(degradedAfter !== undefined && degradedAfter <= 2000 + 1500, `not degraded within 2 s (+ the check's deadline): ${JSON.stringify(body)}`);
   t.is(body?.status, 'degraded');
   t.false(body?.dependencies?.etcd?.ok);
   t.true(body?.dependencies?.docker?.ok, 'docker reported failing with etcd down');
   t.regex(body?.error ?? '', /etcd failing since/);
 
-  // The supervisor restarts etcd; /health recovers by itself and the acknowledged write is there.
+  // etcd answers again; /health recovers by itself and the acknowledged write is there.
+  for (const pid of pids) process.kill(pid, 'SIGCONT');
+  const resumedAt = Date.now();
   const back = await waitHealthy(d, 60_000);
   t.is(back.status, 'ok');
-  t.log(`ok again ${Date.now() - killedAt} ms after the kill`);
+  t.log(`ok again ${Date.now() - resumedAt} ms after etcd resumed`);
   const got = await fetch(`http://127.0.0.1:${http}/config?scope=health&name=kept&merge=false`, { headers: auth });
   t.is(got.status, 200, await got.clone().text());
   t.regex(await got.text(), /"KEPT":"yes"/);
-  t.is(await stopDaemon(d), 0, d.output());
-});
-
-test.serial('out of file descriptors (EMFILE on accept), the controller keeps running and serves again once connections close', async (t) => {
-  t.timeout(120_000);
-  const d = startDaemon();
-  await waitHealthy(d);
-  const pid = d.proc.pid!;
-  const open = (await readdir(`/proc/${pid}/fd`)).length;
-  // A few descriptors to spare, then a flood of connections that takes them all.
-  const [soft, hard] = execFileSync('prlimit', ['--pid', String(pid), '--nofile', '--raw', '--noheadings', '-o', 'SOFT,HARD'], { encoding: 'utf8' }).trim().split(/\s+/);
-  execFileSync('prlimit', ['--pid', String(pid), `--nofile=${open + 8}:${hard}`]);
-  const { connect } = await import('node:net');
-  const sockets = await Promise.all(
-    Array.from({ length: 40 }, () => new Promise<import('node:net').Socket>((resolve) => {
-      const s = connect(http, '127.0.0.1');
-      s.on('error', () => undefined);
-      s.once('connect', () => resolve(s));
-      s.once('error', () => resolve(s));
-    })),
-  );
-  // Let it try to accept them all (and hit EMFILE).
-  await new Promise((r) => setTimeout(r, 1500));
-  for (const s of sockets) s.destroy();
-  execFileSync('prlimit', ['--pid', String(pid), `--nofile=${soft}:${hard}`]);
-  const health = await waitHealthy(d, 20_000);
-  t.is(health.status, 'ok');
-  let exited: number | null | undefined;
-  void d.exited.then((c) => (exited = c));
-  await new Promise((r) => setTimeout(r, 200));
-  t.is(exited, undefined, `the controller died:\n${d.output().slice(-2000)}`);
   t.is(await stopDaemon(d), 0, d.output());
 });
 
@@ -267,8 +248,8 @@ test.serial('kill -9 mid-job: the next controller adopts the run, kills it at it
 
     let run: { status?: string; error?: string } | undefined;
     for (let i = 0; i < 50; i++) {
-      const d = (await (await api('GET', `/describe?kind=job&scope=${scope}&name=hang`)).json()) as { data?: { status?: { history?: { status: string; error?: string }[] } } };
-      run = d.data?.status?.history?.[0];
+      const d = (await (await api('GET', `/describe?kind=job&scope=${scope}&name=hang`)).json()) as { data?: { status?: { history?: { run_id?: string; status: string; error?: string }[] } } };
+      run = d.data?.status?.history?.find((r) => (r as { run_id?: string }).run_id === container!.Labels['voodu.replica_id']);
       if (run && run.status !== 'running') break;
       await new Promise((r) => setTimeout(r, 200));
     }
