@@ -49,7 +49,7 @@ export async function runJob(deps: RunDeps, req: JobRunRequest, hooks: RunHooks 
     started_at: new Date(started).toISOString(),
     status: 'running',
     container,
-    ...(timeoutMs !== undefined && { deadline_at: new Date(started + timeoutMs).toISOString() }),
+    ...(timeoutMs ? { deadline_at: new Date(started + timeoutMs).toISOString() } : {}),
   };
   deps.watched.add(container);
   await workload.status.patch(w.ref, (cur) => {
@@ -59,13 +59,6 @@ export async function runJob(deps: RunDeps, req: JobRunRequest, hooks: RunHooks 
 
   let timedOut = false;
   try {
-    return await finishRun();
-  } finally {
-    deps.watched.delete(container);
-  }
-
-  async function finishRun(): Promise<JobRun> {
-  try {
     const env = await workload.syncEnv(w);
     const base = await workload.containerSpec(w, env, { name: container, replicaId: runId, aliases: [], hash: '' });
     const extra = Object.fromEntries(Object.entries(spec.labels ?? {}).filter(([k]) => !RESERVED.has(k)));
@@ -73,28 +66,15 @@ export async function runJob(deps: RunDeps, req: JobRunRequest, hooks: RunHooks 
     delete cs.ports;
     await runtime.run(cs);
     hooks.onStarted?.(container);
-    let timer: NodeJS.Timeout | undefined;
-    const exit = await Promise.race([
-      runtime.wait(container),
-      ...(timeoutMs
-        ? [
-            new Promise<'timeout'>((resolve) => {
-              timer = setTimeout(() => resolve('timeout'), timeoutMs);
-            }),
-          ]
-        : []),
-    ]).finally(() => clearTimeout(timer));
-    if (exit === 'timeout') {
-      timedOut = true;
-      // Kill at once (a PID 1 that ignores SIGTERM would otherwise get 10 more seconds); keep it for its logs.
-      await runtime.stop(container, { timeoutSec: 0 }).catch((err) => log.warn(`${container}: kill after timeout: ${messageOf(err)}`));
-      run.exit_code = await runtime.wait(container).catch(() => -1);
+    const end = await waitOrKill(deps, container, timeoutMs || undefined);
+    run.exit_code = end.exitCode;
+    timedOut = end.timedOut;
+    if (end.timedOut) {
       run.status = 'failed';
       run.error = `${kind}/${app} run ${runId} timed out after ${spec.timeout}; killed`;
     } else {
-      run.exit_code = exit;
-      run.status = exit === 0 ? 'succeeded' : 'failed';
-      if (exit !== 0) run.error = `${kind}/${app} run ${runId} exited ${exit}`;
+      run.status = end.exitCode === 0 ? 'succeeded' : 'failed';
+      if (end.exitCode !== 0) run.error = `${kind}/${app} run ${runId} exited ${end.exitCode}`;
     }
   } catch (err) {
     run.status = 'failed';
@@ -102,16 +82,38 @@ export async function runJob(deps: RunDeps, req: JobRunRequest, hooks: RunHooks 
   }
   run.ended_at = new Date().toISOString();
   log.info(`${formatRef(ref)} run ${runId} ${run.status}${run.exit_code !== undefined ? ` (exit ${run.exit_code})` : ''}${timedOut ? ' after timeout' : ''}`);
+  // Watched until its end is recorded: a reconcile meanwhile must not take it for an orphan.
+  await recordEnd(deps, kind, ref, limits, run).finally(() => deps.watched.delete(container));
+  return run;
+}
 
+/**
+ * Waits for the run's container to exit, killing it once `withinMs` has
+ * passed (at once: a PID 1 that ignores SIGTERM would otherwise get 10 more
+ * seconds). The container is kept, for its logs.
+ */
+async function waitOrKill(deps: RunDeps, container: string, withinMs: number | undefined): Promise<{ exitCode: number; timedOut: boolean }> {
+  const { runtime, log } = deps;
+  let timer: NodeJS.Timeout | undefined;
+  const exit = await Promise.race([
+    runtime.wait(container),
+    ...(withinMs !== undefined ? [new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, withinMs))))] : []),
+  ]).finally(() => clearTimeout(timer));
+  if (exit !== 'timeout') return { exitCode: exit, timedOut: false };
+  await runtime.stop(container, { timeoutSec: 0 }).catch((err) => log.warn(`${container}: kill after timeout: ${messageOf(err)}`));
+  return { exitCode: await runtime.wait(container).catch(() => -1), timedOut: true };
+}
+
+/** The ended run into the history (capped), then the run containers that fell out of it removed. */
+async function recordEnd(deps: RunDeps, kind: JobKind, ref: ResourceRef, limits: HistoryLimits, run: JobRun): Promise<void> {
+  const at = { ...ref, kind };
   // Deleted while it ran: the delete cleared the status and removed the containers; leave both so.
-  if (!(await store.get(keys.desired(ref)))) return run;
-  const status = await workload.status.patch(w.ref, (cur) => {
+  if (!(await deps.store.get(keys.desired(at)))) return;
+  const status = await deps.workload.status.patch(at, (cur) => {
     const history = capHistory(upsertRun(((cur as JobStatus).history ?? []) as JobRun[], run), limits);
     return { history, last_run: lastRunOf(history) };
   });
-  await gc(deps, ref, kind, ((status as JobStatus).history ?? []).map((r) => r.run_id));
-  return run;
-  }
+  await gc(deps, at, kind, ((status as JobStatus).history ?? []).map((r) => r.run_id));
 }
 
 /** See `Jobs.adopt`. */
@@ -127,45 +129,33 @@ export async function adoptRuns(deps: RunDeps, kind: JobKind, ref: ResourceRef, 
 }
 
 async function adoptOne(deps: RunDeps, kind: JobKind, ref: ResourceRef, limits: HistoryLimits, orphan: JobRun): Promise<void> {
-  const { runtime, log } = deps;
   const container = orphan.container!;
   const run: JobRun = { ...orphan };
   try {
-    const found = await runtime.inspect(container);
+    const found = await deps.runtime.inspect(container);
     if (!found) {
       run.status = 'failed';
       run.error = `run ${run.run_id}: its container is gone (the controller restarted while it ran)`;
     } else {
       const left = run.deadline_at ? Date.parse(run.deadline_at) - Date.now() : undefined;
-      log.info(`${formatRef(ref)} run ${run.run_id}: adopted after a restart${left !== undefined ? `; killed in ${Math.max(0, Math.ceil(left / 1000))} s unless it ends` : ''}`);
-      let timer: NodeJS.Timeout | undefined;
-      const exit = await Promise.race([
-        runtime.wait(container),
-        ...(left !== undefined ? [new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, left))))] : []),
-      ]).finally(() => clearTimeout(timer));
-      if (exit === 'timeout') {
-        await runtime.stop(container, { timeoutSec: 0 }).catch((err) => log.warn(`${container}: kill after timeout: ${messageOf(err)}`));
-        run.exit_code = await runtime.wait(container).catch(() => -1);
+      deps.log.info(`${formatRef(ref)} run ${run.run_id}: adopted after a restart${left !== undefined ? `; killed in ${Math.max(0, Math.ceil(left / 1000))} s unless it ends` : ''}`);
+      const end = await waitOrKill(deps, container, left);
+      run.exit_code = end.exitCode;
+      if (end.timedOut) {
         run.status = 'failed';
         run.error = `${kind}/${appId(ref.scope, ref.name)} run ${run.run_id} timed out at ${run.deadline_at}; killed`;
       } else {
-        run.exit_code = exit;
-        run.status = exit === 0 ? 'succeeded' : 'failed';
-        if (exit !== 0) run.error = `${kind}/${appId(ref.scope, ref.name)} run ${run.run_id} exited ${exit}`;
+        run.status = end.exitCode === 0 ? 'succeeded' : 'failed';
+        if (end.exitCode !== 0) run.error = `${kind}/${appId(ref.scope, ref.name)} run ${run.run_id} exited ${end.exitCode}`;
       }
     }
   } catch (err) {
-    log.warn(`${formatRef(ref)} run ${run.run_id}: adopting it: ${messageOf(err)}; trying again on the next reconcile`);
+    deps.log.warn(`${formatRef(ref)} run ${run.run_id}: adopting it: ${messageOf(err)}; trying again on the next reconcile`);
     return;
   }
   run.ended_at = new Date().toISOString();
-  log.info(`${formatRef(ref)} run ${run.run_id} ${run.status} (adopted)`);
-  if (!(await deps.store.get(keys.desired({ ...ref, kind })))) return;
-  const status = await deps.workload.status.patch({ ...ref, kind }, (cur) => {
-    const history = capHistory(upsertRun(((cur as JobStatus).history ?? []) as JobRun[], run), limits);
-    return { history, last_run: lastRunOf(history) };
-  });
-  await gc(deps, { ...ref, kind }, kind, ((status as JobStatus).history ?? []).map((r) => r.run_id));
+  deps.log.info(`${formatRef(ref)} run ${run.run_id} ${run.status} (adopted)`);
+  await recordEnd(deps, kind, ref, limits, run);
 }
 
 /** Removes stopped run containers whose run is no longer in the history. */
