@@ -133,7 +133,11 @@ test.serial('an app hands its route to the plugin with one upstream per running 
   });
   t.deepEqual(upstreamsOf(first), ips.map((ip) => `${ip}:8080`));
   t.is(first.env.VOODU_INGRESS_TLS, undefined);
-  const st = await waitFor('the status', () => status(scope, 'web'));
+  // The plugin's answer is written to the status after the call returns; wait for it, not for any status.
+  const st = await waitFor('the status with the plugin answer', async () => {
+    const s = await status(scope, 'web');
+    return s?.plugin ? s : undefined;
+  });
   t.is(st.plugin, 'fake-caddy');
   t.deepEqual(st.upstreams, upstreamsOf(first));
   t.is(st.data.host, 'web.test');
