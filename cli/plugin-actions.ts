@@ -5,7 +5,6 @@
  * new local file. Local dispatch and dispatch over SSH differ only in where
  * a fetched file's bytes come from.
  */
-import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:os';
@@ -56,7 +55,8 @@ export async function carryOut(data: DispatchAnswer, io: ActionIo, fetchBytes: F
 }
 
 /** Runs one `exec_local` command with the user's terminal; resolves with its exit code. */
-function execLocal(env: NodeJS.ProcessEnv, command: string[]): Promise<number> {
+async function execLocal(env: NodeJS.ProcessEnv, command: string[]): Promise<number> {
+  const { spawn } = await import('node:child_process'); // read only by the verbs that run something here
   return new Promise((done, fail) => {
     const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, ...env } });
     child.once('error', (err) => fail(new CliError(`exec_local ${command[0]}: ${err.message}`)));

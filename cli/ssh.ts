@@ -4,7 +4,6 @@
  * built here is the remote command line, which sshd hands to the remote
  * shell, so every token in it is single-quoted.
  */
-import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
 import { CliError } from './client.js';
@@ -84,6 +83,8 @@ export async function runRemote(remote: Remote, args: string[], io: SshIo, opts:
   const stdin = io.stdin ?? process.stdin;
   const inheritIn = opts.input === undefined && stdin === process.stdin;
   const inheritOut = !opts.capture && !opts.stdoutTo && io.stdout === process.stdout;
+  // Imported here: only a command that goes over ssh needs child_process, and reading it slows every start.
+  const { spawn } = await import('node:child_process');
   const child = spawn('ssh', argv, {
     stdio: [inheritIn ? 'inherit' : 'pipe', inheritOut ? 'inherit' : 'pipe', opts.tty && !opts.quiet && io.stderr === process.stderr ? 'inherit' : 'pipe'],
     env: { ...process.env, ...io.env },

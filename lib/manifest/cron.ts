@@ -9,7 +9,16 @@
  * croner's Quartz extensions (`L`, `W`, `#`, `?`) and month names would
  * make a schedule that other cron implementations reject.
  */
-import { Cron } from 'croner';
+import { createRequire } from 'node:module';
+import type { Cron } from 'croner';
+
+/**
+ * croner is read on first use: compiling it costs a CLI start ~15 ms, and
+ * most applies hold no cronjob. Its CommonJS build, so the read can be
+ * synchronous (validation is).
+ */
+let CronClass: typeof Cron | undefined;
+const cronClass = () => (CronClass ??= (createRequire(import.meta.url)('croner') as typeof import('croner')).Cron);
 
 const SHAPE = 'use five fields "minute hour day-of-month month day-of-week" (e.g. "*/15 * * * *") or @hourly, @daily, @weekly, @monthly, @yearly';
 const FIELDS: readonly { name: string; range: string }[] = [
@@ -31,7 +40,7 @@ export interface Schedule {
 
 function compile(expr: string, timezone?: string): Cron {
   // `paused`: croner would otherwise start its own timer; we only ask it for dates.
-  return new Cron(expr, { paused: true, mode: '5-part', domAndDow: false, timezone: timezone || 'UTC' });
+  return new (cronClass())(expr, { paused: true, mode: '5-part', domAndDow: false, timezone: timezone || 'UTC' });
 }
 
 const libMessage = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/^Cron\w*:\s*/, '').replace(/\.$/, '');

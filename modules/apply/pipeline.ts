@@ -45,8 +45,13 @@ export async function expandAll(deps: ExpandDeps, incoming: Manifest[], dryRun: 
     // A kind no module declared gets its hook made here, so a HookMap `factory` interceptor (plugins) can claim it.
     const stored = isStored(deps.kinds, m.kind);
     const hook = stored ? deps.hooks.onExpand.get(m.kind) : deps.hooks.onExpand.for(m.kind);
-    const ctx: ApplyExpandContext = { dryRun, config: await deps.configFor(m.scope ?? '', m.name), report, ...(progress && { progress }) };
-    const result = hook ? await hook.promise(m, ctx) : undefined;
+    // The config buckets are read only for a manifest something expands: two etcd reads each, and a
+    // batch of plain deployments would otherwise pay them once per manifest, one after another.
+    let result: Awaited<ReturnType<NonNullable<typeof hook>['promise']>> | undefined;
+    if (hook) {
+      const ctx: ApplyExpandContext = { dryRun, config: await deps.configFor(m.scope ?? '', m.name), report, ...(progress && { progress }) };
+      result = await hook.promise(m, ctx);
+    }
     if (!result) {
       if (!stored) {
         throw new ValidationError(
