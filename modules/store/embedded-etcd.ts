@@ -37,7 +37,12 @@ export interface EmbeddedEtcdOptions {
   peerTls?: TlsFiles;
   /** Member name. Default voodu-0. */
   name?: string;
-  /** How long `start()` waits for /health. Default 30000. */
+  /**
+   * How long etcd may go without serving /health *and* without progress (no
+   * CPU time used, no line printed) before it counts as hung: `start()`
+   * fails, a restarted one is killed. An etcd replaying a large WAL is busy
+   * the whole time and is waited for. Default 30000.
+   */
   readyTimeoutMs?: number;
   log?: Logger;
   /** Default `<dataDir>/../etcd.pid`. */
@@ -74,6 +79,8 @@ export class EmbeddedEtcd {
   #child: ChildProcess | undefined;
   #spawnedAt = 0;
   #tail: string[] = [];
+  /** Lines etcd printed since this controller started it: one sign of progress during a slow start. */
+  #lines = 0;
   #state: 'idle' | 'starting' | 'running' | 'stopping' = 'idle';
   #restartTimer: NodeJS.Timeout | undefined;
   #restarts = 0;
@@ -246,6 +253,7 @@ export class EmbeddedEtcd {
   }
 
   #remember(line: string): void {
+    this.#lines++;
     this.#tail.push(line);
     if (this.#tail.length > TAIL_LINES) this.#tail.splice(0, this.#tail.length - TAIL_LINES);
     if (/"level":"(error|fatal|panic|dpanic)"/.test(line)) this.#log?.error(`etcd: ${line}`);
@@ -253,24 +261,62 @@ export class EmbeddedEtcd {
   }
 
   async #awaitReady(child: ChildProcess): Promise<void> {
-    const deadline = Date.now() + this.readyTimeoutMs;
+    const outcome = await this.#untilServing(child, () => this.#state === 'starting');
+    if (outcome === 'healthy') return;
+    if (outcome === 'cancelled') throw new VooduError('etcd start was cancelled by stop()');
+    if (outcome === 'exited') {
+      // Let the last lines of output land before quoting them.
+      await closed(child, 1000);
+      throw new VooduError(`etcd exited during startup (${describeExit(child)})${this.#tailText()}`);
+    }
+    throw new VooduError(
+      `etcd did not become healthy at ${this.clientUrl}/health: no progress (no CPU time, no output) for ${this.readyTimeoutMs} ms${this.#tailText()}`,
+    );
+  }
+
+  /**
+   * Polls /health until etcd serves, exits, stops being the one we wait for
+   * (`current`), or stalls: `readyTimeoutMs` with neither CPU time nor
+   * output. The deadline moves with progress, so a start that replays a
+   * large write-ahead log is not mistaken for a hang (and killed, and
+   * replayed again from the start, forever). Reports every 10 s while it waits.
+   */
+  async #untilServing(child: ChildProcess, current: () => boolean): Promise<'healthy' | 'exited' | 'stalled' | 'cancelled'> {
+    const started = Date.now();
+    let mark = this.#progressMark(child);
+    let stallAt = started + this.readyTimeoutMs;
+    let nextReport = started + 10_000;
     for (;;) {
-      if (this.#state !== 'starting') throw new VooduError('etcd start was cancelled by stop()');
-      if (exited(child)) {
-        // Let the last lines of output land before quoting them.
-        await closed(child, 1000);
-        throw new VooduError(
-          `etcd exited during startup (${describeExit(child)})${this.#tailText()}`,
-        );
+      if (!current()) return 'cancelled';
+      if (exited(child)) return 'exited';
+      if (await this.health()) return 'healthy';
+      const now = Date.now();
+      const m = this.#progressMark(child);
+      if (m !== mark) {
+        mark = m;
+        stallAt = now + this.readyTimeoutMs;
       }
-      if (await this.health()) return;
-      if (Date.now() >= deadline) {
-        throw new VooduError(
-          `etcd did not become healthy at ${this.clientUrl}/health within ${this.readyTimeoutMs} ms${this.#tailText()}`,
-        );
+      if (now >= stallAt) return 'stalled';
+      if (now >= nextReport) {
+        nextReport = now + 10_000;
+        this.#log?.info(`etcd (pid ${child.pid}) still starting after ${Math.round((now - started) / 1000)} s and busy (replaying its data?); waiting`);
       }
       await closed(child, 100);
     }
+  }
+
+  /** Changes whenever etcd used CPU or printed a line. CPU time is read from /proc (Linux); elsewhere output alone counts. */
+  #progressMark(child: ChildProcess): string {
+    let cpu = '';
+    try {
+      // Fields after the `(comm)`, which may hold spaces: utime and stime are the 12th and 13th of them.
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpu = `${fields[11]}+${fields[12]}`;
+    } catch {
+      // not Linux, or already gone (the exit check sees to that)
+    }
+    return `${this.#lines}:${cpu}`;
   }
 
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -303,19 +349,12 @@ export class EmbeddedEtcd {
       return;
     }
     this.#log?.warn(`etcd restart #${this.#restarts}: pid ${child.pid}`);
-    const deadline = Date.now() + this.readyTimeoutMs;
-    while (this.#child === child && this.#state === 'running' && !exited(child)) {
-      if (await this.health()) {
-        this.#log?.info(`etcd healthy again after restart #${this.#restarts}`);
-        return;
-      }
-      if (Date.now() >= deadline) {
-        // Alive but not serving: kill it so the exit path restarts it with backoff.
-        this.#log?.error(`etcd restart #${this.#restarts} not healthy after ${this.readyTimeoutMs} ms; killing it${this.#tailText()}`);
-        child.kill('SIGKILL');
-        return;
-      }
-      await sleep(100);
+    const outcome = await this.#untilServing(child, () => this.#child === child && this.#state === 'running');
+    if (outcome === 'healthy') this.#log?.info(`etcd healthy again after restart #${this.#restarts}`);
+    if (outcome === 'stalled') {
+      // Alive but neither serving nor doing anything: kill it so the exit path restarts it with backoff.
+      this.#log?.error(`etcd restart #${this.#restarts} not healthy and idle for ${this.readyTimeoutMs} ms; killing it${this.#tailText()}`);
+      child.kill('SIGKILL');
     }
   }
 

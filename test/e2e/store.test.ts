@@ -614,12 +614,37 @@ test('startup timeout: the error quotes the output and the child is killed', asy
   const probe = setInterval(() => (pid ??= etcd.pid), 20);
   const err = await t.throwsAsync(() => etcd.start());
   clearInterval(probe);
-  t.regex(err!.message, new RegExp(`did not become healthy at http://127.0.0.1:${clientPort}/health within 1000 ms`));
+  t.regex(err!.message, new RegExp(`did not become healthy at http://127.0.0.1:${clientPort}/health: no progress \\(no CPU time, no output\\) for 1000 ms`));
   t.regex(err!.message, /fake etcd says hi/);
   t.regex(err!.message, /to stderr too/);
   t.true(Date.now() - started < 10_000);
   t.truthy(pid);
   t.false(alive(pid!), 'the hung child was killed');
+});
+
+test('a slow start that keeps etcd busy (a long WAL replay) is waited for, past readyTimeoutMs', async (t) => {
+  const real = requireBinary('etcd');
+  const dir = await tempDir();
+  const fake = join(dir, 'etcd');
+  // Busy for 4 s, four times readyTimeoutMs, printing nothing, as etcd replaying a large WAL is; then the real etcd.
+  await writeFile(fake, `#!/bin/sh\nend=$(($(date +%s) + 4))\nwhile [ "$(date +%s)" -lt "$end" ]; do :; done\nexec ${real} "$@"\n`);
+  await chmod(fake, 0o755);
+  const [clientPort, peerPort] = await freePorts(2);
+  const etcd = new EmbeddedEtcd({
+    bin: fake,
+    dataDir: join(dir, 'data'),
+    clientUrl: `http://127.0.0.1:${clientPort}`,
+    peerUrl: `http://127.0.0.1:${peerPort}`,
+    readyTimeoutMs: 1000,
+    log: quiet,
+  });
+  cleanups.push(() => etcd.stop());
+  const started = Date.now();
+  await etcd.start();
+  const took = Date.now() - started;
+  t.log(`healthy after ${took} ms with readyTimeoutMs 1000`);
+  t.true(took >= 4000, `healthy after only ${took} ms: the busy phase did not run`);
+  t.true(await etcd.health());
 });
 
 test('a missing etcd binary names it and the fix', async (t) => {
