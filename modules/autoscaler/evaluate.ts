@@ -2,17 +2,20 @@
  * One evaluation round: every autoscaled deployment sampled, judged and, on
  * a step, re-put with its new count. The deployment module's reconcile,
  * driven by the watch, does the scaling (replicas are not in the spec hash,
- * so no rolling restart). Cooldown memory lives here, in memory only, as
- * in the reference: a restarted controller may act at once.
+ * so no rolling restart). The cooldowns' step times are stored in
+ * `status.autoscale` (`last_up_at`, `last_down_at`); the memory here is their
+ * cache, seeded from the status the first time a deployment is judged, so a
+ * restarted controller keeps the cooldowns the last one started.
  */
 import { type Logger } from '../../kernel/index.js';
 import { messageOf } from '../../lib/errors.js';
 import { formatRef, keys } from '../../lib/identity.js';
 import type { Runtime } from '../runtime/contract.js';
 import type { Store } from '../store/contract.js';
-import type { WorkloadService } from '../workload/contract.js';
-import { decide, freshMemory, type Decision, type Memory } from './decide.js';
+import type { WorkloadService, WorkloadStatus } from '../workload/contract.js';
+import { decide, type Decision, type Memory } from './decide.js';
 import { autoscaledTargets, setReplicas, type Target } from './manifest.js';
+import { seedMemory } from './memory.js';
 import { sampleReplicas } from './sample.js';
 
 export interface EvaluatorDeps {
@@ -39,6 +42,9 @@ export interface AutoscaleStatus {
   decided_at: string;
   /** The last step taken (kept across holds). */
   last_scale?: { from: number; to: number; at: string };
+  /** When each direction last stepped (kept across holds): what the cooldowns count from, after a restart too. */
+  last_up_at?: string;
+  last_down_at?: string;
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -74,8 +80,14 @@ export class Evaluator {
   async #one(t: Target, now: number): Promise<void> {
     const { log, store, workload } = this.#deps;
     const id = formatRef(t.ref);
-    const memory = this.#memory.get(id) ?? freshMemory();
-    this.#memory.set(id, memory);
+    let memory = this.#memory.get(id);
+    if (!memory) {
+      // From the store, not workload.status.read, which answers {} when etcd fails: a failed read must
+      // fail this round (and be tried again next one), not cache a memory with no cooldown in it.
+      const stored = await store.getJSON<WorkloadStatus>(keys.status(t.ref.kind, t.ref.scope, t.ref.name));
+      memory = seedMemory(stored?.['autoscale'], now);
+      this.#memory.set(id, memory);
+    }
 
     const samples = await sampleReplicas(this.#deps, t.ref);
     let d = decide(t.bounds, samples.map((s) => s.cpuPercent), now, memory);
@@ -124,7 +136,11 @@ export class Evaluator {
     await workload.status.patch(t.ref, (cur) => {
       const prev = cur['autoscale'] as AutoscaleStatus | undefined;
       const last = step ?? prev?.last_scale;
-      return { autoscale: { ...record, ...(last ? { last_scale: last } : {}) } };
+      const upAt = step && d.action === 'up' ? step.at : prev?.last_up_at;
+      const downAt = step && d.action === 'down' ? step.at : prev?.last_down_at;
+      return {
+        autoscale: { ...record, ...(last ? { last_scale: last } : {}), ...(upAt ? { last_up_at: upAt } : {}), ...(downAt ? { last_down_at: downAt } : {}) },
+      };
     });
   }
 }

@@ -89,6 +89,12 @@ export interface Jobs {
    * Idempotent; the job and cronjob reconciles call it.
    */
   adopt(kind: JobKind, ref: ResourceRef, limits?: JobRunRequest['limits']): Promise<void>;
+  /**
+   * How many runs the stored status says are `running` and whose container
+   * is still running. Read from etcd and Docker, not from this process, so
+   * it counts a run a killed controller started (cronjob `Forbid` asks it).
+   */
+  running(kind: JobKind, ref: ResourceRef): Promise<number>;
 }
 
 declare module '../../kernel/services.js' {

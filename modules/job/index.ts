@@ -18,7 +18,7 @@ import { tapRunJob } from './action.js';
 import type { JobRun, JobStatus, Jobs } from './contract.js';
 import { lastRunOf } from './history.js';
 import { requireManifest, resolveRef } from './resolve.js';
-import { adoptRuns, runJob } from './run.js';
+import { adoptRuns, runJob, runningRuns } from './run.js';
 import { limitsOf } from './history.js';
 import { serveRun } from './serve.js';
 
@@ -39,6 +39,7 @@ export default defineModule({
       resolve: (kind, name, scope) => resolveRef(store, kind, name, scope),
       serve: (raw, follow, start) => serveRun(deps, raw, follow, start),
       adopt: (kind, ref, limits) => adoptRuns(deps, kind, ref, limitsOf(limits ?? {})),
+      running: (kind, ref) => runningRuns(deps, kind, ref),
     };
     ctx.provide('jobs', jobs);
 

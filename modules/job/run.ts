@@ -128,6 +128,15 @@ export async function adoptRuns(deps: RunDeps, kind: JobKind, ref: ResourceRef, 
   }
 }
 
+/** See `Jobs.running`. */
+export async function runningRuns(deps: RunDeps, kind: JobKind, ref: ResourceRef): Promise<number> {
+  const status = await deps.workload.status.read({ ...ref, kind });
+  const stored = (((status as JobStatus | undefined)?.history ?? []) as JobRun[]).filter((r) => r.status === 'running' && r.container);
+  // A `running` record can outlive its container (removed by hand, or exited while no controller ran): only a live one counts.
+  const live = await Promise.all(stored.map(async (r) => (await deps.runtime.inspect(r.container!))?.running === true));
+  return live.filter(Boolean).length;
+}
+
 async function adoptOne(deps: RunDeps, kind: JobKind, ref: ResourceRef, limits: HistoryLimits, orphan: JobRun): Promise<void> {
   const container = orphan.container!;
   const run: JobRun = { ...orphan };

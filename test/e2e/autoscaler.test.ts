@@ -4,7 +4,9 @@
  * clock driven by the test with synthetic times. A replica that burns CPU
  * makes it scale up to max (and no further), re-applying keeps the chosen
  * count, and once the burn stops it scales back down to min (and no
- * further). Containers the controller makes are removed by scope label.
+ * further). A controller booted again against the same etcd keeps the
+ * cooldown the previous one started. Containers the controller makes are
+ * removed by scope label.
  */
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
@@ -25,10 +27,13 @@ const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconc
 let etcd: TestEtcd;
 let ctl: ModuleController;
 
+/** A controller against the test's etcd; booted again to play a restart. */
+const boot = () => bootModules(etcd.endpoint, MODULES, { autoscaler: { intervalMs: 1000 }, deployment: { readyTimeoutMs: 8000 } }, { manualClock: true });
+
 test.before(async () => {
   await requireDocker(docker);
   etcd = await startEtcd();
-  ctl = await bootModules(etcd.endpoint, MODULES, { autoscaler: { intervalMs: 1000 }, deployment: { readyTimeoutMs: 8000 } }, { manualClock: true });
+  ctl = await boot();
 });
 
 test.after.always(async () => {
@@ -66,18 +71,23 @@ const waitRunning = (name: string, n: number) => waitFor(`${n} running replica(s
   return r.length === n && r;
 });
 
+/** The latest synthetic time ticked: a later test starts past it, or the cadence would drop its ticks. */
+let lastTick = 0;
+
 /**
- * One evaluation at synthetic time `now`, returned once its decision is
- * recorded. A tick that lands while the previous round is still winding
- * down is dropped by the cadence, so the tick is repeated until it counts.
+ * One evaluation at synthetic time `now`, returned once its decision for
+ * deployment `name` is recorded. A tick that lands while the previous round
+ * is still winding down is dropped by the cadence, so the tick is repeated
+ * until it counts.
  */
-async function evaluateAt(now: number): Promise<AutoscaleStatus> {
+async function evaluateAt(name: string, now: number): Promise<AutoscaleStatus> {
   const at = new Date(now).toISOString();
-  return waitFor(`the evaluation at ${at}`, async () => {
+  lastTick = Math.max(lastTick, now);
+  return waitFor(`the evaluation of ${name} at ${at}`, async () => {
     await ctl.kernel.clock.tick(now);
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      const a = (await statusOf('web'))?.['autoscale'] as AutoscaleStatus | undefined;
+      const a = (await statusOf(name))?.['autoscale'] as AutoscaleStatus | undefined;
       if (a?.decided_at === at) return a;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -93,7 +103,7 @@ test.serial('scales up on CPU to max and no further, keeps the count on re-apply
 
   const t0 = Math.floor(Date.now() / 1000) * 1000;
   // First evaluation: the busy replica reads ~100% of a core against a 22% threshold → one step up, no cooldown yet.
-  const up = await evaluateAt(t0);
+  const up = await evaluateAt('web', t0);
   t.log(`t0: ${JSON.stringify(up)}`);
   t.like(up, { action: 'up', current: 1, replicas: 2, target: 20, scale_up_above: 22, scale_down_below: 14 });
   t.true(up.mean_cpu > 22, `mean ${up.mean_cpu}`);
@@ -108,7 +118,7 @@ test.serial('scales up on CPU to max and no further, keeps the count on re-apply
 
   // Still busy, at max: further ticks hold at 2.
   for (const dt of [15_000, 30_000]) {
-    const held = await evaluateAt(t0 + dt);
+    const held = await evaluateAt('web', t0 + dt);
     t.log(`t0+${dt / 1000}s: ${JSON.stringify(held)}`);
     t.like(held, { action: 'hold', current: 2, replicas: 2 });
     t.regex(held.reason, /already at max 2/);
@@ -138,7 +148,7 @@ test.serial('scales up on CPU to max and no further, keeps the count on re-apply
   }
 
   // Idle, past cooldown_down (60 s) even counted from the scale-up: one step down.
-  const down = await evaluateAt(t0 + 75_000);
+  const down = await evaluateAt('web', t0 + 75_000);
   t.log(`t0+75s: ${JSON.stringify(down)}`);
   t.like(down, { action: 'down', current: 2, replicas: 1 });
   t.true(down.mean_cpu < 14, `mean ${down.mean_cpu}`);
@@ -147,7 +157,7 @@ test.serial('scales up on CPU to max and no further, keeps the count on re-apply
   await waitRunning('web', 1);
 
   // At min: no further.
-  const floor = await evaluateAt(t0 + 150_000);
+  const floor = await evaluateAt('web', t0 + 150_000);
   t.log(`t0+150s: ${JSON.stringify(floor)}`);
   t.like(floor, { action: 'hold', current: 1, replicas: 1 });
   t.regex(floor.reason, /already at min 1/);
@@ -161,4 +171,41 @@ test.serial('scales up on CPU to max and no further, keeps the count on re-apply
   const described = await call('GET', `/describe?kind=deployment&scope=${scope}&name=web`);
   t.is(described.status, 200, described.body.error);
   t.like(described.body.data.status.autoscale, { action: 'hold', replicas: 1, last_scale: { from: 2, to: 1 } });
+});
+
+test.serial('cooldowns survive a controller restart: the next controller holds inside cooldown_up, then scales once it has passed', async (t) => {
+  t.timeout(240_000);
+  const again = { kind: 'deployment', scope, name: 'again', spec: { image: TEST_IMAGE, command: ['sh', '-c', BURN], replicas: 1, autoscale: { ...AUTOSCALE, max: 3, cooldown_up: '30s' } } };
+  const applied = await call('POST', '/apply', [again]);
+  t.is(applied.status, 200, applied.body.error);
+  await waitRunning('again', 1);
+
+  const t1 = Math.max(Math.floor(Date.now() / 1000) * 1000, lastTick + 60_000);
+  const up = await evaluateAt('again', t1);
+  t.like(up, { action: 'up', current: 1, replicas: 2 });
+  // Both replicas sampled before the restart, so the next judgement is 2 → 3, not a repeat of 1 → 2.
+  await waitRunning('again', 2);
+
+  // The restart: a new controller, nothing in memory, the same etcd.
+  await ctl.stop();
+  ctl = await boot();
+  await waitRunning('again', 2);
+
+  const held = await evaluateAt('again', t1 + 10_000);
+  t.log(`t1+10s after the restart: ${JSON.stringify(held)}`);
+  t.like(held, { action: 'hold', current: 2, replicas: 2 });
+  t.regex(held.reason, /cooldown_up has 20s left/);
+  t.is(await storedReplicas('again'), 2);
+
+  const later = await evaluateAt('again', t1 + 31_000);
+  t.log(`t1+31s: ${JSON.stringify(later)}`);
+  t.like(later, { action: 'up', current: 2, replicas: 3 });
+  t.is(await storedReplicas('again'), 3);
+
+  // Stop the burn in every replica, the new one too.
+  const runtime = ctl.kernel.services.get('runtime', 'test');
+  for (const r of await waitRunning('again', 3)) {
+    const res = await runtime.exec(r.id, { cmd: ['touch', '/tmp/idle'] });
+    t.is(res.exitCode, 0, res.stderr);
+  }
 });

@@ -262,3 +262,48 @@ test.serial('kill -9 mid-job: the next controller adopts the run, kills it at it
     await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   }
 });
+
+test.serial('kill -9 mid-cronjob-run: with Forbid, the next controller skips a forced run while the adopted one still runs', async (t) => {
+  t.timeout(180_000);
+  const { dockerClient, TEST_IMAGE } = await import('../helpers/docker.js');
+  const docker = dockerClient();
+  const scope = `forbid${process.pid}`;
+  const first = startDaemon();
+  await waitHealthy(first);
+  const auth = { authorization: `Bearer ${(await readFile(join(root, 'api-token'), 'utf8')).trim()}`, 'content-type': 'application/json' };
+  const api = (method: string, path: string, body?: unknown) => fetch(`http://127.0.0.1:${http}${path}`, { method, headers: auth, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const runs = async () => docker.listContainers({ filters: { label: [`voodu.scope=${scope}`, 'voodu.kind=cronjob'], status: ['running'] } });
+  try {
+    // Fires once a year: only the forced runs below happen.
+    const cronjob = { kind: 'cronjob', scope, name: 'solo', spec: { schedule: '0 3 1 1 *', concurrency_policy: 'Forbid', job: { image: TEST_IMAGE, command: ['sleep', '3600'] } } };
+    const applied = await api('POST', '/apply', [cronjob]);
+    t.is(applied.status, 200, await applied.clone().text());
+    void api('POST', `/cronjobs/run?scope=${scope}&name=solo`).catch(() => undefined); // answered only at the end: the controller dies first
+    let started: Awaited<ReturnType<typeof runs>> = [];
+    for (let i = 0; i < 100 && !(started = await runs()).length; i++) await new Promise((r) => setTimeout(r, 200));
+    t.is(started.length, 1, 'the first run never started');
+
+    // The crash: the controller and its etcd, both with SIGKILL. The run's container keeps going.
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    for (const pid of await etcdPidsUnder(root)) process.kill(pid, 'SIGKILL');
+    const second = startDaemon();
+    await waitHealthy(second, 60_000);
+
+    // The new controller has nothing in memory; the stored run and its live container say a run is in flight.
+    // A run that does start answers only when it ends (in an hour): give up long before.
+    const forced = await fetch(`http://127.0.0.1:${http}/cronjobs/run?scope=${scope}&name=solo`, { method: 'POST', headers: auth, signal: AbortSignal.timeout(20_000) }).catch((err: Error) => err);
+    const body = forced instanceof Error ? { error: `no answer within 20 s (${forced.message}): a second run started` } : ((await forced.json()) as { skipped?: string });
+    t.is(forced instanceof Error ? undefined : forced.status, 200, JSON.stringify(body));
+    t.regex((body as { skipped?: string }).skipped ?? '', /Forbid/, JSON.stringify(body));
+    const now = await runs();
+    t.deepEqual(now.map((c) => c.Id), started.map((c) => c.Id), 'exactly the one run from before the crash is running');
+    t.true(second.output().includes('skipped: concurrency_policy Forbid'), second.output());
+
+    await api('DELETE', `/apply?kind=cronjob&scope=${scope}&name=solo`);
+    t.is(await stopDaemon(second), 0, second.output());
+  } finally {
+    const left = await docker.listContainers({ all: true, filters: { label: [`voodu.scope=${scope}`] } });
+    await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  }
+});

@@ -2,7 +2,8 @@
  * The autoscaler's pure parts (the reference's
  * autoscaler_test.go list): the decision, cooldowns, the mean, which
  * manifests it drives, the manifest round trip and the guarded write, the
- * decision-11 apply stage, and the module's options. Fakes stand in for etcd here;
+ * decision-11 apply stage, the cooldown memory seeded from a stored status,
+ * and the module's options. Fakes stand in for etcd here;
  * test/e2e/autoscaler.test.ts runs the real thing.
  */
 import test from 'ava';
@@ -22,6 +23,7 @@ import {
 } from '../../modules/autoscaler/decide.js';
 import { validateOptions } from '../../modules/autoscaler/index.js';
 import { autoscaledTargets, setReplicas, withReplicas } from '../../modules/autoscaler/manifest.js';
+import { seedMemory } from '../../modules/autoscaler/memory.js';
 import type { KeyValue, Store, TxnRequest } from '../../modules/store/contract.js';
 
 const b: Bounds = { min: 1, max: 3, target: 50, cooldownUpMs: 30_000, cooldownDownMs: 300_000 };
@@ -73,6 +75,25 @@ test('cooldown down: a second step waits cooldown_down after the last down, what
   t.regex(early.reason, /cooldown_down has 1s left/);
   t.is(decide(b, [5, 5], NOW + 300_000, m).action, 'down');
   t.is(decide(b, [5, 5], NOW + 1, { lastUp: NOW, lastDown: -Infinity }).action, 'down');
+});
+
+test('seedMemory: the stored step times start the cooldowns of a controller that just started', (t) => {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const m = seedMemory({ action: 'hold', last_up_at: iso(NOW), last_down_at: iso(NOW - 60_000) }, NOW + 10_000);
+  t.deepEqual(m, { lastUp: NOW, lastDown: NOW - 60_000 });
+  // What a restarted controller decides with it: the up waits out the cooldown the last one started.
+  const held = decide(b, [90], NOW + 10_000, m);
+  t.like(held, { action: 'hold' });
+  t.regex(held.reason, /cooldown_up has 20s left/);
+  t.is(decide(b, [90], NOW + 30_000, m).action, 'up');
+  // Nothing stored, nothing usable: no cooldown, as on a first sight.
+  for (const none of [undefined, null, 'x', [], {}, { last_up_at: 'soon', last_down_at: 7 }]) t.deepEqual(seedMemory(none, NOW), freshMemory(), JSON.stringify(none));
+  // A time after now (the clock went back) counts as now: at most one cooldown of waiting.
+  t.deepEqual(seedMemory({ last_up_at: iso(NOW + 3_600_000) }, NOW), { lastUp: NOW, lastDown: -Infinity });
+  // A status from before the step times were stored: last_scale gives its direction's time.
+  t.deepEqual(seedMemory({ last_scale: { from: 1, to: 2, at: iso(NOW) } }, NOW + 1), { lastUp: NOW, lastDown: -Infinity });
+  t.deepEqual(seedMemory({ last_scale: { from: 3, to: 2, at: iso(NOW) } }, NOW + 1), { lastUp: -Infinity, lastDown: NOW });
+  t.deepEqual(seedMemory({ last_up_at: iso(NOW), last_scale: { from: 2, to: 1, at: iso(NOW - 5_000) } }, NOW), { lastUp: NOW, lastDown: NOW - 5_000 });
 });
 
 test('no pods: skip, nothing to judge by', (t) => {
