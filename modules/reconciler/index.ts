@@ -37,6 +37,16 @@ export interface ReconcilerOptions {
 type Cause = ReconcileEvent['cause'];
 
 /**
+ * A container event never replaces the cause a key is already queued with.
+ * `runtime` is the one cause whose run does nothing when the manifest is
+ * gone (only the store may say a resource is gone), so a delete from the
+ * watch, coalesced with the create and start events of the replica a
+ * reconcile was making meanwhile, would otherwise never tear that replica
+ * down: it was left behind, stopped, for good.
+ */
+const keepStrongerCause = (queued: Cause, next: Cause): Cause => (next === 'runtime' ? queued : next);
+
+/**
  * The reconciler's families: every attempt by kind and result (success; retry — failed, will be
  * retried; error — failed for good), how long attempts take, and the work queue's depth at scrape.
  */
@@ -87,7 +97,7 @@ export default defineModule<ReconcilerOptions>({
     const queue = new WorkQueue<Cause>(reconcileKey, ctx.options.concurrency ?? 4, {
       of: (key) => deleted.has(key),
       concurrency: ctx.options.teardownConcurrency ?? 32,
-    });
+    }, keepStrongerCause);
     const results = new RequeueResults();
     const runtimeEvents = new RuntimeEvents((onEvent, onError) => ctx.service('runtime').events(onEvent, onError), ctx.log);
     const measure = ctx.has('metrics') ? reconcileMetrics(ctx.service('metrics'), () => queue.depth) : undefined;

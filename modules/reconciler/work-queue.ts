@@ -12,6 +12,8 @@
  * behind it.
  */
 export type Work<C> = (key: string, cause: C) => Promise<void>;
+/** The cause a key runs with when it is queued again before it ran: default, the newest. */
+export type MergeCauses<C> = (queued: C, next: C) => C;
 
 export interface TeardownLane {
   /** Whether `key` is worked on in the teardown lane, asked when it is picked. */
@@ -29,11 +31,13 @@ export class WorkQueue<C> {
   readonly #teardown: TeardownLane | undefined;
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #later = new Map<string, { timer: NodeJS.Timeout; due: number }>();
+  readonly #merge: MergeCauses<C>;
   #idleWaiters: (() => void)[] = [];
   #stopped = false;
 
-  constructor(work: Work<C>, concurrency: number, teardown?: TeardownLane) {
+  constructor(work: Work<C>, concurrency: number, teardown?: TeardownLane, merge: MergeCauses<C> = (_, next) => next) {
     this.#work = work;
+    this.#merge = merge;
     this.#concurrency = Math.max(1, concurrency);
     this.#teardown = teardown && { of: teardown.of, concurrency: Math.max(1, teardown.concurrency) };
   }
@@ -46,7 +50,8 @@ export class WorkQueue<C> {
       clearTimeout(timer);
       this.#timers.delete(key);
     }
-    this.#pending.set(key, cause);
+    const queued = this.#pending.get(key);
+    this.#pending.set(key, queued === undefined ? cause : this.#merge(queued, cause));
     this.#pump();
   }
 

@@ -125,3 +125,22 @@ test.serial('voodu delete --grace 0s stops at once, whatever stop_grace_period s
   t.log(`--grace 0s over stop_grace_period = 30s: gone in ${took} ms`);
   t.true(took < 5000, `took ${took} ms`);
 });
+
+test.serial('a scope deleted while its replicas are still being created leaves no container behind', async (t) => {
+  // Each apply lands while the previous deployments' replicas are being created and started; the delete
+  // comes while the last ones are mid-create. Their create and start events then reach the reconciler
+  // after the delete did, and must not stand in for it (a stopped replica was left behind for good).
+  const s = scope();
+  for (let i = 0; i < 10; i++) {
+    await applyAll([{ kind: 'deployment', scope: s, name: `one${i}`, spec: { image: TEST_IMAGE, replicas: 1, command: DEAF } }]);
+    await waitFor(`the container of one${i} created`, async () => (await containers(s)).length >= i + 1, { timeoutMs: 30_000, context: logs });
+  }
+  const del = await callApi(ctl, 'DELETE', `/scope?scope=${s}&grace=0s`);
+  t.is(del.status, 200, del.body.error);
+  t.is(del.body.data.deleted.length, 10);
+  await waitFor('every container of the scope gone', async () => (await containers(s)).length === 0, {
+    timeoutMs: 30_000,
+    context: async () => `left: ${(await containers(s)).map((c) => `${c.Names[0]} ${c.State}`).join(', ')}\n${await logs()}`,
+  });
+  t.pass();
+});

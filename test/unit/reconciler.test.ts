@@ -289,3 +289,28 @@ test('teardown lane: deletions run under their own bound, and neither lane waits
   t.deepEqual(peak, { work: 2, teardown: 5 });
   await queue.stop();
 });
+
+test('a key queued again while it runs reruns with the merged cause: a weaker later cause does not replace a stronger one', async (t) => {
+  const runs: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const queue = new WorkQueue<string>(
+    async (key, cause) => {
+      runs.push(`${key}:${cause}`);
+      if (runs.length === 1) await gate;
+    },
+    2,
+    undefined,
+    (queued, next) => (next === 'runtime' ? queued : next),
+  );
+  queue.add('a', 'watch'); // runs, held at the gate
+  await until(() => runs.length === 1);
+  queue.add('a', 'watch'); // the delete, while the first run is still going
+  queue.add('a', 'runtime'); // then the events of what that run created
+  queue.add('a', 'runtime');
+  release();
+  await until(() => runs.length === 2);
+  await sleep(50);
+  t.deepEqual(runs, ['a:watch', 'a:watch'], 'the rerun keeps the watch cause');
+  await queue.stop();
+});
