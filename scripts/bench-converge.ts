@@ -4,6 +4,8 @@
  *
  *   cold      apply → every replica running
  *   no-op     the same apply again → answered (nothing to do)
+ *   first     apply of one small deployment → the engine's create event, p50 of
+ *             10, beside a raw createContainer → its event
  *   teardown  delete the scope → every container gone
  *   rollout   a config change of one deployment of 4 such replicas, no
  *             probe → 4 successors running and every old one gone, with
@@ -76,6 +78,48 @@ async function benchVoodu(): Promise<{ cold: number; noop: number; teardown: num
     await until('voodu: every container gone', async () => (await countLabelled(`voodu.scope=${scope}`)) === 0);
     return { cold, noop, teardown: performance.now() - t };
   } finally {
+    await ctl.cleanup();
+    await etcd.stop();
+  }
+}
+
+/** Resolves with the client time (performance.now) of the next container `create` event carrying `label`. */
+async function nextCreate(label: string): Promise<{ seen: Promise<number>; close: () => void }> {
+  const stream = (await docker.getEvents({ filters: { type: ['container'], event: ['create'], label: [label] } })) as NodeJS.ReadableStream & { destroy(): void };
+  const seen = new Promise<number>((resolve) => stream.once('data', () => resolve(performance.now())));
+  return { seen, close: () => stream.destroy() };
+}
+
+/**
+ * Apply → the engine reports the first container created, one small
+ * deployment at a time, beside the same wait for a raw createContainer call:
+ * the difference is what the controller adds before Docker starts working.
+ */
+async function benchFirstCreate(samples: number): Promise<{ voodu: number[]; raw: number[] }> {
+  const etcd = await startEtcd();
+  const ctl = await bootController({ flags: ['--etcd-endpoints', etcd.endpoint, '--log-level', 'error'] });
+  const s = `${scope}f`;
+  const out = { voodu: [] as number[], raw: [] as number[] };
+  try {
+    for (let i = 0; i < samples; i++) {
+      const watch = await nextCreate(`voodu.scope=${s}`);
+      const t = performance.now();
+      const body = JSON.stringify([{ kind: 'deployment', scope: s, name: `one${i}`, spec: { image: TEST_IMAGE, replicas: 1, command: COMMAND } }]);
+      const res = await apiFetch(ctl, '/apply', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      if (!res.ok) throw new Error(`apply: ${res.status} ${await res.text()}`);
+      out.voodu.push((await watch.seen) - t);
+      watch.close();
+
+      const rawWatch = await nextCreate(`bench.first=${s}`);
+      const r = performance.now();
+      await docker.createContainer({ name: `${scope}-rawfirst${i}`, Image: TEST_IMAGE, Cmd: COMMAND, Labels: { 'bench.first': s }, HostConfig: { NetworkMode: 'voodu0' } });
+      out.raw.push((await rawWatch.seen) - r);
+      rawWatch.close();
+    }
+    return out;
+  } finally {
+    await apiFetch(ctl, `/scope?scope=${s}&grace=0s`, { method: 'DELETE' }).catch(() => undefined);
+    await until('voodu: the first-create scope gone', async () => (await countLabelled(`voodu.scope=${s}`)) === 0).catch(() => undefined);
     await ctl.cleanup();
     await etcd.stop();
   }
@@ -200,6 +244,7 @@ try {
   const rolls: [number, number][] = [];
   for (const surge of [1, 2, 4]) rolls.push([surge, await benchRollout(surge)]);
   const floor = await rolloutFloor(READINESS_GRACE_MS);
+  const first = await benchFirstCreate(10);
   console.log('');
   console.log('work       voodu       raw dockerode (best)   docker compose      voodu / raw');
   const composeCell = (k: 'cold' | 'noop' | 'teardown') => (typeof compose === 'string' ? '—' : seconds(compose[k]));
@@ -210,6 +255,8 @@ try {
     const peer = k === 0 && typeof compose !== 'string' ? `${seconds(compose.recreate)} (recreate)` : '—';
     console.log(`rollout    ${seconds(took).padEnd(11)} ${`${seconds(floor)} (floor)`.padEnd(22)} ${peer.padEnd(19)} ${(took / floor).toFixed(2)}   (4 replicas, max_surge ${surge})`);
   }
+  const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log(`first create p50 ${p50(first.voodu).toFixed(0)} ms (apply → the engine's create event) vs raw createContainer → its event ${p50(first.raw).toFixed(0)} ms: voodu adds ${(p50(first.voodu) - p50(first.raw)).toFixed(0)} ms (10 samples each)`);
   console.log(`raw create+start by concurrency: ${raw.map((r) => `×${r.c} ${seconds(r.cold)}`).join(', ')}`);
   if (typeof compose === 'string') console.log(`compose: ${compose}`);
 } finally {
