@@ -84,15 +84,18 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
   const { workload, runtime, log } = d;
   const startedAt = new Date().toISOString();
   const w = workload.defaults('deployment', ref, (manifest.spec ?? {}) as Record<string, unknown>);
-  const hash = await workload.specHash(w);
-  const env = await workload.syncEnv(w);
-  const image = await workload.resolvedImage(w);
-  const imageId = await workload.ensureImage(ref, image);
-
-  const status = await workload.status.read(ref);
-  const frozen = await workload.frozen.get(ref);
+  // Independent reads (and the env file write), at once: one after another they were most of the
+  // time between an apply and its first container create.
+  const [hash, env, [image, imageId], status, frozen, listed] = await Promise.all([
+    workload.specHash(w),
+    workload.syncEnv(w),
+    workload.resolvedImage(w).then(async (resolved) => [resolved, await workload.ensureImage(ref, resolved)] as const),
+    workload.status.read(ref),
+    workload.frozen.get(ref),
+    workload.list({ kind: 'deployment', scope: ref.scope, name: ref.name }),
+  ]);
   const pending = new Set(Array.isArray(status['restart_pending']) ? (status['restart_pending'] as string[]) : []);
-  let live = await workload.list({ kind: 'deployment', scope: ref.scope, name: ref.name });
+  let live = listed;
 
   // The release record of this spec, plus the record a rollback left `running` for this reconcile to finish (one with a
   // `phase` belongs to a release {} run, which modules/release finishes).
