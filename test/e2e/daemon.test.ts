@@ -82,6 +82,12 @@ async function waitHealthy(d: Daemon, timeoutMs = 40_000): Promise<{ status: str
   throw new Error(`controller not healthy after ${timeoutMs} ms:\n${d.output()}`);
 }
 
+/** Calls the daemon's API with the token it wrote to `<root>/api-token` (read once the daemon is up). */
+async function tokenApi(): Promise<(method: string, path: string, body?: unknown, init?: RequestInit) => Promise<Response>> {
+  const auth = { authorization: `Bearer ${(await readFile(join(root, 'api-token'), 'utf8')).trim()}`, 'content-type': 'application/json' };
+  return (method, path, body, init = {}) => fetch(`http://127.0.0.1:${http}${path}`, { ...init, method, headers: auth, ...(body !== undefined && { body: JSON.stringify(body) }) });
+}
+
 /** Processes named etcd whose command line points into `dir` (our embedded etcd). */
 async function etcdPidsUnder(dir: string): Promise<number[]> {
   if (!dir) return [];
@@ -214,8 +220,7 @@ test.serial('kill -9 mid-job: the next controller adopts the run, kills it at it
   const scope = `adopt${process.pid}`;
   const first = startDaemon();
   await waitHealthy(first);
-  const auth = { authorization: `Bearer ${(await readFile(join(root, 'api-token'), 'utf8')).trim()}`, 'content-type': 'application/json' };
-  const api = (method: string, path: string, body?: unknown) => fetch(`http://127.0.0.1:${http}${path}`, { method, headers: auth, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const api = await tokenApi();
   try {
     const applied = await api('POST', '/apply', [{ kind: 'job', scope, name: 'hang', spec: { image: TEST_IMAGE, command: ['sleep', '3600'], timeout: '8s' } }]);
     t.is(applied.status, 200, await applied.clone().text());
@@ -270,8 +275,7 @@ test.serial('kill -9 mid-cronjob-run: with Forbid, the next controller skips a f
   const scope = `forbid${process.pid}`;
   const first = startDaemon();
   await waitHealthy(first);
-  const auth = { authorization: `Bearer ${(await readFile(join(root, 'api-token'), 'utf8')).trim()}`, 'content-type': 'application/json' };
-  const api = (method: string, path: string, body?: unknown) => fetch(`http://127.0.0.1:${http}${path}`, { method, headers: auth, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const api = await tokenApi();
   const runs = async () => docker.listContainers({ filters: { label: [`voodu.scope=${scope}`, 'voodu.kind=cronjob'], status: ['running'] } });
   try {
     // Fires once a year: only the forced runs below happen.
@@ -292,7 +296,7 @@ test.serial('kill -9 mid-cronjob-run: with Forbid, the next controller skips a f
 
     // The new controller has nothing in memory; the stored run and its live container say a run is in flight.
     // A run that does start answers only when it ends (in an hour): give up long before.
-    const forced = await fetch(`http://127.0.0.1:${http}/cronjobs/run?scope=${scope}&name=solo`, { method: 'POST', headers: auth, signal: AbortSignal.timeout(20_000) }).catch((err: Error) => err);
+    const forced = await api('POST', `/cronjobs/run?scope=${scope}&name=solo`, undefined, { signal: AbortSignal.timeout(20_000) }).catch((err: Error) => err);
     const body = forced instanceof Error ? { error: `no answer within 20 s (${forced.message}): a second run started` } : ((await forced.json()) as { skipped?: string });
     t.is(forced instanceof Error ? undefined : forced.status, 200, JSON.stringify(body));
     t.regex((body as { skipped?: string }).skipped ?? '', /Forbid/, JSON.stringify(body));
