@@ -99,6 +99,7 @@ export class RuntimeEvents {
       return;
     }
     if (!this.#missed) return;
+    this.#log.info('following docker events again; resyncing what was missed');
     this.#missed = false;
     for (const l of this.#listeners) this.#guard(() => l.onResume?.());
   }

@@ -33,6 +33,9 @@ import { dialLogs, splitLogs } from './logs.js';
 import { Networks } from './networks.js';
 import { toContainerStats } from './stats.js';
 
+/** How long the engine may take to answer an events subscription before it is given up and retried. */
+const EVENTS_ANSWER_MS = 5_000;
+
 export interface DockerRuntimeOptions {
   /** Engine socket; default from `DOCKER_HOST=unix://…`, else /var/run/docker.sock. */
   socketPath?: string;
@@ -346,12 +349,20 @@ export class DockerRuntime implements Runtime {
 
   async events(onEvent: (event: RuntimeEvent) => void, onError?: (err: Error) => void): Promise<Subscription> {
     let stream: Readable;
+    // The request must be answered (headers) in time: one made while dockerd restarts can be accepted and
+    // then never answered, and a subscription that neither fails nor starts is never retried.
+    const answer = new AbortController();
+    const deadline = setTimeout(() => answer.abort(), EVENTS_ANSWER_MS);
     try {
       stream = (await this.#docker.getEvents({
         filters: { type: ['container'], label: ['createdby=voodu'] },
+        abortSignal: answer.signal,
       })) as unknown as Readable;
     } catch (err) {
+      if (answer.signal.aborted) throw new TransientError(`subscribe to engine events: no answer from ${this.socketPath} within ${EVENTS_ANSWER_MS / 1000} s; subscribe again`);
       throw this.#fail(err, 'subscribe to engine events');
+    } finally {
+      clearTimeout(deadline);
     }
     let closed = false;
     const report = (err: Error) => {

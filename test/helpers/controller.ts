@@ -72,7 +72,7 @@ export async function bootModules(
 ): Promise<ModuleController> {
   const root = await mkdtemp(join(tmpdir(), 'voodu-test-'));
   const logs: string[] = [];
-  const kernel = new Kernel({ ...kernelOptions, log: createLogger({ level: 'info', sink: (line) => logs.push(line) }) });
+  const kernel = new Kernel({ ...kernelOptions, log: createLogger({ level: (process.env.VOODU_TEST_LOG_LEVEL as 'info') || 'info', sink: (line) => logs.push(line) }) });
   const base: Record<string, Record<string, unknown>> = {
     paths: { root },
     store: { endpoints: [etcdEndpoint] },

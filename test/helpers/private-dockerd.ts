@@ -3,14 +3,18 @@
  * this host with their own sockets, roots and state, so a test can stop and
  * start the engine (the fault a package upgrade or an OOM kill causes)
  * without touching the engine every other test runs on. Both run in a mount
- * namespace of their own (`unshare --mount`): container root filesystems are
- * mounted there only, so none can leak into the host's namespace and keep a
- * container from being removed after a restart (a shared containerd did
- * exactly that). Networking is the host's: bridges and container IPs are
- * reachable from the test. No default bridge, and an address pool of its own
- * so its networks never overlap the main engine's. The test images are
- * copied in from the main engine (`docker save` | `docker load`), so nothing
- * is pulled.
+ * and a network namespace of their own (`unshare --mount --net`):
+ * - container root filesystems are mounted there only, so none can leak into
+ *   the host's mount namespace and keep a container from being removed after
+ *   a restart (a shared containerd did exactly that);
+ * - its bridges, addresses and links are its own: a second dockerd in the
+ *   host's network namespace deletes the host's `docker0` at start (even
+ *   with `--bridge` set to another link), and every container of the main
+ *   engine on network `bridge` then fails to start.
+ * The API is its unix socket, reachable from the test; container IPs are
+ * not, so probes in tests against it are `exec` ones. The test images are
+ * copied in from the main engine (`docker save` | `docker load`), so
+ * nothing is pulled.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -31,8 +35,8 @@ export interface PrivateDockerd {
   cleanup(): Promise<void>;
 }
 
-export async function startPrivateDockerd(images: string[], addressPool = '10.213.0.0/16'): Promise<PrivateDockerd> {
-  for (const bin of ['dockerd', 'containerd', 'unshare']) requireBinary(bin);
+export async function startPrivateDockerd(images: string[]): Promise<PrivateDockerd> {
+  for (const bin of ['dockerd', 'containerd', 'unshare', 'ip']) requireBinary(bin);
   const dir = await mkdtemp(join(tmpdir(), 'voodu-dockerd-'));
   const socketPath = join(dir, 'docker.sock');
   const containerdSocket = join(dir, 'containerd.sock');
@@ -59,15 +63,14 @@ export async function startPrivateDockerd(images: string[], addressPool = '10.21
     '--data-root', join(dir, 'data'),
     '--exec-root', join(dir, 'exec'),
     '--pidfile', join(dir, 'docker.pid'),
-    '--bridge', 'none',
     '--iptables=false',
     '--ip6tables=false',
-    '--default-address-pool', `base=${addressPool},size=24`,
     '--shutdown-timeout', '5',
   ];
   // containerd in the background, dockerd in the foreground; SIGTERM stops dockerd first (it stops the
   // containers), then containerd. Paths and flags are ours, passed as positional arguments, never spliced.
   const script = [
+    'ip link set lo up',
     'containerd --config "$1" & cpid=$!',
     'shift',
     'trap \'kill -TERM $dpid 2>/dev/null; wait $dpid; kill -TERM $cpid; wait $cpid; exit 0\' TERM INT',
@@ -75,7 +78,7 @@ export async function startPrivateDockerd(images: string[], addressPool = '10.21
     'dockerd "$@" & dpid=$!',
     'wait $dpid',
   ].join('\n');
-  const argv = ['--mount', '--propagation', 'slave', 'sh', '-c', script, 'engine', join(dir, 'containerd.toml'), ...dockerdArgv];
+  const argv = ['--mount', '--net', '--propagation', 'slave', 'sh', '-c', script, 'engine', join(dir, 'containerd.toml'), ...dockerdArgv];
   const docker = new Docker({ socketPath });
   let proc: ChildProcess | undefined;
   let log = '';
@@ -104,8 +107,8 @@ export async function startPrivateDockerd(images: string[], addressPool = '10.21
     clearTimeout(timer);
   };
 
-  await start();
   try {
+    await start();
     const main = dockerClient();
     for (const image of images) {
       const tar = await main.getImage(image).get();
@@ -134,10 +137,10 @@ export async function startPrivateDockerd(images: string[], addressPool = '10.21
       if (!proc) await start().catch(() => undefined);
       const all = await docker.listContainers({ all: true }).catch(() => []);
       await Promise.all(all.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
-      const nets = (await docker.listNetworks().catch(() => [])).filter((n) => !['none', 'host'].includes(n.Name));
+      const nets = (await docker.listNetworks().catch(() => [])).filter((n) => !['none', 'host', 'bridge'].includes(n.Name));
       await Promise.all(nets.map((n) => docker.getNetwork(n.Id).remove().catch((err) => process.stderr.write(`private dockerd: removing network ${n.Name}: ${err}\n`))));
       await stop();
-      await rm(dir, { recursive: true, force: true });
+        await rm(dir, { recursive: true, force: true });
     },
   };
 }
