@@ -174,7 +174,11 @@ test.serial('a controller stopped mid-rollout, its successor never ready: the ne
     return list.length === 1 && list[0]!.Id === serving!.Id;
   }, { timeoutMs: 60_000, intervalMs: 200, context: logs });
   t.is(outage, 0, 'the serving replica was retired for a successor that never got ready');
-  const st = await rollout(s);
+  // The status is written after the removal, by the rest of that reconcile: wait for it, not for any answer.
+  const st = await waitFor('the rollout status with the serving replica ready', async () => {
+    const r = await rollout(s);
+    return r.ready === 1 && r;
+  }, { timeoutMs: 15_000, context: logs });
   t.is(st.ready, 1);
   t.regex(await logs(), /did not become ready/);
 });
