@@ -17,6 +17,7 @@ import type { Store, Watch } from '../store/contract.js';
 import type { Reconciler } from './contract.js';
 import { RequeueResults } from './requeue-results.js';
 import { RuntimeEvents } from './runtime-events.js';
+import { Backoff } from './backoff.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ReconcilerOptions {
@@ -32,6 +33,8 @@ export interface ReconcilerOptions {
   resyncMs?: number;
   /** Sleeps before retries 2..N of a transient failure (ms). Default 2, 4, 8, 16, 30 s. */
   retryDelaysMs?: number[];
+  /** First wait before following docker events again after the stream broke; doubles up to 30 s. Default 1 s. */
+  eventsRetryBaseMs?: number;
 }
 
 type Cause = ReconcileEvent['cause'];
@@ -99,7 +102,9 @@ export default defineModule<ReconcilerOptions>({
       concurrency: ctx.options.teardownConcurrency ?? 32,
     }, keepStrongerCause);
     const results = new RequeueResults();
-    const runtimeEvents = new RuntimeEvents((onEvent, onError) => ctx.service('runtime').events(onEvent, onError), ctx.log);
+    const runtimeEvents = new RuntimeEvents((onEvent, onError) => ctx.service('runtime').events(onEvent, onError), ctx.log, {
+      backoff: new Backoff(ctx.options.eventsRetryBaseMs ?? 1000),
+    });
     const measure = ctx.has('metrics') ? reconcileMetrics(ctx.service('metrics'), () => queue.depth) : undefined;
 
     async function reconcileKey(key: string, cause: Cause): Promise<void> {
@@ -245,10 +250,13 @@ export default defineModule<ReconcilerOptions>({
     };
     ctx.provide('reconciler', service);
 
-    ctx.every(ctx.options.resyncMs ?? 60_000, async (tick) => {
-      if (tick.seq <= 1 || stopping) return; // the boot replay just did this
+    const resyncAll = async () => {
       const { items } = await store.list(keys.desiredRoot);
       for (const kv of items) queue.add(kv.key, 'resync');
+    };
+    ctx.every(ctx.options.resyncMs ?? 60_000, async (tick) => {
+      if (tick.seq <= 1 || stopping) return; // the boot replay just did this
+      await resyncAll();
     });
 
     // A replica that dies or is removed behind our back is repaired now, not at the next resync.
@@ -262,6 +270,10 @@ export default defineModule<ReconcilerOptions>({
       queue.add(key, 'runtime');
       // The engine reports `die` before the container reads as exited: look again once it settled.
       queue.addAfter(key, 'runtime', RUNTIME_SETTLE_MS);
+    }, () => {
+      // The stream was down: a replica that died or was removed meanwhile sent nothing we heard.
+      if (stopping) return;
+      resyncAll().catch((err) => ctx.log.warn(`resync after the docker events came back failed: ${messageOf(err)}; the periodic resync will repair`));
     });
 
     return {
