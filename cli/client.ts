@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { versionString } from '../lib/build-info.js';
-import { exchange, type HttpAnswer } from './http-answer.js';
+import { exchange, type HttpAnswer, type StreamedBody } from './http-answer.js';
 import type { TokenLookup } from './token.js';
 
 export class CliError extends Error {
@@ -52,6 +52,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** The Accept header (default none: the controller answers JSON). */
   accept?: string;
+  /** A body streamed as read (instead of `body`'s JSON). */
+  upload?: StreamedBody;
 }
 
 export class ControllerClient {
@@ -100,7 +102,7 @@ export class ControllerClient {
   async fetch(method: string, path: string, opts: RequestOptions = {}): Promise<HttpAnswer> {
     const headers = this.#headers();
     if (opts.accept) headers.accept = opts.accept;
-    let body: string | undefined;
+    let body: string | StreamedBody | undefined = opts.upload;
     if (opts.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(opts.body);

@@ -7,6 +7,7 @@
  * for node:http. A no-op `voodu apply` is mostly that cost.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 
 /** The answer's body: its bytes as they come; `cancel()` drops the rest. */
 export type AnswerBody = AsyncIterable<Uint8Array> & { cancel(): Promise<void> };
@@ -21,21 +22,39 @@ export interface HttpAnswer {
   json(): Promise<unknown>;
 }
 
+/** A body sent as it is read (a build context): never held whole. */
+export interface StreamedBody {
+  stream: Readable;
+  /** Bytes it will yield: sent as Content-Length, so the server can refuse an oversized one before reading it. */
+  length: number;
+  contentType: string;
+}
+
 export interface HttpExchange {
   method: string;
   headers: Record<string, string>;
-  body?: string;
+  body?: string | StreamedBody;
   signal?: AbortSignal;
 }
 
 /** Sends the request; resolves once the status line and headers are in. Errors carry node's `code` (ECONNREFUSED…). */
 export async function exchange(url: URL, ex: HttpExchange): Promise<HttpAnswer> {
   const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
-  const headers = { ...ex.headers, ...(ex.body !== undefined ? { 'content-length': String(Buffer.byteLength(ex.body)) } : {}) };
+  const streamed = typeof ex.body === 'object' ? ex.body : undefined;
+  const text = typeof ex.body === 'string' ? ex.body : undefined;
+  const length = streamed ? streamed.length : text !== undefined ? Buffer.byteLength(text) : undefined;
+  const headers = {
+    ...ex.headers,
+    ...(length !== undefined ? { 'content-length': String(length) } : {}),
+    ...(streamed ? { 'content-type': streamed.contentType } : {}),
+  };
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = request(url, { method: ex.method, headers, ...(ex.signal ? { signal: ex.signal } : {}) }, resolve);
-    req.once('error', (err) => reject(ex.signal?.aborted ? (ex.signal.reason as Error) : err));
-    req.end(ex.body);
+    req.on('error', (err) => reject(ex.signal?.aborted ? (ex.signal.reason as Error) : err));
+    if (!streamed) return req.end(text);
+    // The server may answer (a refusal) before the body is all sent: the answer wins, the rest is dropped.
+    streamed.stream.once('error', (err) => req.destroy(err));
+    streamed.stream.pipe(req);
   });
   return answerOf(res, ex.signal);
 }

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Manifest } from '../lib/identity.js';
 import { CliError, type ControllerClient } from './client.js';
+import type { LoadedManifest } from './hcl/load.js';
 
 export interface FileOptions {
   file?: unknown;
@@ -17,6 +18,11 @@ export function fileList(value: unknown): string[] {
 }
 
 export async function loadFromFlags(opts: FileOptions, client: ControllerClient, env: NodeJS.ProcessEnv): Promise<Manifest[]> {
+  return (await loadWithSources(opts, client, env)).map((l) => l.manifest);
+}
+
+/** The manifests with where each came from: its `file:line` and the directory its relative paths start from. */
+export async function loadWithSources(opts: FileOptions, client: ControllerClient, env: NodeJS.ProcessEnv): Promise<LoadedManifest[]> {
   const files = fileList(opts.file);
   if (files.length === 0) throw new CliError('no manifests given; pass -f FILE (a file, a directory, or - for stdin with --format hcl|json)');
   const format = opts.format === undefined ? undefined : String(opts.format);
@@ -32,7 +38,7 @@ export async function loadFromFlags(opts: FileOptions, client: ControllerClient,
     fetchBucket: async (scope: string, name?: string) =>
       ((await client.data<{ vars?: Record<string, string> }>('GET', '/config', { query: { scope, name } }))?.vars ?? {}),
   });
-  return loaded.map((l) => l.manifest);
+  return loaded;
 }
 
 async function readStdin(): Promise<string> {

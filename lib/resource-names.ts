@@ -18,3 +18,6 @@ export const initContainerName = (app: string, init: string, replicaId: string) 
 /** `voodu-<scope>-<name>-<claim>-<n>`: one docker volume per statefulset claim per ordinal. */
 export const claimVolumeName = (ref: Pick<ResourceRef, 'scope' | 'name'>, claim: string, ordinal: number) =>
   `voodu-${appId(ref.scope, ref.name)}-${claim}-${ordinal}`;
+
+/** `<appId>:<buildId>`: the image a build-mode replica runs (build mode, modules/build). */
+export const buildImageRef = (app: string, buildId: string) => `${app}:${buildId}`;

@@ -35,6 +35,8 @@ export interface LoadedManifest {
   manifest: Manifest;
   /** `file:line` of the block it came from (`<stdin>`, `<stdin>[i]` for JSON). */
   source: string;
+  /** The directory relative paths in it start from (its file's; the working directory for stdin): where `build.context` is. */
+  dir: string;
 }
 
 export async function loadManifests(opts: LoadOptions): Promise<LoadedManifest[]> {
@@ -46,6 +48,7 @@ export async function loadManifests(opts: LoadOptions): Promise<LoadedManifest[]
   const out: LoadedManifest[] = [];
   for (const input of inputs) {
     let produced: Produced[];
+    const dir = input.kind === 'stdin' ? opts.cwd : input.dir;
     if (input.kind === 'stdin') {
       if (opts.format !== 'hcl' && opts.format !== 'json') {
         throw new ValidationError('-f -: --format hcl or --format json is required when reading stdin', { field: 'format' });
@@ -69,7 +72,7 @@ export async function loadManifests(opts: LoadOptions): Promise<LoadedManifest[]
         );
       }
       seen.set(id, p);
-      out.push({ manifest: p.manifest, source: p.source });
+      out.push({ manifest: p.manifest, source: p.source, dir });
     }
   }
   return out;

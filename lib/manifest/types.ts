@@ -15,6 +15,10 @@ export interface LangSpec {
 export interface BuildSpec {
   context?: string;
   dockerfile?: string;
+  /** The multi-stage build's target stage. */
+  target?: string;
+  /** Stamped by `voodu apply` once built: the context's content hash, the image tag the replicas run. */
+  id?: string;
   path?: string;
   args?: Record<string, string>;
   lang?: LangSpec;

@@ -5,7 +5,10 @@
 import { CliError } from '../../cli/client.js';
 import { ansiColors, buildPlan, hasChanges, noColors, redactDryRun, renderPlan, type DryRun, type WireManifest } from '../../cli/diff.js';
 import { keyedDigest, redactManifest } from '../../lib/manifest/redact.js';
-import { loadFromFlags } from '../../cli/manifests.js';
+import { fileList, loadFromFlags, loadWithSources } from '../../cli/manifests.js';
+import { basename, join } from 'node:path';
+import type { Manifest } from '../../lib/identity.js';
+import type { LoadedManifest } from '../../cli/hcl/load.js';
 import { printJson, table } from '../../cli/output.js';
 import { autoApproved, confirm } from '../../cli/prompt.js';
 import type { Verb, VerbContext, VerbOption } from '../../cli/verb.js';
@@ -61,6 +64,25 @@ export function parseTimeout(value: unknown): number | undefined {
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
 }
 
+/** `Procfile` or `Procfile.<variant>`: the files Procfile mode takes. */
+const PROCFILE = /^Procfile(\.[A-Za-z0-9_-]+)?$/;
+/** Kinds a build can run (the build code's own list; repeated here so a plain apply never imports it). */
+const BUILDABLE = new Set(['deployment', 'statefulset', 'job']);
+
+/**
+ * The build-mode workloads among `loaded`, with the build code (and its tar
+ * library) imported only when there is one: a plain apply never loads it.
+ */
+async function buildsOf(loaded: LoadedManifest[]) {
+  const needsBuild = loaded.some((l) => {
+    const spec = (l.manifest.spec ?? {}) as { image?: unknown; build?: unknown };
+    return BUILDABLE.has(l.manifest.kind) && !spec.image && spec.build;
+  });
+  if (!needsBuild) return undefined;
+  const build = await import('../../cli/build/apply-builds.js');
+  return { build, targets: build.buildTargets(loaded) };
+}
+
 export const apply: Verb = {
   name: 'apply',
   description: 'Apply manifests: validate, expand and store them as desired state',
@@ -70,15 +92,50 @@ export const apply: Verb = {
     { flags: '-y, --auto-approve', description: 'do not ask before pruning (also VOODU_AUTO_APPROVE=1)' },
     { flags: '--wait', description: 'follow the rollouts this apply started until they converge, and fail if one fails (--no-wait: return once stored)', default: true },
     { flags: '--timeout', description: 'give up waiting after this long: 90, 90s, 5m (default: from the workloads\' readiness deadlines)' },
+    { flags: '--app', description: 'Procfile mode: the scope of the app (saved to .voodu/app.json)' },
+    { flags: '--eject', description: 'Procfile mode: write the equivalent HCL to .voodu/<scope>.voodu and apply nothing' },
     outputYaml,
   ],
   output: true,
-  examples: ['apply -f voodu.hcl', 'apply -f deploy/ --prune -y', 'apply -f voodu.hcl --no-wait', 'apply -f voodu.hcl --timeout 5m', 'cat m.json | voodu apply -f - --format json'],
+  examples: [
+    'apply -f voodu.hcl',
+    'apply -f deploy/ --prune -y',
+    'apply -f voodu.hcl --no-wait',
+    'apply -f voodu.hcl --timeout 5m',
+    'cat m.json | voodu apply -f - --format json',
+    'apply -f Procfile --app shop',
+    'apply -f Procfile --eject',
+  ],
   async run(ctx, _args, opts) {
     const fmt = format(ctx, opts);
     const wait = opts.wait !== false;
     const timeoutMs = parseTimeout(opts.timeout);
-    const manifests = await loadFromFlags(opts, ctx.client, ctx.env);
+    const files = fileList(opts.file);
+    const progress = (line: string) => ctx.stderr.write(`${line}\n`);
+    let loaded: LoadedManifest[];
+    let release: Manifest | undefined;
+    let procfile: typeof import('../../cli/build/procfile-apply.js') | undefined;
+    if (files.some((f) => PROCFILE.test(basename(f)))) {
+      procfile = await import('../../cli/build/procfile-apply.js');
+      const app = opts.app === undefined || opts.app === true ? undefined : String(opts.app);
+      const load = await procfile.loadProcfile(files, app, process.cwd());
+      if (load.app.wroteAppJson) ctx.stderr.write(`scope ${load.app.scope} saved to ${join(load.app.dir, '.voodu', 'app.json')}\n`);
+      if (opts.eject === true) {
+        const { ejectProcfile } = await import('../../cli/build/eject.js');
+        ctx.stdout.write(`wrote ${await ejectProcfile(load.app)}\n`);
+        return 0;
+      }
+      ({ loaded, release } = load);
+    } else {
+      if (opts.app !== undefined || opts.eject !== undefined) throw new CliError('--app and --eject are for Procfile mode: apply -f Procfile');
+      loaded = await loadWithSources(opts, ctx.client, ctx.env);
+    }
+    const manifests = loaded.map((l) => l.manifest);
+    // Build mode: contexts are built on the host first; a failed build applies nothing.
+    const builds = await buildsOf(loaded);
+    if (builds) await builds.build.buildForApply(ctx.client, builds.targets, { progress }, ctx.env);
+    // A Procfile's release process runs once built, before anything rolls; a failure applies nothing else.
+    if (procfile && release) await procfile.runRelease(ctx.client, release, progress);
     const prune = opts.prune === true;
     if (prune && !autoApproved(ctx.env, opts.y ?? opts['auto-approve'])) {
       const dry = await ctx.client.data<ApplyAnswer>('POST', '/apply', { query: { dry_run: true, prune: true }, body: manifests });
@@ -149,7 +206,11 @@ export const diff: Verb = {
   examples: ['diff -f voodu.hcl', 'diff -f deploy/ --prune --detailed-exitcode'],
   async run(ctx, _args, opts) {
     const fmt = format(ctx, opts);
-    const manifests = await loadFromFlags(opts, ctx.client, ctx.env);
+    const loaded = await loadWithSources(opts, ctx.client, ctx.env);
+    const manifests = loaded.map((l) => l.manifest);
+    // The build IDs the apply would run: a change shows exactly when the source changed.
+    const builds = await buildsOf(loaded);
+    if (builds) await builds.build.stampBuildIds(builds.targets, ctx.env);
     // Redacted here too, in case the controller predates redaction: tokens never reach the terminal.
     const dry = redactDryRun(await ctx.client.data<ApplyAnswer>('POST', '/apply', { query: { dry_run: true, prune: opts.prune === true || undefined }, body: manifests }));
     const plan = buildPlan(dry);

@@ -8,6 +8,7 @@ import { ValidationError, messageOf } from '../../lib/errors.js';
 import { formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { OnDeploySpec } from '../../lib/manifest/types.js';
 import type {} from '../api/contract.js';
+import type {} from '../build/contract.js';
 import type {} from '../paths/contract.js';
 import type {} from '../reconciler/contract.js';
 import type {} from '../runtime/contract.js';
@@ -46,7 +47,7 @@ export default defineModule<DeploymentOptions>({
   name: 'deployment',
   description: 'Deployments: replicas, scaling, zero-downtime rollouts, repair, restart and rollback',
   requires: ['store', 'runtime', 'paths', 'api', 'workload', 'kinds'],
-  optional: ['reconciler', 'webhooks'],
+  optional: ['reconciler', 'webhooks', 'builds'],
   register(ctx) {
     const options = validateOptions(ctx.options);
     const store = ctx.service('store');
@@ -65,6 +66,7 @@ export default defineModule<DeploymentOptions>({
       readyTimeoutMs: options.readyTimeoutMs,
       createConcurrency: options.createConcurrency,
       webhooks: () => (ctx.has('webhooks') ? ctx.service('webhooks') : undefined),
+      builds: () => (ctx.has('builds') ? ctx.service('builds') : undefined),
     };
 
     /** The event's manifest and where it stands; read from the store (revision included) when the event carries none. */

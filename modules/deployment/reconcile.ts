@@ -20,6 +20,7 @@ import { createReplicas } from './replicas.js';
 import { RolloutStopped, rollOut, surgeOf, type RolloutContext } from './rollout.js';
 import type { OnDeploySpec } from '../../lib/manifest/types.js';
 import type { Webhooks } from '../webhooks/contract.js';
+import type { Builds } from '../build/contract.js';
 
 export interface DeploymentDeps {
   workload: WorkloadService;
@@ -37,6 +38,8 @@ export interface DeploymentDeps {
   createConcurrency: number;
   /** on_deploy delivery, when the webhooks module runs. */
   webhooks(): Webhooks | undefined;
+  /** Build mode's release dirs, when the build module runs: `current` follows the build that serves. */
+  builds(): Builds | undefined;
 }
 
 /**
@@ -229,7 +232,7 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
     };
     if (open) await workload.updateRelease(ref, open.id, outcome);
     else {
-      const buildId = await currentBuild(d.paths, w.appId);
+      const buildId = builtId(w.rawSpec) ?? (await currentBuild(d.paths, w.appId));
       await workload.appendRelease(ref, {
         id: releaseId,
         status: 'succeeded',
@@ -239,6 +242,12 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
         ...outcome,
       } as ReleaseRecord);
     }
+  }
+
+  // The build that now serves is the app's `current` release (a rollback moves it back too).
+  const served = builtId(w.rawSpec);
+  if (served && createError === undefined && !rolloutError) {
+    await d.builds()?.activate(w.appId, served).catch((err) => d.log.warn(`${w.appId}: could not point current at release ${served}: ${messageOf(err)}`));
   }
 
   if (createError !== undefined) throw createError;
@@ -313,6 +322,12 @@ async function collectInitContainers(d: DeploymentDeps, all: { id: string; name:
   const evidence = new Set(newest.values());
   const orphans = all.filter((c) => c.labels[LABELS.role] === 'init' && !live.has(c.labels[LABELS.replicaId] ?? '') && !evidence.has(c.labels[LABELS.replicaId] ?? ''));
   await Promise.all(orphans.map((c) => d.runtime.remove(c.id, { force: true }).catch((err) => d.log.warn(`could not remove init container ${c.name}: ${messageOf(err)}`))));
+}
+
+/** The build ID `voodu apply` stamped on a build-mode spec. */
+function builtId(spec: Record<string, unknown>): string | undefined {
+  const id = (spec['build'] as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' && id ? id : undefined;
 }
 
 /** Build mode's `apps/<appId>/current` → release dir; its basename is the build id. */

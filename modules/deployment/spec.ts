@@ -124,7 +124,7 @@ export const deploymentKind: KindDefinition = {
     max_surge: { type: 'number or string', doc: 'How many successors a rollout starts at once: a number (default 1) or a percentage of `replicas` rounded up (`"50%"`). Each is readiness-gated, and an old replica is retired only once its successor is ready — in the background, draining for its `stop_grace_period` while the next successors start — so the ready count never drops below `replicas`. A deployment with a fixed host port rolls one at a time in place whatever it says. Changing it rolls no replica.' },
     build: {
       type: 'block',
-      doc: 'Build mode, when there is no `image`: `build { context, dockerfile, path, args = { … }, lang { name, version, entrypoint } }`, `context` defaulting to `"."` (the manifest\'s directory) and a change of `args` rolling the replicas. The replicas run the image tagged `<scope>-<name>:latest`.',
+      doc: 'Build mode, when there is no `image`: `build { context, dockerfile, target, args = { … } }`. `voodu apply` packs `context` (default `"."`, the manifest\'s directory; `.dockerignore` honoured), the host builds it, and the replicas run `<scope>-<name>:<buildId>` — the build ID is the content hash of the context, stamped as `build.id` (never set it yourself). An unchanged context is not rebuilt; a change of the context or of `args` rolls the replicas (docs/build.md).',
     },
     env_from: { type: 'list(string)', doc: 'Other apps whose env file the replicas also read, as `"<scope>/<name>"` or `"<name>"` (same scope), before their own, so their own env wins. The CLI also reads those apps\' config buckets for `${VAR}` values.' },
     release: {

@@ -158,6 +158,20 @@ export interface RuntimeEvent {
   time: number;
 }
 
+export interface ImageBuildOptions {
+  /** `repo:tag` names of the result; the build is tagged with the first, the others are added after. */
+  tags: string[];
+  /** The Dockerfile's path inside the context (default `Dockerfile`). */
+  dockerfile?: string;
+  /** The multi-stage target to stop at. */
+  target?: string;
+  /** `ARG` values. */
+  args?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** Cancels the build (the engine stops when its client goes). */
+  signal?: AbortSignal;
+}
+
 export interface WaitOptions {
   /** `not-running` (default, `docker wait`) or `next-exit`. */
   condition?: 'not-running' | 'next-exit';
@@ -176,6 +190,16 @@ export interface Runtime {
   /** Make sure `image` exists locally; pulls only when missing; the error says what to do when neither works. */
   ensureImage(image: string): Promise<{ id: string; pulled: boolean }>;
   imageId(image: string): Promise<string | undefined>;
+  /**
+   * Builds `context` (a tar stream, read as it comes) into an image tagged
+   * `options.tags`; every line of the build log goes to `onLine` as it
+   * arrives. A failed step throws an error naming it, with the log's tail.
+   */
+  buildImage(context: Readable, options: ImageBuildOptions, onLine: (line: string) => void): Promise<{ imageId: string }>;
+  /** The tags of `repo` on this host (`repo:<tag>` → image id). */
+  imageTags(repo: string): Promise<{ tag: string; id: string }[]>;
+  /** Removes one tag (and the image when no other tag or container holds it). Idempotent; an image in use stays. */
+  untagImage(image: string): Promise<void>;
 
   /** Create and start. On any failure nothing is left behind. */
   run(spec: ContainerSpec): Promise<ContainerDetails>;

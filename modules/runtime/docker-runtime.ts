@@ -16,6 +16,7 @@ import {
   type ExecOptions,
   type ExecResult,
   type ExecSession,
+  type ImageBuildOptions,
   type LogOptions,
   type LogStream,
   type Runtime,
@@ -28,6 +29,7 @@ import { detailsOf, summaryOf, volumeOf } from './details.js';
 import { mapEngineError, statusOf, unreachableError, engineReason } from './engine-errors.js';
 import { LineSplitter, toRuntimeEvent } from './events.js';
 import { collectExec, createExec, sessionOf, startExec } from './exec.js';
+import { buildImage } from './build.js';
 import { Images } from './images.js';
 import { dialLogs, splitLogs } from './logs.js';
 import { Networks } from './networks.js';
@@ -128,6 +130,37 @@ export class DockerRuntime implements Runtime {
       return await this.#images.ensure(image);
     } catch (err) {
       throw this.#fail(err, `ensure image "${image}"`);
+    }
+  }
+
+  async buildImage(context: Readable, options: ImageBuildOptions, onLine: (line: string) => void): Promise<{ imageId: string }> {
+    try {
+      return await buildImage(this.#docker, context, options, onLine);
+    } catch (err) {
+      if (err instanceof VooduError) throw err;
+      throw this.#fail(err, `build image "${options.tags[0]}"`);
+    }
+  }
+
+  async imageTags(repo: string): Promise<{ tag: string; id: string }[]> {
+    try {
+      const images = await this.#docker.listImages({ filters: { reference: [repo] } });
+      return images.flatMap((img) =>
+        (img.RepoTags ?? []).filter((t) => t.startsWith(`${repo}:`)).map((t) => ({ tag: t.slice(repo.length + 1), id: img.Id })),
+      );
+    } catch (err) {
+      throw this.#fail(err, `list the images of "${repo}"`);
+    }
+  }
+
+  async untagImage(image: string): Promise<void> {
+    try {
+      await this.#docker.getImage(image).remove({ noprune: false });
+    } catch (err) {
+      if (statusOf(err) === 404) return;
+      // A container still runs (or holds) it: it stays, and the next collection tries again.
+      if (statusOf(err) === 409) return;
+      throw this.#fail(err, `remove image "${image}"`);
     }
   }
 

@@ -77,7 +77,7 @@ export const statefulsetKind: KindDefinition = {
     health_check: { type: 'string', doc: 'A path starting with `/`, accepted as on a deployment; nothing reads it for a statefulset, since ingresses route to deployments.' },
     build: {
       type: 'block',
-      doc: 'Build mode, when there is no `image`: `build { context, dockerfile, path, args = { … }, lang { name, version, entrypoint } }`, `context` defaulting to `"."` (the manifest\'s directory) and a change of `args` rolling the pods. The pods run the image tagged `<scope>-<name>:latest`.',
+      doc: 'Build mode, when there is no `image`: `build { context, dockerfile, target, args = { … } }`. `voodu apply` packs `context` (default `"."`, the manifest\'s directory; `.dockerignore` honoured), the host builds it, and the replicas run `<scope>-<name>:<buildId>` — the build ID is the content hash of the context, stamped as `build.id` (never set it yourself). An unchanged context is not rebuilt; a change of the context or of `args` rolls the replicas (docs/build.md).',
     },
     env_from: { type: 'list(string)', doc: 'Other apps whose env file the pods also read, as `"<scope>/<name>"` or `"<name>"` (same scope), before their own, so their own env wins. The CLI also reads those apps\' config buckets for `${VAR}` values.' },
     volume_claims: {

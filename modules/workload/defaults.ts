@@ -43,8 +43,8 @@ export function applyDefaults(kind: WorkloadKind, ref: ResourceRef, raw: Record<
     kind,
     ref: { kind, scope: ref.scope, name: ref.name },
     appId: id,
-    // Build mode tags `<appId>:latest` for statefulsets as well (the reference refuses them, though its docs say they work).
-    image: spec.image || `${id}:latest`,
+    // Build mode runs the build the CLI stamped (`build.id`), `<appId>:latest` before any build; statefulsets as well.
+    image: spec.image || `${id}:${spec.build?.id || 'latest'}`,
     ...(spec.command?.length ? { command: [...spec.command] } : {}),
     env: stringEnv(spec.env),
     envFrom: [...(spec.env_from ?? [])],

@@ -6,7 +6,8 @@ import type { Paths } from '../paths/contract.js';
 import type { Runtime } from '../runtime/contract.js';
 import type { Reconciler } from '../reconciler/contract.js';
 import { EventReason, type Events } from '../events/contract.js';
-import { messageOf } from '../../lib/errors.js';
+import { NotFoundError, messageOf } from '../../lib/errors.js';
+import { appId } from '../../lib/identity.js';
 import type { Store } from '../store/contract.js';
 import type { Readiness, Workload, WorkloadOps, WorkloadService } from './contract.js';
 import { buildContainerSpec } from './container.js';
@@ -127,6 +128,16 @@ export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
       deps.events()?.record(ref, event);
     },
     async ensureImage(ref, image) {
+      // Build mode's images (`<appId>:<buildId>`) exist only where `voodu apply` built them: never pulled.
+      if (image.startsWith(`${appId(ref.scope, ref.name)}:`)) {
+        const id = await runtime.imageId(image);
+        if (id) return id;
+        const err = new NotFoundError(
+          `image ${image} is not on this host: build mode images are built by \`voodu apply\` from the source; apply again from the directory with the Dockerfile (or set \`image\`)`,
+        );
+        deps.events()?.record(ref, { type: 'warning', reason: EventReason.PullFailed, message: err.message });
+        throw err;
+      }
       try {
         const { id, pulled } = await runtime.ensureImage(image);
         if (pulled) deps.events()?.record(ref, { type: 'normal', reason: EventReason.Pulled, message: `pulled image ${image}` });

@@ -3,6 +3,7 @@
  * should receive. The seed-002 ones (stateful services) are pinned in full.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { loadManifests } from '../../cli/hcl/index.js';
@@ -11,7 +12,8 @@ import { kinds } from '../helpers/kinds.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const LOGS = { max_size: '10m', max_files: 3 };
-const load = (file: string, env: Record<string, string> = {}) => loadManifests({ files: [file], cwd: root, env });
+// `dir` (the file's directory, where build contexts start) is asserted once below; the rest compare without it.
+const load = async (file: string, env: Record<string, string> = {}) => (await loadManifests({ files: [file], cwd: root, env })).map(({ dir: _dir, ...l }) => l);
 const base64 = (path: string) => readFileSync(`${root}/examples/${path}`).toString('base64');
 
 const postgres = (replicas: number) => ({
@@ -26,6 +28,11 @@ const postgres = (replicas: number) => ({
     volume_claims: [{ name: 'data', mount_path: '/var/lib/postgresql/data' }],
     logs: LOGS,
   },
+});
+
+test('a loaded manifest knows the directory of its file', async (t) => {
+  const [loaded] = await loadManifests({ files: ['examples/statefulset/postgres.hcl'], cwd: root, env: {} });
+  t.is(loaded!.dir, join(root, 'examples', 'statefulset'));
 });
 
 test('statefulset/postgres.hcl: one pod with a claim', async (t) => {

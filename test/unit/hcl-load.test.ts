@@ -100,6 +100,7 @@ test('stdin: --format is required; json is one manifest or a list, with no inter
   t.deepEqual(one, [
     {
       source: '<stdin>',
+      dir,
       manifest: {
         kind: 'deployment',
         scope: 'p',
@@ -132,6 +133,7 @@ test('stdin hcl: interpolated, paths relative to the working directory', async (
   });
   t.deepEqual(out[0], {
     source: '<stdin>:1',
+    dir,
     manifest: { kind: 'job', scope: 'p', name: 'x', spec: { image: 'busybox', env: { A: 'from-file' }, logs: { max_size: '10m', max_files: 3 } } },
   });
 });
