@@ -10,6 +10,9 @@ import { ansiColors, buildPlan, hasChanges, noColors, renderPlan, refOf, type Dr
 import { autoApproved, confirm } from './prompt.js';
 import type { Remote } from './remote/store.js';
 import { describeRemote, preflight, runRemote, type SshIo } from './ssh.js';
+import type { BuildTransport } from './build/apply-builds.js';
+import type { LoadedManifest } from './hcl/load.js';
+import { BUILD_MISSING_EXIT } from '../modules/build/contract.js';
 
 interface ManifestFlags {
   files: string[];
@@ -48,6 +51,10 @@ export function parseManifestFlags(args: string[]): ManifestFlags {
  * from the HOST's controller, over ssh.
  */
 async function load(remote: Remote, globals: string[], flags: ManifestFlags, io: SshIo): Promise<WireManifest[]> {
+  return (await loadWithDirs(remote, globals, flags, io)).map((l) => l.manifest as WireManifest);
+}
+
+async function loadWithDirs(remote: Remote, globals: string[], flags: ManifestFlags, io: SshIo): Promise<LoadedManifest[]> {
   if (flags.files.length === 0) throw new CliError('no manifests given; pass -f FILE (a file, a directory, or - for stdin with --format hcl|json)');
   if (flags.format !== undefined && flags.format !== 'hcl' && flags.format !== 'json') throw new CliError(`--format: "${flags.format}" is not a format; use hcl or json`);
   let stdin: string | undefined;
@@ -69,7 +76,38 @@ async function load(remote: Remote, globals: string[], flags: ManifestFlags, io:
       return JSON.parse(res.stdout) as Record<string, string>;
     },
   });
-  return loaded.map((l) => l.manifest as WireManifest);
+  return loaded;
+}
+
+/**
+ * Build mode over SSH: the contexts are packed here, where the files are,
+ * and each build the host lacks goes to its `voodu build-context` on stdin;
+ * the build IDs are stamped on the manifests the host then applies.
+ */
+async function buildOnHost(remote: Remote, globals: string[], loaded: LoadedManifest[], io: SshIo, stampOnly: boolean): Promise<void> {
+  const buildable = loaded.some((l) => {
+    const spec = (l.manifest.spec ?? {}) as { image?: unknown; build?: { id?: unknown } };
+    return !spec.image && spec.build && !spec.build.id;
+  });
+  if (!buildable) return;
+  const builds = await import('./build/apply-builds.js');
+  const targets = builds.buildTargets(loaded);
+  if (stampOnly) return builds.stampBuildIds(targets, io.env);
+  const transport: BuildTransport = {
+    async has(g) {
+      const arg = JSON.stringify({ scope: g.scope, names: g.names.join(','), id: g.packed.id });
+      const res = await runRemote(remote, [...globals, 'build-context', arg, '--check'], io, { capture: true, quiet: true, input: '' });
+      if (res.code === 0) return true;
+      if (res.code === BUILD_MISSING_EXIT) return false;
+      throw new CliError(res.stderr.trim().replace(/^voodu:\s*/, '') || `build-context --check exited ${res.code} on ${describeRemote(remote)}`);
+    },
+    async send(g, query, progress) {
+      progress(`-----> Streaming it to ${describeRemote(remote)} over ssh`);
+      const res = await runRemote(remote, [...globals, 'build-context', JSON.stringify({ ...query, bytes: g.packed.bytes })], { ...io, stdin: g.packed.stream() }, {});
+      if (res.code !== 0) throw new CliError(`the build on ${describeRemote(remote)} failed (its log is above); nothing was applied`);
+    },
+  };
+  await builds.buildWith(transport, targets, { progress: (line) => io.stderr.write(`${line}\n`) }, io.env);
 }
 
 const outArgs = (output: string | undefined) => (output ? ['-o', output] : []);
@@ -77,7 +115,9 @@ const colorsFor = (io: SshIo) => ((io.stdout as NodeJS.WriteStream).isTTY && !io
 
 export async function forwardDiff(remote: Remote, globals: string[], args: string[], io: SshIo): Promise<number> {
   const flags = parseManifestFlags(args);
-  const manifests = await load(remote, globals, flags, io);
+  const loaded = await loadWithDirs(remote, globals, flags, io);
+  await buildOnHost(remote, globals, loaded, io, true);
+  const manifests = loaded.map((l) => l.manifest);
   const remoteArgs = [...globals, 'diff', '--file=-', '--format', 'json', ...(flags.prune ? ['--prune'] : []), ...flags.rest, ...outArgs(flags.output)];
   return (await runRemote(remote, remoteArgs, io, { input: JSON.stringify(manifests) })).code;
 }
@@ -100,9 +140,11 @@ export async function forwardDelete(remote: Remote, globals: string[], args: str
 
 export async function forwardApply(remote: Remote, globals: string[], args: string[], io: SshIo): Promise<number> {
   const flags = parseManifestFlags(args);
-  const manifests = await load(remote, globals, flags, io);
-  const input = JSON.stringify(manifests);
+  const loaded = await loadWithDirs(remote, globals, flags, io);
   await preflight(remote, io, globals);
+  // Built before the plan: the plan shows the build IDs the host will run, and a failed build applies nothing.
+  await buildOnHost(remote, globals, loaded, io, false);
+  const input = JSON.stringify(loaded.map((l) => l.manifest));
   const prune = flags.prune ? ['--prune'] : [];
   const dryRun = await runRemote(remote, [...globals, 'diff', '--file=-', '--format', 'json', '-o', 'json', ...prune], io, { input, capture: true });
   if (dryRun.code !== 0) return dryRun.code;

@@ -52,7 +52,7 @@ export const coreModules: Record<string, CoreModule> = {
   pods: { load: async () => (await import('./pods/index.js')).default, cli: () => import('./pods/cli.js') },
   plugins: { load: async () => (await import('./plugins/index.js')).default, cli: () => import('./plugins/cli-manage.js') },
   release: { load: async () => (await import('./release/index.js')).default, cli: () => import('./release/cli.js') },
-  build: { load: async () => (await import('./build/index.js')).default },
+  build: { load: async () => (await import('./build/index.js')).default, cli: () => import('./build/cli.js') },
   autoscaler: { load: async () => (await import('./autoscaler/index.js')).default },
   ingress: { load: async () => (await import('./ingress/index.js')).default, kinds: () => import('./ingress/spec.js') },
 };

@@ -31,14 +31,15 @@ export function buildTargets(loaded: LoadedManifest[]): BuildTarget[] {
   const out: BuildTarget[] = [];
   for (const l of loaded) {
     const spec = (l.manifest.spec ?? {}) as { image?: string; build?: BuildSpec };
-    if (!BUILDABLE.has(l.manifest.kind) || spec.image || !spec.build) continue;
+    // A build ID already stamped was built by whoever stamped it (the laptop, for an apply over SSH).
+    if (!BUILDABLE.has(l.manifest.kind) || spec.image || !spec.build || spec.build.id) continue;
     out.push({ manifest: l.manifest, context: resolve(l.dir, spec.build.context || '.'), build: spec.build });
   }
   return out;
 }
 
 /** One build shared by the workloads with the same context and build settings (a Procfile's processes, say). */
-interface BuildGroup {
+export interface BuildGroup {
   scope: string;
   names: string[];
   targets: BuildTarget[];
@@ -86,34 +87,71 @@ export interface BuildIo {
   progress(line: string): void;
 }
 
-/** Builds what is not built yet (on the host the client talks to) and stamps every target's build ID. */
-export async function buildForApply(client: ControllerClient, targets: BuildTarget[], io: BuildIo, env: NodeJS.ProcessEnv): Promise<BuildResult[]> {
-  const results: BuildResult[] = [];
+/** How a build reaches the host: HTTP to the controller here, or `voodu build-context` over SSH. */
+export interface BuildTransport {
+  /** Whether every app of the group has this build already. */
+  has(group: BuildGroup): Promise<boolean>;
+  /** Sends the context and follows the build; a failed build throws. */
+  send(group: BuildGroup, query: BuildQuery, progress: (line: string) => void): Promise<void>;
+}
+
+/** The `POST /builds` parameters of a group. */
+export interface BuildQuery {
+  scope?: string;
+  names: string;
+  id: string;
+  dockerfile: string;
+  target?: string;
+  args?: string;
+  keep?: number;
+}
+
+function queryOf(g: BuildGroup): BuildQuery {
+  return {
+    ...(g.scope ? { scope: g.scope } : {}),
+    names: g.names.join(','),
+    id: g.packed.id,
+    dockerfile: g.packed.dockerfile,
+    ...(g.build.target ? { target: g.build.target } : {}),
+    ...(g.build.args && Object.keys(g.build.args).length ? { args: JSON.stringify(g.build.args) } : {}),
+    ...(g.keep ? { keep: g.keep } : {}),
+  };
+}
+
+/** The controller this CLI talks to. */
+export function httpTransport(client: ControllerClient): BuildTransport {
+  return {
+    async has(g) {
+      const apps = g.names.map((n) => appId(g.scope, n));
+      const known = await Promise.all(apps.map((app) => client.data<BuildInfo>('GET', `${BUILDS_PATH}/${encodeURIComponent(app)}/${g.packed.id}`)));
+      return known.every((k) => k.exists);
+    },
+    async send(g, query, progress) {
+      await client.requestWithProgress<{ data: BuildResult }>('POST', BUILDS_PATH, progress, {
+        query: { ...query },
+        upload: { stream: g.packed.stream(), length: g.packed.bytes, contentType: BUILD_CONTENT_TYPE },
+        timeoutMs: 0,
+      });
+    },
+  };
+}
+
+/** Builds what the host does not have yet, through `transport`, and stamps every target's build ID. */
+export async function buildWith(transport: BuildTransport, targets: BuildTarget[], io: BuildIo, env: NodeJS.ProcessEnv): Promise<void> {
   for (const g of await group(targets, env)) {
     const { id } = g.packed;
-    const apps = g.names.map((n) => appId(g.scope, n));
-    const known = await Promise.all(apps.map((app) => client.data<BuildInfo>('GET', `${BUILDS_PATH}/${encodeURIComponent(app)}/${id}`)));
-    if (known.every((k) => k.exists)) {
-      io.progress(`-----> ${apps.join(', ')}: build ${id} is already on the host (the context did not change); not rebuilt`);
-      stamp(g.targets, id);
-      continue;
+    const apps = g.names.map((n) => appId(g.scope, n)).join(', ');
+    if (await transport.has(g)) {
+      io.progress(`-----> ${apps}: build ${id} is already on the host (the context did not change); not rebuilt`);
+    } else {
+      io.progress(`-----> Sending the build context of ${apps}: ${g.packed.entries} entries, ${(g.packed.bytes / (1024 * 1024)).toFixed(1)} MiB, build ${id}`);
+      await transport.send(g, queryOf(g), io.progress);
     }
-    io.progress(`-----> Sending the build context of ${apps.join(', ')}: ${g.packed.entries} entries, ${(g.packed.bytes / (1024 * 1024)).toFixed(1)} MiB, build ${id}`);
-    const answer = await client.requestWithProgress<{ data: BuildResult }>('POST', BUILDS_PATH, io.progress, {
-      query: {
-        scope: g.scope || undefined,
-        names: g.names.join(','),
-        id,
-        dockerfile: g.packed.dockerfile,
-        target: g.build.target,
-        args: g.build.args && Object.keys(g.build.args).length ? JSON.stringify(g.build.args) : undefined,
-        keep: g.keep,
-      },
-      upload: { stream: g.packed.stream(), length: g.packed.bytes, contentType: BUILD_CONTENT_TYPE },
-      timeoutMs: 0,
-    });
-    results.push(answer.data);
     stamp(g.targets, id);
   }
-  return results;
+}
+
+/** Builds on the controller `client` talks to (see buildWith). */
+export function buildForApply(client: ControllerClient, targets: BuildTarget[], io: BuildIo, env: NodeJS.ProcessEnv): Promise<void> {
+  return buildWith(httpTransport(client), targets, io, env);
 }

@@ -8,14 +8,14 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { chmod, cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keys } from '../../lib/identity.js';
 import { bootModules, type ModuleController } from '../helpers/controller.js';
-import { TEST_IMAGE, removeScopes, requireDocker, uniqueName } from '../helpers/docker.js';
+import { TEST_IMAGE, dockerClient, removeScopes, requireDocker, uniqueName } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
 import { freePort } from '../helpers/ports.js';
 import { apiFetch } from '../helpers/http.js';
@@ -28,7 +28,7 @@ const FIXTURES = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url))
 const BIN = join(ROOT, 'bin', 'voodu.ts');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
 const REMOTE_BIN = `${process.execPath} --import=${TSX} --disable-warning=DEP0111 ${BIN}`;
-const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'probes', 'workload', 'deployment', 'job', 'pods', 'plugins', 'events', 'rollouts'];
+const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'probes', 'workload', 'deployment', 'job', 'pods', 'plugins', 'events', 'rollouts', 'build'];
 /** Every scope this file creates starts with this, so cleanup finds them all and nothing else. */
 const PREFIX = uniqueName('ssh');
 
@@ -67,6 +67,10 @@ test.after.always(async () => {
   await etcd?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
+
+const apiDocker = () => dockerClient();
+const dockerImages = async (repo: string) =>
+  (await apiDocker().listImages({ filters: { reference: [repo] } })).flatMap((i) => i.RepoTags ?? []).filter((tag) => tag.startsWith(`${repo}:`));
 
 /** The CLI in this process, stdin empty; extra env overlays the suite's. */
 async function cli(args: string[], extra: NodeJS.ProcessEnv = {}) {
@@ -136,6 +140,41 @@ test.serial('remote add, list, default and remove keep a 0600 file in the config
   t.is((await cli(['remote', 'remove', 'staging'], own)).code, 0);
   t.deepEqual(JSON.parse(await readFile(file, 'utf8')), { remotes: { prod: { target: 'root@203.0.113.10' } } });
   t.regex((await cli(['-r', 'ghost', 'get'], own)).stderr, /no remote named "ghost"; add it with `voodu remote add ghost user@host` \(known: prod\)/);
+});
+
+test.serial('build mode over SSH: the context is packed here, streamed to the host, built there; an unchanged re-apply sends nothing', async (t) => {
+  const scope = `${PREFIX}-bd`;
+  const src = join(work, 'src');
+  await mkdir(src, { recursive: true });
+  await writeFile(join(src, 'Dockerfile'), 'FROM voodu-test/busybox:1\nCOPY . /www/\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n');
+  await writeFile(join(src, 'index.html'), 'over ssh\n');
+  await writeFile(join(src, '.dockerignore'), 'secret.txt\n');
+  await writeFile(join(src, 'secret.txt'), 'laptop only\n');
+  await writeFile(join(src, 'voodu.hcl'), `deployment "${scope}" "web" {\n  build {}\n}\n`);
+  try {
+    const first = await cli(['-r', 'box', 'apply', '-f', join(src, 'voodu.hcl'), '-y']);
+    t.is(first.code, 0, first.stderr);
+    const id = /build ([0-9a-f]{12})/.exec(first.stderr)?.[1];
+    t.truthy(id, first.stderr);
+    t.regex(first.stderr, /Streaming it to .* over ssh/);
+    t.regex(first.stderr, /Step 2\/3 : COPY \. \/www\//, 'the host\'s build log reaches this side');
+    t.regex(first.stdout, new RegExp(`deployment/${scope}/web applied`));
+    t.is((await stored('deployment', scope, 'web'))!.spec.build.id, id);
+    await waitFor('the built replica running', async () => {
+      const res = await apiFetch(ctl, `/pods?scope=${scope}`);
+      const pods = ((await res.json()) as { data?: { image?: string; state?: string }[] }).data ?? [];
+      return pods.some((p) => p.image === `${scope}-web:${id}`);
+    });
+
+    const again = await cli(['-r', 'box', 'apply', '-f', join(src, 'voodu.hcl'), '-y']);
+    t.is(again.code, 0, again.stderr);
+    t.regex(again.stderr, new RegExp(`build ${id} is already on the host`));
+    t.notRegex(again.stderr, /Streaming it to/);
+    t.regex(again.stdout, /No changes\. Nothing to apply\./);
+  } finally {
+    const images = await dockerImages(`${scope}-web`);
+    await Promise.all(images.map((tag) => apiDocker().getImage(tag).remove({ force: true }).catch(() => undefined)));
+  }
 });
 
 test.serial('apply over SSH reads file() on this side, shows the plan, stores the resource; diff and a re-apply see what changed', async (t) => {

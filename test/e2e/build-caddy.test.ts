@@ -1,0 +1,118 @@
+/**
+ * Build mode behind the real Caddy: a whole controller (every core module,
+ * the bundled caddy plugin on free loopback ports) and an `app` with
+ * `build {}` and a host. The first `voodu apply` builds the directory and
+ * Caddy serves its index.html; editing the file and applying again builds a
+ * new ID and rolls the replica while a client polls through Caddy every
+ * 50 ms, and not one of its requests fails.
+ */
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { bootController, type TestController } from '../helpers/controller.js';
+import { cleanupDocker, dockerClient, requireDocker, testRunLabel, uniqueName } from '../helpers/docker.js';
+import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
+import { freePorts } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
+
+const CADDY_IMAGE = 'voodu/caddy:2.6';
+const docker = dockerClient();
+const run = testRunLabel();
+const scope = `bc${randomBytes(3).toString('hex')}`;
+const HOST = `site.${scope}.test`;
+let etcd: TestEtcd;
+let ctl: TestController;
+let work: string;
+let httpPort: number;
+const saved: Record<string, string | undefined> = {};
+
+test.before(async () => {
+  await requireDocker(docker);
+  if (!(await docker.getImage(CADDY_IMAGE).inspect().then(() => true, () => false))) {
+    throw new Error(`prerequisite missing: image ${CADDY_IMAGE}; scripts/build-test-images (run by scripts/setup) builds it`);
+  }
+  work = await mkdtemp(join(tmpdir(), 'voodu-build-caddy-'));
+  const [http, https] = (await freePorts(2)) as [number, number];
+  httpPort = http;
+  const env = {
+    VOODU_CADDY_STATE_DIR: join(work, 'caddy-state'),
+    VOODU_CADDY_CONTAINER: uniqueName('voodu-caddy-bc'),
+    VOODU_CADDY_HTTP_PORT: String(http),
+    VOODU_CADDY_HTTPS_PORT: String(https),
+    VOODU_CADDY_BIND: '127.0.0.1',
+    VOODU_CADDY_LABELS: `${run.key}=${run.value}`,
+  };
+  for (const [k, v] of Object.entries(env)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  saved.VOODU_CADDY_ADMIN_URL = process.env.VOODU_CADDY_ADMIN_URL;
+  delete process.env.VOODU_CADDY_ADMIN_URL;
+  etcd = await startEtcd();
+  ctl = await bootController({ flags: ['--etcd-endpoints', etcd.endpoint] });
+  await writeFile(join(work, 'Dockerfile'), 'FROM voodu-test/busybox:1\nCOPY index.html /www/index.html\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n');
+  await writeFile(join(work, 'voodu.hcl'), `app "${scope}" "site" {\n  build {}\n  ports = ["8080"]\n  host  = "${HOST}"\n}\n`);
+});
+
+test.after.always(async () => {
+  await ctl?.cleanup();
+  await etcd?.stop();
+  await cleanupDocker(`voodu.scope=${scope}`, docker);
+  await cleanupDocker(run.filter, docker);
+  const images = (await docker.listImages({ filters: { reference: [`${scope}-site`] } })).map((i) => i.Id);
+  await Promise.all(images.map((id) => docker.getImage(id).remove({ force: true }).catch(() => undefined)));
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+function get(): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: httpPort, path: '/', headers: { host: HOST }, agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test.serial('a rebuilt context rolls behind Caddy with zero failed requests', async (t) => {
+  t.timeout(200_000);
+  await writeFile(join(work, 'index.html'), 'built v1\n');
+  const first = await runCli(['apply', '-f', join(work, 'voodu.hcl')], { target: ctl });
+  t.is(first.code, 0, first.stderr);
+  await waitFor('Caddy to serve the first build', async () => (await get().catch(() => undefined))?.body === 'built v1', { timeoutMs: 60_000 });
+
+  // A client polling through Caddy for the whole second apply and until the new build answers.
+  let stop = false;
+  const seen = { ok: 0, failed: [] as string[], v2: false };
+  const poller = (async () => {
+    while (!stop) {
+      const r = await get().catch((err: Error) => ({ status: 0, body: err.message }));
+      if (r.status === 200) {
+        seen.ok++;
+        if (r.body === 'built v2') seen.v2 = true;
+      } else seen.failed.push(`${r.status} ${r.body.slice(0, 80)}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  })();
+  await writeFile(join(work, 'index.html'), 'built v2\n');
+  const second = await runCli(['apply', '-f', join(work, 'voodu.hcl')], { target: ctl });
+  await waitFor('Caddy to serve the new build', async () => seen.v2, { timeoutMs: 60_000 });
+  stop = true;
+  await poller;
+  t.is(second.code, 0, second.stderr);
+  t.regex(second.stderr, /-----> Built /);
+  t.log(`${seen.ok} requests answered through Caddy during the rebuild and rollout, ${seen.failed.length} failed`);
+  t.deepEqual(seen.failed, [], 'no request failed');
+});
