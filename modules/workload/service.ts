@@ -169,7 +169,8 @@ export function createWorkloadService(deps: WorkloadDeps): WorkloadService {
       ops.set(kind, impl);
     },
     opsFor: (kind) => ops.get(kind),
-    standardOps: (kind) => standardOps(kind, { store: deps.store, workload: service, reconciler: deps.reconciler }),
+    standardOps: (kind) =>
+      standardOps(kind, { store: deps.store, workload: service, reconciler: deps.reconciler, imageExists: async (image) => (await runtime.imageId(image)) !== undefined }),
     frozen,
     status,
     get readiness() {

@@ -7,7 +7,7 @@
  * controller restart.
  */
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
-import { formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
+import { appId, formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { Reconciler } from '../reconciler/contract.js';
 import type { Store } from '../store/contract.js';
 import type { ReleaseRecord, WorkloadKind, WorkloadOps, WorkloadService, WorkloadStatus } from './contract.js';
@@ -18,6 +18,8 @@ export interface StandardOpsDeps {
   store: Store;
   workload: WorkloadService;
   reconciler: () => Reconciler | undefined;
+  /** Whether an image is on this host: a rollback to a build `keep_releases` collected is refused up front. */
+  imageExists(image: string): Promise<boolean>;
 }
 
 export function standardOps(kind: WorkloadKind, d: StandardOpsDeps): WorkloadOps {
@@ -56,6 +58,15 @@ export function standardOps(kind: WorkloadKind, d: StandardOpsDeps): WorkloadOps
         const manifest = JSON.parse(dkv.value) as Manifest;
         const status = (skv ? JSON.parse(skv.value) : {}) as WorkloadStatus;
         const target = pickRollbackTarget((status.releases ?? []) as ReleaseRecord[], status.spec_hash ?? '', releaseId);
+        const buildId = (target.spec_snapshot?.['build'] as { id?: unknown } | undefined)?.id;
+        if (typeof buildId === 'string' && !target.spec_snapshot?.['image']) {
+          const image = `${appId(ref.scope, ref.name)}:${buildId}`;
+          if (!(await d.imageExists(image))) {
+            throw new ConflictError(
+              `release ${target.id} runs build ${buildId}, whose image ${image} is no longer on this host (keep_releases collected it); roll back to a newer release, or apply that source again to rebuild it`,
+            );
+          }
+        }
         const id = newReleaseId();
         const now = new Date().toISOString();
         const record: ReleaseRecord = {

@@ -188,6 +188,16 @@ test('keep_releases = 2: after four builds two release dirs and two build images
   t.deepEqual(await imageTags(`${scope}-web`), [...[ids[2]!, ids[3]!].map((id) => `${scope}-web:${id}`), `${scope}-web:latest`].sort());
   t.is(await readlink(join(ctl.root, 'apps', `${scope}-web`, 'current')), join('releases', ids[3]!));
   t.is(await served(scope), `<h1>${scope} v4</h1>\n`);
+
+  // A rollback to a build that was collected is refused up front, naming the build.
+  const described = await runCli(['describe', 'deployment', `${scope}/web`, '-o', 'json'], { target: ctl });
+  const records = (JSON.parse(described.stdout) as { status: { releases: { id: string; build_id?: string }[] } }).status.releases;
+  const gone = records.find((r) => r.build_id === ids[0]);
+  t.truthy(gone, described.stdout);
+  const back = await runCli(['rollback', `${scope}/web`, gone!.id], { target: ctl });
+  t.is(back.code, 1);
+  t.regex(back.stderr, new RegExp(`build ${ids[0]}, whose image ${scope}-web:${ids[0]} is no longer on this host`));
+  t.is(await served(scope), `<h1>${scope} v4</h1>\n`, 'nothing changed');
 });
 
 test('Procfile mode: one build, a deployment per process on ports 5000 and 5001, the release process run first, app.json ingress stored', async (t) => {
