@@ -49,8 +49,13 @@ export interface BuildResult {
 
 /** The `builds` service: what a workload module asks of build mode. */
 export interface Builds {
-  /** Points the app's `current` at a build that now runs (no-op when its release dir is gone). */
-  activate(appId: string, buildId: string): Promise<void>;
+  /**
+   * Points the app's `current` at a build that now runs (no-op when its
+   * release dir is gone, or `current` points there already); the first time,
+   * its `postDeploy` commands run on the host, in the release dir, in the
+   * background.
+   */
+  activate(appId: string, buildId: string, postDeploy?: string[]): Promise<void>;
   /** The build `current` points at. */
   current(appId: string): Promise<string | undefined>;
 }

@@ -31,6 +31,7 @@ import {
   type BuildResult,
   type Builds,
 } from './contract.js';
+import { runPostDeploy } from './post-deploy.js';
 import { parseBuildQuery } from './query.js';
 import { receiveContext } from './receive.js';
 import { currentRelease, extractRelease, listReleases, pointCurrent, releasesDir, releasesToCollect, removeLeftovers, removeRelease } from './releases.js';
@@ -88,12 +89,20 @@ export default defineModule<BuildOptions>({
     };
 
     const builds: Builds = {
-      async activate(appId, buildId) {
+      async activate(appId, buildId, postDeploy = []) {
         if (!BUILD_ID.test(buildId)) return;
         const dir = paths.appDir(appId);
-        if ((await currentRelease(dir)) === buildId) return;
-        const exists = (await listReleases(dir)).some((r) => r.id === buildId);
-        if (exists) await pointCurrent(dir, buildId);
+        await serial(appId, async () => {
+          if ((await currentRelease(dir)) === buildId) return;
+          const exists = (await listReleases(dir)).some((r) => r.id === buildId);
+          if (!exists) return;
+          await pointCurrent(dir, buildId);
+          ctx.log.info(`${appId}: current is release ${buildId}`);
+          if (postDeploy.length) {
+            const run = { app: appId, buildId, releaseDir: join(releasesDir(dir), buildId), commands: postDeploy };
+            void runPostDeploy(run, ctx.log).catch((err) => ctx.log.warn(`${appId}: post_deploy: ${messageOf(err)}`));
+          }
+        });
       },
       current: (appId) => currentRelease(paths.appDir(appId)),
     };

@@ -247,7 +247,8 @@ export async function reconcileDeployment(d: DeploymentDeps, ref: ResourceRef, m
   // The build that now serves is the app's `current` release (a rollback moves it back too).
   const served = builtId(w.rawSpec);
   if (served && createError === undefined && !rolloutError) {
-    await d.builds()?.activate(w.appId, served).catch((err) => d.log.warn(`${w.appId}: could not point current at release ${served}: ${messageOf(err)}`));
+    const postDeploy = Array.isArray(w.rawSpec['post_deploy']) ? (w.rawSpec['post_deploy'] as string[]) : [];
+    await d.builds()?.activate(w.appId, served, postDeploy).catch((err) => d.log.warn(`${w.appId}: could not point current at release ${served}: ${messageOf(err)}`));
   }
 
   if (createError !== undefined) throw createError;

@@ -119,7 +119,10 @@ export const deploymentKind: KindDefinition = {
     volumes: { type: 'list(string)', doc: 'Mounts in docker `-v` form: `"/host/path:/in/container[:ro]"`, `"volume-name:/data"`, or a lone `"/path"` for an anonymous volume; entries cannot be empty. An asset file is mounted with `"${asset.<scope>.<name>.<key>}:/etc/app.conf:ro"`.' },
     networks: { type: 'list(string)', doc: 'Docker networks to join besides `voodu0`, which every replica is on and where the replicas answer as `<name>.<scope>`. Cannot be combined with `network_mode`.' },
     health_check: { type: 'string', doc: 'Path (starting with `/`) handed to the ingress plugin as the replicas\' health-check path; default `/`, and a readiness probe\'s `http_get.path` takes precedence. Changing it rolls no replica.' },
-    post_deploy: { type: 'list(string)', doc: 'Accepted for compatibility, but voodu runs nothing from it; use `release { post_command = [...] }` for a command after the rollout.' },
+    post_deploy: {
+      type: 'list(string)',
+      doc: 'Build mode only: commands run on the host, each as `bash -c <entry>` in the build\'s release dir, once the replicas serve a new build (`VOODU_APP`, `VOODU_BUILD_ID`, `VOODU_RELEASE_DIR` set); a failure is a warning. For a command in the app\'s own container use `release { post_command = [...] }`.',
+    },
     keep_releases: { type: 'number', doc: 'Accepted for compatibility (a whole number ≥ 0), with no effect: the status keeps the newest 10 releases for `voodu rollback`.' },
     max_surge: { type: 'number or string', doc: 'How many successors a rollout starts at once: a number (default 1) or a percentage of `replicas` rounded up (`"50%"`). Each is readiness-gated, and an old replica is retired only once its successor is ready — in the background, draining for its `stop_grace_period` while the next successors start — so the ready count never drops below `replicas`. A deployment with a fixed host port rolls one at a time in place whatever it says. Changing it rolls no replica.' },
     build: {

@@ -254,3 +254,23 @@ test('Procfile --eject writes the HCL and contacts nothing', async (t) => {
   const hcl = await readFile(join(dir, '.voodu', 'ej1.voodu'), 'utf8');
   t.regex(hcl, /deployment "ej1" "web"/);
 });
+
+test('post_deploy runs on the host in the release dir once the build serves; a failing command is a warning and the next still runs', async (t) => {
+  const scope = newScope();
+  const out = join(work, `${scope}-post.txt`);
+  const third = join(work, `${scope}-third`);
+  const hcl = `deployment "${scope}" "web" {\n  build {}\n  ports = ["8080"]\n  post_deploy = ["echo \\"$VOODU_BUILD_ID $(pwd)\\" > ${out}", "exit 4", "touch ${third}"]\n}\n`;
+  const dir = await app(scope, { hcl });
+  const r = await apply(dir);
+  t.is(r.code, 0, r.stderr);
+  const id = /build ([0-9a-f]{12})/.exec(r.stderr)![1]!;
+  const written = await waitFor('the first post_deploy command', async () => (await readFile(out, 'utf8').catch(() => '')).trim() || undefined);
+  t.is(written, `${id} ${join(ctl.root, 'apps', `${scope}-web`, 'releases', id)}`);
+  await waitFor('the third command, after the failing second', async () => (await readFile(third, 'utf8').then(() => true, () => false)));
+  t.true(ctl.logs.some((l) => l.includes(`${scope}-web: post_deploy 2/3 of build ${id} failed: exited 4`)));
+  // An unchanged re-apply (and every later reconcile) runs nothing again.
+  await rm(third);
+  t.is((await apply(dir)).code, 0);
+  await new Promise((res) => setTimeout(res, 1500));
+  t.false(await readFile(third, 'utf8').then(() => true, () => false));
+});
