@@ -306,6 +306,7 @@ interface PruneReport {
   app_dir_removed: boolean;
   volume_removed: boolean;
   volumes_removed: string[];
+  images_removed?: string[];
   /** Pods prune removed itself because they outlived its wait (older controllers leave it out). */
   containers_removed?: string[];
   errors: string[];
@@ -318,6 +319,7 @@ function printPrune(ctx: VerbContext, p: PruneReport, resource?: string): void {
   for (const v of p.volumes_removed) ctx.stdout.write(`  - volume ${v} removed\n`);
   if (p.config_wiped) ctx.stdout.write('  - config bucket wiped\n');
   if (p.app_dir_removed) ctx.stdout.write('  - app dir removed\n');
+  if (p.images_removed?.length) ctx.stdout.write(`  - build images removed: ${p.images_removed.join(', ')}\n`);
   for (const e of p.errors) ctx.stdout.write(`  ! ${e}\n`);
 }
 

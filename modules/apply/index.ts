@@ -9,6 +9,7 @@ import { assertSegment, formatRef, keys, parseDesiredKey, refOf, type ResourceRe
 import { validateManifest, type KindRegistry } from '../../lib/manifest/index.js';
 import '../kinds/contract.js';
 import '../events/contract.js';
+import type {} from '../build/contract.js';
 import { OPEN_TO_PLUGINS, type ApiRequest } from '../api/contract.js';
 import { registerApplyActions } from './actions.js';
 import { commit, planCommit } from './commit.js';
@@ -51,7 +52,7 @@ export default defineModule({
   name: 'apply',
   description: 'The apply pipeline and the desired-state endpoints',
   requires: ['store', 'api', 'kinds'],
-  optional: ['paths', 'config', 'runtime', 'pods', 'statefulsets', 'events'],
+  optional: ['paths', 'config', 'runtime', 'pods', 'statefulsets', 'events', 'builds'],
   register(ctx) {
     const store = ctx.service('store');
     const api = ctx.service('api');
@@ -69,6 +70,7 @@ export default defineModule({
       ...(ctx.has('paths') ? { paths: ctx.service('paths') } : {}),
       ...(ctx.has('config') ? { config: ctx.service('config') } : {}),
       ...(ctx.has('runtime') ? { runtime: ctx.service('runtime') } : {}),
+      ...(ctx.has('builds') ? { builds: ctx.service('builds') } : {}),
     });
     const configFor = async (scope: string, name: string) =>
       scope && ctx.has('config') ? ctx.service('config').resolve(scope, name) : {};

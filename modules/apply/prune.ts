@@ -13,6 +13,7 @@ import { rm } from 'node:fs/promises';
 import { messageOf } from '../../lib/errors.js';
 import { appId, keys, type ResourceRef } from '../../lib/identity.js';
 import type { WorkloadKinds } from '../../lib/name-claims.js';
+import type { Builds } from '../build/contract.js';
 import type { ConfigService } from '../config/contract.js';
 import type { Paths } from '../paths/contract.js';
 import type { Runtime } from '../runtime/contract.js';
@@ -23,6 +24,8 @@ export interface PruneReport {
   app_dir_removed: boolean;
   volume_removed: boolean;
   volumes_removed: string[];
+  /** Build mode's image tags of the app (`<app>:<build id>`, `<app>:latest`). */
+  images_removed?: string[];
   /** Pods still there when the wait for the reconciler's teardown ran out, removed by prune itself. */
   containers_removed: string[];
   errors: string[];
@@ -34,6 +37,8 @@ export interface PruneDeps {
   paths?: Paths;
   config?: ConfigService;
   runtime?: Runtime;
+  /** Build mode: a deleted app's build images go with it. */
+  builds?: Builds;
   /** How long to wait for a statefulset's pods to go before removing them here; default 60 s. */
   teardownTimeoutMs?: number;
   /** Poll interval of that wait; default 250 ms. */
@@ -111,6 +116,13 @@ export async function pruneResource(deps: PruneDeps, ref: ResourceRef): Promise<
       await rm(deps.paths!.volumeDir(id), { recursive: true, force: true });
       report.volume_removed = true;
     });
+    if (deps.builds) {
+      const builds = deps.builds;
+      await step('build images', async () => {
+        const removed = await builds.forget(id);
+        if (removed.length) report.images_removed = removed;
+      });
+    }
   }
   return report;
 }

@@ -58,6 +58,8 @@ export interface Builds {
   activate(appId: string, buildId: string, postDeploy?: string[]): Promise<void>;
   /** The build `current` points at. */
   current(appId: string): Promise<string | undefined>;
+  /** Drops every build tag of an app that is gone for good (a pruned delete); the names of the tags removed. */
+  forget(appId: string): Promise<string[]>;
 }
 
 declare module '../../kernel/services.js' {

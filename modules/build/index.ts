@@ -105,6 +105,12 @@ export default defineModule<BuildOptions>({
         });
       },
       current: (appId) => currentRelease(paths.appDir(appId)),
+      async forget(appId) {
+        const tags = (await runtime.imageTags(appId)).filter(({ tag }) => BUILD_ID.test(tag) || tag === 'latest');
+        // Forced: a replica still draining keeps the image's layers until it goes, never the names.
+        for (const { tag } of tags) await runtime.untagImage(`${appId}:${tag}`, { force: true });
+        return tags.map(({ tag }) => `${appId}:${tag}`);
+      },
     };
     ctx.provide('builds', builds);
 

@@ -198,8 +198,11 @@ export interface Runtime {
   buildImage(context: Readable, options: ImageBuildOptions, onLine: (line: string) => void): Promise<{ imageId: string }>;
   /** The tags of `repo` on this host (`repo:<tag>` → image id). */
   imageTags(repo: string): Promise<{ tag: string; id: string }[]>;
-  /** Removes one tag (and the image when no other tag or container holds it). Idempotent; an image in use stays. */
-  untagImage(image: string): Promise<void>;
+  /**
+   * Removes one tag (and the image when no other tag or container holds it). Idempotent; an image a
+   * container uses stays, unless `force` (then only its name goes, the layers with the last container).
+   */
+  untagImage(image: string, options?: { force?: boolean }): Promise<void>;
 
   /** Create and start. On any failure nothing is left behind. */
   run(spec: ContainerSpec): Promise<ContainerDetails>;

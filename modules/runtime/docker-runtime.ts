@@ -153,9 +153,9 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async untagImage(image: string): Promise<void> {
+  async untagImage(image: string, options: { force?: boolean } = {}): Promise<void> {
     try {
-      await this.#docker.getImage(image).remove({ noprune: false });
+      await this.#docker.getImage(image).remove({ noprune: false, force: Boolean(options.force) });
     } catch (err) {
       if (statusOf(err) === 404) return;
       // A container still runs (or holds) it: it stays, and the next collection tries again.

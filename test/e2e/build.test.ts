@@ -274,3 +274,14 @@ test('post_deploy runs on the host in the release dir once the build serves; a f
   await new Promise((res) => setTimeout(res, 1500));
   t.false(await readFile(third, 'utf8').then(() => true, () => false));
 });
+
+test('delete --prune takes the build images with the app', async (t) => {
+  const scope = newScope();
+  const dir = await app(scope);
+  t.is((await apply(dir)).code, 0);
+  t.is((await imageTags(`${scope}-web`)).length, 2);
+  const gone = await runCli(['delete', `${scope}/web`, '--prune', '-y'], { target: ctl });
+  t.is(gone.code, 0, gone.stderr);
+  t.regex(gone.stdout, /build images removed: /);
+  t.deepEqual(await imageTags(`${scope}-web`), []);
+});
