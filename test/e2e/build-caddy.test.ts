@@ -9,17 +9,15 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { bootController, type TestController } from '../helpers/controller.js';
-import { cleanupDocker, dockerClient, requireDocker, testRunLabel, uniqueName } from '../helpers/docker.js';
+import { cleanupDocker, dockerClient, requireDocker, testRunLabel } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
-import { freePorts } from '../helpers/ports.js';
+import { bundledCaddyEnv, type BundledCaddy } from '../helpers/bundled-caddy.js';
 import { waitFor } from '../helpers/wait.js';
 
-const CADDY_IMAGE = 'voodu/caddy:2.6';
 const docker = dockerClient();
 const run = testRunLabel();
 const scope = `bc${randomBytes(3).toString('hex')}`;
@@ -27,31 +25,12 @@ const HOST = `site.${scope}.test`;
 let etcd: TestEtcd;
 let ctl: TestController;
 let work: string;
-let httpPort: number;
-const saved: Record<string, string | undefined> = {};
+let caddy: BundledCaddy | undefined;
 
 test.before(async () => {
   await requireDocker(docker);
-  if (!(await docker.getImage(CADDY_IMAGE).inspect().then(() => true, () => false))) {
-    throw new Error(`prerequisite missing: image ${CADDY_IMAGE}; scripts/build-test-images (run by scripts/setup) builds it`);
-  }
   work = await mkdtemp(join(tmpdir(), 'voodu-build-caddy-'));
-  const [http, https] = (await freePorts(2)) as [number, number];
-  httpPort = http;
-  const env = {
-    VOODU_CADDY_STATE_DIR: join(work, 'caddy-state'),
-    VOODU_CADDY_CONTAINER: uniqueName('voodu-caddy-bc'),
-    VOODU_CADDY_HTTP_PORT: String(http),
-    VOODU_CADDY_HTTPS_PORT: String(https),
-    VOODU_CADDY_BIND: '127.0.0.1',
-    VOODU_CADDY_LABELS: `${run.key}=${run.value}`,
-  };
-  for (const [k, v] of Object.entries(env)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-  saved.VOODU_CADDY_ADMIN_URL = process.env.VOODU_CADDY_ADMIN_URL;
-  delete process.env.VOODU_CADDY_ADMIN_URL;
+  caddy = await bundledCaddyEnv(docker, work, 'voodu-caddy-bc', run);
   etcd = await startEtcd();
   ctl = await bootController({ flags: ['--etcd-endpoints', etcd.endpoint] });
   await writeFile(join(work, 'Dockerfile'), 'FROM voodu-test/busybox:1\nCOPY index.html /www/index.html\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n');
@@ -65,26 +44,11 @@ test.after.always(async () => {
   await cleanupDocker(run.filter, docker);
   const images = (await docker.listImages({ filters: { reference: [`${scope}-site`] } })).map((i) => i.Id);
   await Promise.all(images.map((id) => docker.getImage(id).remove({ force: true }).catch(() => undefined)));
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  caddy?.restore();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-function get(): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: httpPort, path: '/', headers: { host: HOST }, agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = () => caddy!.get(HOST);
 
 test.serial('a rebuilt context rolls behind Caddy with zero failed requests', async (t) => {
   t.timeout(200_000);

@@ -12,7 +12,6 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,10 +19,9 @@ import { runCli } from '../helpers/cli.js';
 import { bootController, type TestController } from '../helpers/controller.js';
 import { TEST_IMAGE, cleanupDocker, dockerClient, requireDocker, testRunLabel, uniqueName } from '../helpers/docker.js';
 import { startEtcd, type TestEtcd } from '../helpers/etcd.js';
-import { freePorts } from '../helpers/ports.js';
+import { bundledCaddyEnv, type BundledCaddy } from '../helpers/bundled-caddy.js';
 import { waitFor } from '../helpers/wait.js';
 
-const CADDY_IMAGE = 'voodu/caddy:2.6';
 const docker = dockerClient();
 const run = testRunLabel();
 const scope = `ib${randomBytes(3).toString('hex')}`;
@@ -33,33 +31,13 @@ let ctl: TestController;
 let work: string;
 let file: string;
 let httpPort: number;
-let caddyName: string;
-const saved: Record<string, string | undefined> = {};
+let caddy: BundledCaddy | undefined;
 
 test.before(async () => {
   await requireDocker(docker);
-  if (!(await docker.getImage(CADDY_IMAGE).inspect().then(() => true, () => false))) {
-    throw new Error(`prerequisite missing: image ${CADDY_IMAGE}; scripts/build-test-images (run by scripts/setup) builds it`);
-  }
   work = await mkdtemp(join(tmpdir(), 'voodu-ingress-bundled-'));
-  const [http, https] = (await freePorts(2)) as [number, number];
-  httpPort = http;
-  caddyName = uniqueName('voodu-caddy-ib');
-  // Where Caddy goes: the plugin reads these from the controller's environment, which its runs inherit.
-  const env = {
-    VOODU_CADDY_STATE_DIR: join(work, 'caddy-state'),
-    VOODU_CADDY_CONTAINER: caddyName,
-    VOODU_CADDY_HTTP_PORT: String(http),
-    VOODU_CADDY_HTTPS_PORT: String(https),
-    VOODU_CADDY_BIND: '127.0.0.1',
-    VOODU_CADDY_LABELS: `${run.key}=${run.value}`,
-  };
-  for (const [k, v] of Object.entries(env)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-  saved.VOODU_CADDY_ADMIN_URL = process.env.VOODU_CADDY_ADMIN_URL;
-  delete process.env.VOODU_CADDY_ADMIN_URL;
+  caddy = await bundledCaddyEnv(docker, work, 'voodu-caddy-ib', run);
+  httpPort = caddy.httpPort;
   etcd = await startEtcd();
   ctl = await bootController({ flags: ['--etcd-endpoints', etcd.endpoint] });
   file = join(work, 'voodu.hcl');
@@ -80,29 +58,14 @@ test.after.always(async () => {
   await etcd?.stop();
   await cleanupDocker(`voodu.scope=${scope}`, docker);
   await cleanupDocker(run.filter, docker);
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  caddy?.restore();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
 const cli = (...args: string[]) => runCli(args, { target: ctl });
 const installed = () => stat(join(ctl.root, 'plugins', 'caddy', 'plugin.yml')).then(() => true, () => false);
 
-function get(host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: httpPort, path: '/', headers: { host }, agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (host: string) => caddy!.get(host);
 
 test.serial('a host port published by a docker container fails the apply naming the port and the container', async (t) => {
   t.timeout(120_000);
