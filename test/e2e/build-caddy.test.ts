@@ -4,11 +4,12 @@
  * `build {}` and a host. The first `voodu apply` builds the directory and
  * Caddy serves its index.html; editing the file and applying again builds a
  * new ID and rolls the replica while a client polls through Caddy every
- * 50 ms, and not one of its requests fails.
+ * 50 ms, and not one of its requests fails. A Procfile app's web process is
+ * served at the host its `.voodu/app.json` names.
  */
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
@@ -42,7 +43,7 @@ test.after.always(async () => {
   await etcd?.stop();
   await cleanupDocker(`voodu.scope=${scope}`, docker);
   await cleanupDocker(run.filter, docker);
-  const images = (await docker.listImages({ filters: { reference: [`${scope}-site`] } })).map((i) => i.Id);
+  const images = (await docker.listImages()).filter((i) => (i.RepoTags ?? []).some((tag) => tag.startsWith(`${scope}-`))).map((i) => i.Id);
   await Promise.all(images.map((id) => docker.getImage(id).remove({ force: true }).catch(() => undefined)));
   caddy?.restore();
   if (work) await rm(work, { recursive: true, force: true });
@@ -79,4 +80,24 @@ test.serial('a rebuilt context rolls behind Caddy with zero failed requests', as
   t.regex(second.stderr, /-----> Built /);
   t.log(`${seen.ok} requests answered through Caddy during the rebuild and rollout, ${seen.failed.length} failed`);
   t.deepEqual(seen.failed, [], 'no request failed');
+});
+
+test.serial('Procfile mode: the web process is served through Caddy at the host of .voodu/app.json', async (t) => {
+  t.timeout(150_000);
+  const dir = join(work, 'procfile');
+  const host = `shop.${scope}.test`;
+  await mkdir(join(dir, '.voodu'), { recursive: true });
+  await mkdir(join(dir, 'www'), { recursive: true });
+  await writeFile(join(dir, 'Dockerfile'), 'FROM voodu-test/busybox:1\nCOPY . /app/\n');
+  await writeFile(join(dir, 'www', 'index.html'), 'procfile web\n');
+  await writeFile(join(dir, 'Procfile'), 'web: httpd -f -p $PORT -h /app/www\nworker: while true; do sleep 1; done\n');
+  await writeFile(join(dir, '.voodu', 'app.json'), JSON.stringify({ scope, ingress: { web: { host } } }));
+  const r = await runCli(['apply', '-f', join(dir, 'Procfile')], { target: ctl });
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, new RegExp(`ingress/${scope}/web applied`));
+  const answer = await waitFor(`Caddy to serve ${host}`, async () => {
+    const res = await caddy!.get(host).catch(() => undefined);
+    return res?.status === 200 ? res : undefined;
+  }, { timeoutMs: 60_000 });
+  t.is(answer.body, 'procfile web');
 });
