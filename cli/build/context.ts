@@ -20,12 +20,10 @@
  * hash and a byte count, and `stream()` packs it again for the upload,
  * checking on the way that it still hashes the same.
  */
-import dockerignoreModule from '@balena/dockerignore';
 import { createHash } from 'node:crypto';
 import { lstat, readFile, readdir, readlink, stat } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { Pack } from 'tar';
 import { CliError } from '../client.js';
 
 export interface BuildContext {
@@ -50,9 +48,8 @@ export interface PackOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-// A CommonJS package whose typings declare `export default`: Node hands ESM its
-// module.exports, which also carries itself as `.default`.
-const dockerignore = dockerignoreModule.default;
+// The packages are imported where they are used: the CLI is bundled into one
+// file, where a static import would load them on every command's start.
 
 const DEFAULT_MAX_BYTES = 500 * 1024 ** 2;
 /** Every file and symlink entry carries this mtime (directories carry none in portable mode). Not the epoch: some tools refuse dates before 1980. */
@@ -144,7 +141,10 @@ async function contextFilter(root: string, dockerfile: string): Promise<ContextF
   const file = join(root, '.dockerignore');
   const text = (await stat(file).catch(() => undefined))?.isFile() ? await readFile(file, 'utf8') : '';
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/); // Docker drops a leading byte-order mark too
-  const ig = dockerignore({ ignorecase: false }).add(lines);
+  // A CommonJS package whose typings declare `export default`: Node hands ESM its
+  // module.exports, which also carries itself as `.default`.
+  const { default: dockerignoreModule } = await import('@balena/dockerignore');
+  const ig = dockerignoreModule.default({ ignorecase: false }).add(lines);
   const always = new Set([dockerfile, '.dockerignore']);
   // The literal start of each `!` pattern (up to its first wildcard or escape): only a
   // directory that such a start can lead into may hold a re-included path.
@@ -258,6 +258,7 @@ function packStream(root: string, paths: string[], expect?: { contextDir: string
 }
 
 async function* tarChunks(root: string, paths: string[], expect?: { contextDir: string; sha256: string }): AsyncGenerator<Buffer> {
+  const { Pack } = await import('tar');
   const pack = new Pack({
     cwd: root,
     portable: true,

@@ -12,7 +12,7 @@ let ctl: TestController;
 
 test.before(async () => {
   etcd = await startEtcd();
-  ctl = await bootController({ modules: { disable: ['runtime', 'workload', 'deployment', 'statefulset', 'job', 'cronjob', 'pods', 'probes', 'autoscaler', 'release', 'plugins', 'ingress'] }, flags: ['--etcd-endpoints', etcd.endpoint] });
+  ctl = await bootController({ modules: { disable: ['runtime', 'workload', 'deployment', 'statefulset', 'job', 'cronjob', 'pods', 'probes', 'autoscaler', 'release', 'build', 'plugins', 'ingress'] }, flags: ['--etcd-endpoints', etcd.endpoint] });
 });
 test.after.always(async () => {
   await ctl?.cleanup();

@@ -28,7 +28,7 @@ test.before(async () => {
   etcd = await startEtcd();
   ctl = await bootController({
     modules: {
-      disable: ['runtime', 'workload', 'deployment', 'statefulset', 'job', 'cronjob', 'pods', 'probes', 'autoscaler', 'release', 'ingress', 'webhooks'],
+      disable: ['runtime', 'workload', 'deployment', 'statefulset', 'job', 'cronjob', 'pods', 'probes', 'autoscaler', 'release', 'build', 'ingress', 'webhooks'],
       modules: [{ from: MODULE }],
     },
     flags: ['--etcd-endpoints', etcd.endpoint],

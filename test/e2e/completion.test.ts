@@ -34,7 +34,7 @@ let silentUrl: string;
 test.before(async () => {
   etcd = await startEtcd();
   ctl = await bootController({
-    modules: { disable: ['runtime', 'workload', 'deployment', 'statefulset', 'job', 'cronjob', 'pods', 'probes', 'autoscaler', 'release', 'plugins', 'ingress'] },
+    modules: { disable: ['runtime', 'workload', 'deployment', 'statefulset', 'job', 'cronjob', 'pods', 'probes', 'autoscaler', 'release', 'build', 'plugins', 'ingress'] },
     flags: ['--etcd-endpoints', etcd.endpoint],
   });
   dir = await mkdtemp(join(tmpdir(), 'voodu-completion-e2e-'));

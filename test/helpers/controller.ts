@@ -41,7 +41,7 @@ export async function bootController(options: { modules?: unknown; flags?: strin
 }
 
 /** Module config that runs the HTTP API alone: every core module that needs etcd or Docker is off. */
-export const API_ONLY = { disable: ['store', 'runtime', 'config', 'assets', 'reconciler', 'apply', 'workload', 'deployment', 'statefulset', 'job', 'cronjob', 'pods', 'probes', 'autoscaler', 'release', 'plugins', 'webhooks', 'ingress', 'events', 'rollouts', 'overview', 'metrics'] };
+export const API_ONLY = { disable: ['store', 'runtime', 'config', 'assets', 'reconciler', 'apply', 'workload', 'deployment', 'statefulset', 'job', 'cronjob', 'pods', 'probes', 'autoscaler', 'release', 'build', 'plugins', 'webhooks', 'ingress', 'events', 'rollouts', 'overview', 'metrics'] };
 
 /** The token a controller wrote to `<root>/api-token` at start. */
 export async function readToken(root: string): Promise<string> {
