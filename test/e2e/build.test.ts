@@ -20,7 +20,7 @@ import { waitFor } from '../helpers/wait.js';
 
 const docker = dockerClient();
 const prefix = `bd${randomBytes(2).toString('hex')}`;
-const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'workload', 'deployment', 'release', 'rollouts', 'pods', 'events', 'job', 'build'];
+const MODULES = ['paths', 'store', 'runtime', 'api', 'config', 'assets', 'reconciler', 'apply', 'workload', 'deployment', 'release', 'rollouts', 'pods', 'events', 'job', 'statefulset', 'build'];
 
 let etcd: TestEtcd;
 let ctl: ModuleController;
@@ -284,4 +284,18 @@ test('delete --prune takes the build images with the app', async (t) => {
   t.is(gone.code, 0, gone.stderr);
   t.regex(gone.stdout, /build images removed: /);
   t.deepEqual(await imageTags(`${scope}-web`), []);
+});
+
+test('a statefulset builds too: its pods run the build', async (t) => {
+  const scope = newScope();
+  const hcl = `statefulset "${scope}" "db" {\n  build {}\n  replicas = 1\n}\n`;
+  const dir = await app(scope, { hcl });
+  const r = await apply(dir);
+  t.is(r.code, 0, r.stderr);
+  const id = /build ([0-9a-f]{12})/.exec(r.stderr)![1]!;
+  const pods = await waitFor('the statefulset pod running', async () => {
+    const list = await docker.listContainers({ filters: { label: [`voodu.scope=${scope}`, 'voodu.name=db', 'voodu.role=statefulset'], status: ['running'] } });
+    return list.length ? list : undefined;
+  });
+  t.is(pods[0]!.Image, `${scope}-db:${id}`);
 });
