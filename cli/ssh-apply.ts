@@ -5,6 +5,7 @@
  * then the host's apply, which waits on the rollouts it started.
  */
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { CliError } from './client.js';
 import { ansiColors, buildPlan, hasChanges, noColors, renderPlan, refOf, type DryRun, type WireManifest } from './diff.js';
 import { autoApproved, confirm } from './prompt.js';
@@ -55,6 +56,11 @@ async function load(remote: Remote, globals: string[], flags: ManifestFlags, io:
 }
 
 async function loadWithDirs(remote: Remote, globals: string[], flags: ManifestFlags, io: SshIo): Promise<LoadedManifest[]> {
+  if (flags.files.some((f) => /^Procfile(\.[A-Za-z0-9_-]+)?$/.test(basename(f)))) {
+    throw new CliError(
+      'Procfile mode runs against this host\'s controller only, for now; to deploy it over SSH, write its HCL with `voodu apply -f Procfile --eject` and apply that (then `voodu run <scope>/release` for the release command)',
+    );
+  }
   if (flags.files.length === 0) throw new CliError('no manifests given; pass -f FILE (a file, a directory, or - for stdin with --format hcl|json)');
   if (flags.format !== undefined && flags.format !== 'hcl' && flags.format !== 'json') throw new CliError(`--format: "${flags.format}" is not a format; use hcl or json`);
   let stdin: string | undefined;
