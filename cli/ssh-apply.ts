@@ -109,7 +109,7 @@ async function buildOnHost(remote: Remote, globals: string[], loaded: LoadedMani
     },
     async send(g, query, progress) {
       progress(`-----> Streaming it to ${describeRemote(remote)} over ssh`);
-      const res = await runRemote(remote, [...globals, 'build-context', JSON.stringify({ ...query, bytes: g.packed.bytes })], { ...io, stdin: g.packed.stream() }, {});
+      const res = await runRemote(remote, [...globals, 'build-context', JSON.stringify({ ...query, bytes: g.packed.bytes })], { ...io, stdin: builds.withUploadProgress(g.packed.stream(), g.packed.bytes, progress) }, {});
       if (res.code !== 0) throw new CliError(`the build on ${describeRemote(remote)} failed (its log is above); nothing was applied`);
     },
   };

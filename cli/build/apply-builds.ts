@@ -9,6 +9,7 @@
  * building, so it shows a change exactly when the source changed.
  */
 import { resolve } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
 import { appId, type Manifest } from '../../lib/identity.js';
 import type { BuildSpec } from '../../lib/manifest/types.js';
 import { BUILDS_PATH, BUILD_CONTENT_TYPE, type BuildInfo, type BuildResult } from '../../modules/build/contract.js';
@@ -118,6 +119,29 @@ function queryOf(g: BuildGroup): BuildQuery {
   };
 }
 
+/** Upload progress at most every this often, and only for a context that takes longer. */
+const PROGRESS_EVERY_MS = 2000;
+
+/** `stream` as it is sent, with a `sent 40.0/120.0 MiB` line every couple of seconds while it lasts. */
+export function withUploadProgress(stream: Readable, total: number, progress: (line: string) => void, everyMs = PROGRESS_EVERY_MS): Readable {
+  let sent = 0;
+  let last = Date.now();
+  const mib = (n: number) => (n / (1024 * 1024)).toFixed(1);
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      sent += chunk.length;
+      const now = Date.now();
+      if (now - last >= everyMs && sent < total) {
+        last = now;
+        progress(`       sent ${mib(sent)}/${mib(total)} MiB`);
+      }
+      done(null, chunk);
+    },
+  });
+  stream.once('error', (err) => meter.destroy(err));
+  return stream.pipe(meter);
+}
+
 /** The controller this CLI talks to. */
 export function httpTransport(client: ControllerClient): BuildTransport {
   return {
@@ -129,7 +153,7 @@ export function httpTransport(client: ControllerClient): BuildTransport {
     async send(g, query, progress) {
       await client.requestWithProgress<{ data: BuildResult }>('POST', BUILDS_PATH, progress, {
         query: { ...query },
-        upload: { stream: g.packed.stream(), length: g.packed.bytes, contentType: BUILD_CONTENT_TYPE },
+        upload: { stream: withUploadProgress(g.packed.stream(), g.packed.bytes, progress), length: g.packed.bytes, contentType: BUILD_CONTENT_TYPE },
         timeoutMs: 0,
       });
     },

@@ -247,3 +247,22 @@ test('a context over the size limit is refused, naming the sizes, VOODU_BUILD_MA
   const bad = await t.throwsAsync(packContext(dir, { env: { VOODU_BUILD_MAX_SIZE: 'lots' } }), { instanceOf: CliError });
   t.regex(bad!.message, /^VOODU_BUILD_MAX_SIZE: "lots" is not a size/);
 });
+
+test('upload progress: a line while a slow upload lasts, none at its end, the bytes untouched', async (t) => {
+  const { withUploadProgress } = await import('../../cli/build/apply-builds.js');
+  const { Readable } = await import('node:stream');
+  const chunks = [Buffer.alloc(1024 * 1024, 1), Buffer.alloc(1024 * 1024, 2), Buffer.alloc(1024 * 1024, 3)];
+  const slow = Readable.from(
+    (async function* () {
+      for (const c of chunks) {
+        await new Promise((r) => setTimeout(r, 30));
+        yield c;
+      }
+    })(),
+  );
+  const lines: string[] = [];
+  const out: Buffer[] = [];
+  for await (const c of withUploadProgress(slow, 3 * 1024 * 1024, (l) => lines.push(l), 20)) out.push(c as Buffer);
+  t.true(Buffer.concat(out).equals(Buffer.concat(chunks)));
+  t.deepEqual(lines, ['       sent 1.0/3.0 MiB', '       sent 2.0/3.0 MiB']);
+});
