@@ -5,7 +5,6 @@
  * then the host's apply, which waits on the rollouts it started.
  */
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { CliError } from './client.js';
 import { ansiColors, buildPlan, hasChanges, noColors, renderPlan, refOf, type DryRun, type WireManifest } from './diff.js';
 import { autoApproved, confirm } from './prompt.js';
@@ -13,6 +12,7 @@ import type { Remote } from './remote/store.js';
 import { describeRemote, preflight, runRemote, type SshIo } from './ssh.js';
 import type { BuildTransport } from './build/apply-builds.js';
 import type { LoadedManifest } from './hcl/load.js';
+import { isProcfilePath, needsBuild } from './build/targets.js';
 import { BUILD_MISSING_EXIT } from '../modules/build/contract.js';
 
 interface ManifestFlags {
@@ -56,7 +56,7 @@ async function load(remote: Remote, globals: string[], flags: ManifestFlags, io:
 }
 
 async function loadWithDirs(remote: Remote, globals: string[], flags: ManifestFlags, io: SshIo): Promise<LoadedManifest[]> {
-  if (flags.files.some((f) => /^Procfile(\.[A-Za-z0-9_-]+)?$/.test(basename(f)))) {
+  if (flags.files.some(isProcfilePath)) {
     throw new CliError(
       'Procfile mode runs against this host\'s controller only, for now; to deploy it over SSH, write its HCL with `voodu apply -f Procfile --eject` and apply that (then `voodu run <scope>/release` for the release command)',
     );
@@ -91,11 +91,7 @@ async function loadWithDirs(remote: Remote, globals: string[], flags: ManifestFl
  * the build IDs are stamped on the manifests the host then applies.
  */
 async function buildOnHost(remote: Remote, globals: string[], loaded: LoadedManifest[], io: SshIo, stampOnly: boolean): Promise<void> {
-  const buildable = loaded.some((l) => {
-    const spec = (l.manifest.spec ?? {}) as { image?: unknown; build?: { id?: unknown } };
-    return !spec.image && spec.build && !spec.build.id;
-  });
-  if (!buildable) return;
+  if (!loaded.some((l) => needsBuild(l.manifest))) return;
   const builds = await import('./build/apply-builds.js');
   const targets = builds.buildTargets(loaded);
   if (stampOnly) return builds.stampBuildIds(targets, io.env);

@@ -16,9 +16,8 @@ import { BUILDS_PATH, BUILD_CONTENT_TYPE, type BuildInfo, type BuildResult } fro
 import type { ControllerClient } from '../client.js';
 import type { LoadedManifest } from '../hcl/load.js';
 import { packContext, type BuildContext } from './context.js';
+import { needsBuild } from './targets.js';
 
-/** Kinds whose containers can run a build (a job: a Procfile's release process, say). */
-const BUILDABLE = new Set(['deployment', 'statefulset', 'job']);
 
 export interface BuildTarget {
   manifest: Manifest;
@@ -31,10 +30,9 @@ export interface BuildTarget {
 export function buildTargets(loaded: LoadedManifest[]): BuildTarget[] {
   const out: BuildTarget[] = [];
   for (const l of loaded) {
-    const spec = (l.manifest.spec ?? {}) as { image?: string; build?: BuildSpec };
-    // A build ID already stamped was built by whoever stamped it (the laptop, for an apply over SSH).
-    if (!BUILDABLE.has(l.manifest.kind) || spec.image || !spec.build || spec.build.id) continue;
-    out.push({ manifest: l.manifest, context: resolve(l.dir, spec.build.context || '.'), build: spec.build });
+    if (!needsBuild(l.manifest)) continue;
+    const build = (l.manifest.spec as { build: BuildSpec }).build;
+    out.push({ manifest: l.manifest, context: resolve(l.dir, build.context || '.'), build });
   }
   return out;
 }

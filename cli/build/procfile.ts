@@ -23,7 +23,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Manifest } from '../../lib/identity.js';
 import { isPlainObject } from '../../lib/manifest/decoders.js';
 import { validateManifest, type KindRegistry } from '../../lib/manifest/index.js';
@@ -74,11 +74,7 @@ const SCOPE_REST = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const INGRESS_KEYS = ['host', 'service', 'port', 'tls', 'lb', 'location', 'locations'];
 const LOCATION_KEYS = ['path', 'strip', 'strip_prefix'];
 
-/** A `-f` value naming a Procfile: `Procfile` or a variant such as `Procfile.dev`. */
-export function isProcfilePath(path: string): boolean {
-  const base = basename(path);
-  return base === 'Procfile' || base.startsWith('Procfile.');
-}
+export { isProcfilePath } from './targets.js';
 
 /** `type: command` lines in order; blank lines and `#` comments are skipped. */
 export function parseProcfile(text: string, file: string): ProcessType[] {

@@ -8,6 +8,8 @@ import { extraHostProblem, networkModeProblem, networkNameProblem, portProblem }
 import { cpuProblem, logSizeProblem, memoryProblem } from './quantities.js';
 import type { BuildSpec, DependsOnSpec, LogsSpec, ReleaseSpec, ResourcesSpec } from './types.js';
 import {
+  BUILD_ID,
+  BUILD_TARGET,
   assetRefProblem,
   capabilityProblem,
   envFromRefProblem,
@@ -58,8 +60,8 @@ export const healthCheck = formatted((p) => (p.startsWith('/') ? undefined : `mu
 export const build: Decoder<BuildSpec> = record('a build block', {
   context: str,
   dockerfile: str,
-  target: formatted((t) => (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(t) ? undefined : `${JSON.stringify(t)} is not a build stage name`)),
-  id: formatted((id) => (/^[0-9a-f]{12}$/.test(id) ? undefined : `${JSON.stringify(id)} is not a build ID (12 hex characters); leave it out: voodu apply sets it after building`)),
+  target: formatted((t) => (BUILD_TARGET.test(t) ? undefined : `${JSON.stringify(t)} is not a build stage name`)),
+  id: formatted((id) => (BUILD_ID.test(id) ? undefined : `${JSON.stringify(id)} is not a build ID (12 hex characters); leave it out: voodu apply sets it after building`)),
   path: str,
   args: strMap(),
   lang: record('a lang block', { name: str, version: str, entrypoint: str }),

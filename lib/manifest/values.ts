@@ -87,3 +87,8 @@ export function emailProblem(email: string): string | undefined {
 export function locationPathProblem(path: string): string | undefined {
   return path.startsWith('/') && !/\s/.test(path) ? undefined : `${JSON.stringify(path)} must start with '/' and contain no spaces`;
 }
+
+/** A build ID: the first 12 hex characters of the sha256 of a build context's tar (build mode). */
+export const BUILD_ID = /^[0-9a-f]{12}$/;
+/** A multi-stage build's stage name, as the engine takes it. */
+export const BUILD_TARGET = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;

@@ -63,6 +63,18 @@ export interface RawContext {
    * whose socket can be taken over: node's parser owns every other one).
    */
   claimUpgrade?: () => UpgradedConnection;
+  /**
+   * Progress of long work, answered as enveloped routes answer it: to a
+   * client that accepts NDJSON, `{"progress": line}` lines as they come
+   * (and a heartbeat line in long silences), then the envelope as the last
+   * line; to any other, the envelope alone, with its status, at `finish`.
+   */
+  progress(): RawProgress;
+}
+
+export interface RawProgress {
+  line(text: string): void;
+  finish(status: number, envelope: Record<string, unknown>): void;
 }
 
 export type ApiHandler = (req: ApiRequest) => Promise<unknown> | unknown;

@@ -151,6 +151,15 @@ export class ApiServer implements Api {
         await handler(await toApiRequest(req, res, this.#opts.maxBodyBytes, false), {
           req: req as unknown as IncomingMessage,
           res: res as unknown as ServerResponse,
+          progress: () => {
+            const stream = progressStream(req, res);
+            return {
+              line: (text) => stream?.write(text),
+              finish: (status, envelope) => {
+                if (!stream?.finish(status, envelope)) res.send(status, envelope);
+              },
+            };
+          },
           ...(upgrade && { claimUpgrade: () => upgrade.claim() }),
         });
       } catch (err) {

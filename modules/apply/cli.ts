@@ -6,7 +6,8 @@ import { CliError } from '../../cli/client.js';
 import { ansiColors, buildPlan, hasChanges, noColors, redactDryRun, renderPlan, type DryRun, type WireManifest } from '../../cli/diff.js';
 import { keyedDigest, redactManifest } from '../../lib/manifest/redact.js';
 import { fileList, loadFromFlags, loadWithSources } from '../../cli/manifests.js';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
+import { isProcfilePath, needsBuild } from '../../cli/build/targets.js';
 import type { Manifest } from '../../lib/identity.js';
 import type { LoadedManifest } from '../../cli/hcl/load.js';
 import { printJson, table } from '../../cli/output.js';
@@ -64,21 +65,12 @@ export function parseTimeout(value: unknown): number | undefined {
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
 }
 
-/** `Procfile` or `Procfile.<variant>`: the files Procfile mode takes. */
-const PROCFILE = /^Procfile(\.[A-Za-z0-9_-]+)?$/;
-/** Kinds a build can run (the build code's own list; repeated here so a plain apply never imports it). */
-const BUILDABLE = new Set(['deployment', 'statefulset', 'job']);
-
 /**
  * The build-mode workloads among `loaded`, with the build code (and its tar
  * library) imported only when there is one: a plain apply never loads it.
  */
 async function buildsOf(loaded: LoadedManifest[]) {
-  const needsBuild = loaded.some((l) => {
-    const spec = (l.manifest.spec ?? {}) as { image?: unknown; build?: unknown };
-    return BUILDABLE.has(l.manifest.kind) && !spec.image && spec.build;
-  });
-  if (!needsBuild) return undefined;
+  if (!loaded.some((l) => needsBuild(l.manifest))) return undefined;
   const build = await import('../../cli/build/apply-builds.js');
   return { build, targets: build.buildTargets(loaded) };
 }
@@ -115,7 +107,7 @@ export const apply: Verb = {
     let loaded: LoadedManifest[];
     let release: Manifest | undefined;
     let procfile: typeof import('../../cli/build/procfile-apply.js') | undefined;
-    if (files.some((f) => PROCFILE.test(basename(f)))) {
+    if (files.some(isProcfilePath)) {
       procfile = await import('../../cli/build/procfile-apply.js');
       const app = opts.app === undefined || opts.app === true ? undefined : String(opts.app);
       const load = await procfile.loadProcfile(files, app, process.cwd());

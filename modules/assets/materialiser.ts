@@ -12,7 +12,7 @@ import type { AssetStatus } from './contract.js';
 import { computeContents, hasContent } from './content.js';
 import { sha256Hex } from './digest.js';
 import { assetDirectory, digestsOnDisk, readKeyFile, removeAssetDirectory, sweep, writeKeyFile } from './disk.js';
-import { KeyedLock } from './keyed-lock.js';
+import { KeyedLock } from '../../lib/keyed-lock.js';
 import { parseAsset, type ParsedAsset } from './parse.js';
 import { assetId } from './stamp.js';
 

@@ -12,9 +12,6 @@ export const BUILD_INFO_PATH = '/builds/:app/:id';
 /** The tar's content type; the route takes nothing else. */
 export const BUILD_CONTENT_TYPE = 'application/x-tar';
 
-/** A build ID: the first 12 hex characters of the sha256 of the context's tar stream. */
-export const BUILD_ID = /^[0-9a-f]{12}$/;
-
 /** Exit code of `voodu build-context --check` when the host lacks the build. */
 export const BUILD_MISSING_EXIT = 3;
 

@@ -10,12 +10,12 @@
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { defineModule } from '../../kernel/index.js';
 import { ValidationError, messageOf, statusOf } from '../../lib/errors.js';
-import { segmentProblem } from '../../lib/manifest/values.js';
+import { KeyedLock } from '../../lib/keyed-lock.js';
+import { BUILD_ID, segmentProblem } from '../../lib/manifest/values.js';
 import { buildImageRef } from '../../lib/resource-names.js';
 import '../api/contract.js';
 import '../paths/contract.js';
@@ -24,7 +24,6 @@ import {
   BUILDS_PATH,
   BUILD_INFO_PATH,
   BUILD_CONTENT_TYPE,
-  BUILD_ID,
   DEFAULT_KEEP_RELEASES,
   DEFAULT_MAX_CONTEXT_BYTES,
   type BuildInfo,
@@ -41,27 +40,8 @@ export interface BuildOptions {
   maxContextBytes?: number;
 }
 
-const HEARTBEAT_MS = 10_000;
 /** The build log's lines, indented under the `-----> ` banners as the release log is. */
 const INDENT = '       ';
-
-/** One answer streamed as NDJSON progress lines, the envelope last (the CLI's `requestWithProgress` reads it). */
-function progressAnswer(res: ServerResponse) {
-  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-  const send = (text: string) => {
-    if (!res.writableEnded && !res.destroyed) res.write(text);
-  };
-  const heartbeat = setInterval(() => send('\n'), HEARTBEAT_MS);
-  heartbeat.unref();
-  res.once('close', () => clearInterval(heartbeat));
-  return {
-    line: (text: string) => send(`${JSON.stringify({ progress: text })}\n`),
-    finish(status: number, envelope: Record<string, unknown>) {
-      clearInterval(heartbeat);
-      if (!res.writableEnded && !res.destroyed) res.end(`${JSON.stringify(status === 200 ? envelope : { ...envelope, code: status })}\n`);
-    },
-  };
-}
 
 const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
 
@@ -78,21 +58,13 @@ export default defineModule<BuildOptions>({
     if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new ValidationError('build.maxContextBytes: must be a positive whole number of bytes', { field: 'maxContextBytes' });
 
     // One build per app at a time: a second waits (its release dir, tags and collection would race).
-    const locks = new Map<string, Promise<unknown>>();
-    const serial = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-      const prev = locks.get(key) ?? Promise.resolve();
-      const run = prev.then(fn, fn);
-      const tail = run.catch(() => undefined);
-      locks.set(key, tail);
-      void tail.then(() => locks.get(key) === tail && locks.delete(key));
-      return run;
-    };
+    const perApp = new KeyedLock();
 
     const builds: Builds = {
       async activate(appId, buildId, postDeploy = []) {
         if (!BUILD_ID.test(buildId)) return;
         const dir = paths.appDir(appId);
-        await serial(appId, async () => {
+        await perApp.run(appId, async () => {
           if ((await currentRelease(dir)) === buildId) return;
           const exists = (await listReleases(dir)).some((r) => r.id === buildId);
           if (!exists) return;
@@ -142,7 +114,7 @@ export default defineModule<BuildOptions>({
         const build = parseBuildQuery(req.query, DEFAULT_KEEP_RELEASES);
         const primary = build.apps[0]!;
         const appDir = paths.appDir(primary);
-        await serial(primary, async () => {
+        await perApp.run(primary, async () => {
           await mkdir(releasesDir(appDir), { recursive: true, mode: 0o755 });
           await removeLeftovers(appDir);
           const upload = join(releasesDir(appDir), `.upload-${build.id}-${randomBytes(3).toString('hex')}.tar`);
@@ -155,7 +127,7 @@ export default defineModule<BuildOptions>({
               raw.res.once('finish', () => raw.req.destroy());
               throw err;
             }
-            const out = progressAnswer(raw.res);
+            const out = raw.progress();
             const seconds = received.ms / 1000;
             out.line(`-----> Received the context: ${mib(received.bytes)} MiB in ${seconds.toFixed(1)} s${seconds > 0 ? ` (${(received.bytes / (1024 * 1024) / seconds).toFixed(1)} MiB/s)` : ''}`);
             const tags = build.apps.flatMap((app) => [buildImageRef(app, build.id), `${app}:latest`]);

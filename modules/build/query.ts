@@ -5,8 +5,7 @@
  */
 import { ValidationError } from '../../lib/errors.js';
 import { appId } from '../../lib/identity.js';
-import { segmentProblem } from '../../lib/manifest/values.js';
-import { BUILD_ID } from './contract.js';
+import { BUILD_ID, BUILD_TARGET, segmentProblem } from '../../lib/manifest/values.js';
 
 export interface BuildRequest {
   scope: string;
@@ -20,7 +19,6 @@ export interface BuildRequest {
   keep: number;
 }
 
-const TARGET = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function fail(field: string, message: string): never {
@@ -46,7 +44,7 @@ export function parseBuildQuery(query: Record<string, string>, defaultKeep: numb
     out.dockerfile = d;
   }
   if (query.target) {
-    if (!TARGET.test(query.target)) fail('target', `${JSON.stringify(query.target)} is not a stage name`);
+    if (!BUILD_TARGET.test(query.target)) fail('target', `${JSON.stringify(query.target)} is not a stage name`);
     out.target = query.target;
   }
   if (query.args) {

@@ -5,7 +5,7 @@
  * `keep_releases` collects the oldest dirs and their images.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readlink, rename, rm, stat, symlink, utimes } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, rename, rm, symlink, utimes } from 'node:fs/promises';
 import { basename, isAbsolute, join, posix } from 'node:path';
 import * as tar from 'tar';
 import { ValidationError } from '../../lib/errors.js';
@@ -109,10 +109,5 @@ export async function removeRelease(appDir: string, buildId: string): Promise<vo
 export async function removeLeftovers(appDir: string): Promise<void> {
   const root = releasesDir(appDir);
   const names = await readdir(root).catch(() => [] as string[]);
-  await Promise.all(
-    names.filter((n) => n.startsWith('.')).map(async (n) => {
-      const st = await stat(join(root, n)).catch(() => undefined);
-      if (st) await rm(join(root, n), { recursive: true, force: true });
-    }),
-  );
+  await Promise.all(names.filter((n) => n.startsWith('.')).map((n) => rm(join(root, n), { recursive: true, force: true })));
 }

@@ -123,7 +123,7 @@ export const deploymentKind: KindDefinition = {
       type: 'list(string)',
       doc: 'Build mode only: commands run on the host, each as `bash -c <entry>` in the build\'s release dir, once the replicas serve a new build (`VOODU_APP`, `VOODU_BUILD_ID`, `VOODU_RELEASE_DIR` set); a failure is a warning. For a command in the app\'s own container use `release { post_command = [...] }`.',
     },
-    keep_releases: { type: 'number', doc: 'Accepted for compatibility (a whole number ≥ 0), with no effect: the status keeps the newest 10 releases for `voodu rollback`.' },
+    keep_releases: { type: 'number', doc: 'Build mode: how many builds (release dirs and their images) the host keeps, default 5 (0 means the default); the current one and the one just built always stay. The status keeps the newest 10 release records for `voodu rollback` either way.' },
     max_surge: { type: 'number or string', doc: 'How many successors a rollout starts at once: a number (default 1) or a percentage of `replicas` rounded up (`"50%"`). Each is readiness-gated, and an old replica is retired only once its successor is ready — in the background, draining for its `stop_grace_period` while the next successors start — so the ready count never drops below `replicas`. A deployment with a fixed host port rolls one at a time in place whatever it says. Changing it rolls no replica.' },
     build: {
       type: 'block',

@@ -3,6 +3,7 @@
  * what the parser leaves open and the reconciler must pin before it can
  * hash or run anything. Pure.
  */
+import { buildImageRef } from '../../lib/resource-names.js';
 import { ValidationError } from '../../lib/errors.js';
 import { appId, formatRef, type ResourceRef } from '../../lib/identity.js';
 import type { InitSpec, VolumeClaim } from '../../lib/manifest/types.js';
@@ -44,7 +45,7 @@ export function applyDefaults(kind: WorkloadKind, ref: ResourceRef, raw: Record<
     ref: { kind, scope: ref.scope, name: ref.name },
     appId: id,
     // Build mode runs the build the CLI stamped (`build.id`), `<appId>:latest` before any build; statefulsets as well.
-    image: spec.image || `${id}:${spec.build?.id || 'latest'}`,
+    image: spec.image || buildImageRef(id, spec.build?.id || 'latest'),
     ...(spec.command?.length ? { command: [...spec.command] } : {}),
     env: stringEnv(spec.env),
     envFrom: [...(spec.env_from ?? [])],

@@ -7,7 +7,7 @@
  * controller restart.
  */
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
-import { appId, formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
+import { formatRef, keys, type Manifest, type ResourceRef } from '../../lib/identity.js';
 import type { Reconciler } from '../reconciler/contract.js';
 import type { Store } from '../store/contract.js';
 import type { ReleaseRecord, WorkloadKind, WorkloadOps, WorkloadService, WorkloadStatus } from './contract.js';
@@ -60,7 +60,7 @@ export function standardOps(kind: WorkloadKind, d: StandardOpsDeps): WorkloadOps
         const target = pickRollbackTarget((status.releases ?? []) as ReleaseRecord[], status.spec_hash ?? '', releaseId);
         const buildId = (target.spec_snapshot?.['build'] as { id?: unknown } | undefined)?.id;
         if (typeof buildId === 'string' && !target.spec_snapshot?.['image']) {
-          const image = `${appId(ref.scope, ref.name)}:${buildId}`;
+          const { image } = d.workload.defaults(kind, ref, target.spec_snapshot!);
           if (!(await d.imageExists(image))) {
             throw new ConflictError(
               `release ${target.id} runs build ${buildId}, whose image ${image} is no longer on this host (keep_releases collected it); roll back to a newer release, or apply that source again to rebuild it`,

@@ -1,6 +1,7 @@
 /**
- * Runs work for the same key one at a time: a reconcile and a consumer's
- * ensureMaterialised on the same asset must not write its directory at once.
+ * Runs work for the same key one at a time, different keys side by side: a
+ * reconcile and a consumer's ensureMaterialised on the same asset must not
+ * write its directory at once, nor two builds of one app its release dirs.
  */
 export class KeyedLock {
   readonly #tails = new Map<string, Promise<unknown>>();
